@@ -1,0 +1,49 @@
+# CT Citizen. `make run` serves the site; `make test` runs the whole suite. `make help` lists the rest.
+
+PYTHON ?= python3
+PORT ?= 5000
+VENV := .venv
+BIN := $(VENV)/bin
+FLASK := $(BIN)/flask --app course
+TRANSLATIONS := course/translations
+INSTALLED := $(VENV)/.installed
+TEST_INSTALLED := $(VENV)/.test-installed
+
+.PHONY: help run test lint install messages translations clean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(TEST_INSTALLED): $(INSTALLED) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(INSTALLED) ## Create .venv and install the app
+
+translations: $(INSTALLED) ## Compile the message catalogues
+	$(BIN)/pybabel compile --use-fuzzy -d $(TRANSLATIONS) 2>/dev/null
+
+messages: $(INSTALLED) ## Extract every translatable string and update the catalogues
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --sort-by-file --no-wrap --no-location \
+		--project "CT Citizen" --omit-header -o $(TRANSLATIONS)/messages.pot .
+	$(BIN)/pybabel update -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) --no-wrap --ignore-obsolete
+
+run: $(INSTALLED) translations ## Serve the site on http://127.0.0.1:$(PORT)
+	$(FLASK) db upgrade
+	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+test: $(TEST_INSTALLED) translations ## Run the whole test suite (browser tests need /usr/bin/chromium)
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(TEST_INSTALLED) ## Check style with ruff
+	$(BIN)/ruff check .
+
+clean: ## Remove the virtual environment and caches (keeps instance/)
+	rm -rf $(VENV) .pytest_cache .ruff_cache tests/browser/artifacts

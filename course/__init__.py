@@ -1,0 +1,50 @@
+"""CT Citizen: the Flask application package.
+
+``create_app`` builds the app in a fixed order: configuration, extensions, blueprints, error pages,
+command-line commands.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from course.config import load_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(
+    config: Mapping[str, Any] | None = None, *, instance_path: str | None = None
+) -> Flask:
+    """Build the CT Citizen application.
+
+    :param config: settings applied after every other layer (see :mod:`course.config`).
+    :param instance_path: the folder for runtime data; defaults to ``instance/`` in the project.
+    """
+    app = Flask(
+        __name__,
+        instance_path=instance_path or str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+    )
+    load_config(app, config)
+
+    from course.core import init_core
+
+    init_core(app)
+
+    from course.core.health import bp as health_bp
+    from course.learning.views import bp as learning_bp
+    from course.privacy.views import bp as privacy_bp
+
+    app.register_blueprint(health_bp)
+    app.register_blueprint(learning_bp)
+    app.register_blueprint(privacy_bp)
+
+    from course.core.errors import register_error_pages
+
+    register_error_pages(app)
+    return app

@@ -1,0 +1,24 @@
+"""Cross-cutting concerns every feature relies on: database, security, languages, access, errors."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+
+from course.core.database import init_database
+from course.core.i18n import current_language, select_locale
+from course.core.security import init_security
+from course.extensions import babel, limiter
+
+
+def init_core(app: Flask) -> None:
+    """Bind the extensions to ``app`` and install the hooks every request goes through."""
+    init_database(app)
+    init_security(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals["current_language"] = current_language
+    app.context_processor(_site_settings)
+
+
+def _site_settings() -> dict[str, object]:
+    return {"contact_email": current_app.config["CONTACT_EMAIL"]}

@@ -1,0 +1,106 @@
+"""HTTP security headers, HTTPS, proxies and CSRF for the whole app.
+
+The policy is strict: scripts, styles, fonts and images come from this site only, nothing inline,
+no framing. Plain http keeps working unless ``HTTPS_ONLY`` is on, as it must be in production, where
+it also redirects to HTTPS, sends HSTS and marks the session cookie Secure.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, TypeVar
+
+from flask import Flask
+from flask_talisman import Talisman
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from course.extensions import csrf
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+ViewT = TypeVar("ViewT", bound=Callable[..., object])
+
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'none'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "font-src": "'self'",
+    "connect-src": "'self'",
+    "manifest-src": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+    "base-uri": "'none'",
+}
+
+PERMISSIONS_POLICY = {
+    "camera": "()",
+    "microphone": "()",
+    "geolocation": "()",
+    "payment": "()",
+    "usb": "()",
+}
+
+
+class _IgnoreForwardedHeaders:
+    """With no trusted proxy, X-Forwarded-* headers come from the client and mean nothing.
+
+    Removing them stops a client from claiming HTTPS (which Flask-Talisman would otherwise believe).
+    """
+
+    def __init__(self, wsgi_app: WSGIApplication) -> None:
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        for name in [key for key in environ if key.startswith("HTTP_X_FORWARDED_")]:
+            del environ[name]
+        return self.wsgi_app(environ, start_response)
+
+
+def allow_plain_http(view: ViewT) -> ViewT:
+    """Serve ``view`` over plain http even when ``HTTPS_ONLY`` is on.
+
+    For health checks, which load balancers send to the app directly, without TLS.
+    """
+    return Talisman()(force_https=False)(view)  # type: ignore[no-any-return]
+
+
+def init_security(app: Flask) -> None:
+    """Trust the configured number of proxies, send the security headers and require CSRF tokens."""
+    trusted_proxies = int(app.config["TRUSTED_PROXIES"])
+    if trusted_proxies:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app,
+            x_for=trusted_proxies,
+            x_proto=trusted_proxies,
+            x_host=trusted_proxies,
+            x_port=trusted_proxies,
+        )
+    else:
+        app.wsgi_app = _IgnoreForwardedHeaders(app.wsgi_app)  # type: ignore[method-assign]
+    https_only = bool(app.config["HTTPS_ONLY"])
+    policy = dict(CONTENT_SECURITY_POLICY)
+    if https_only:
+        policy["upgrade-insecure-requests"] = ""
+    # One Talisman per app: it keeps its settings on the instance, so a shared one would carry
+    # one app's settings into another's.
+    app.extensions["talisman"] = Talisman(
+        app,
+        force_https=https_only,
+        strict_transport_security=https_only,
+        strict_transport_security_max_age=63072000,
+        session_cookie_secure=https_only,
+        session_cookie_http_only=True,
+        content_security_policy=policy,
+        frame_options="DENY",
+        referrer_policy="strict-origin-when-cross-origin",
+        permissions_policy=PERMISSIONS_POLICY,
+        x_xss_protection=False,
+    )
+    # Talisman only sets this on the first request, and never in debug mode: set it up front.
+    app.config["SESSION_COOKIE_SECURE"] = https_only
+    app.config["REMEMBER_COOKIE_SECURE"] = https_only
+    app.config["REMEMBER_COOKIE_HTTPONLY"] = True
+    app.config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    csrf.init_app(app)

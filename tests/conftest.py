@@ -1,0 +1,88 @@
+"""Fixtures for the whole suite: an app with a fresh database per test, its client and runner.
+
+Set ``COURSE_DATABASE_URL`` to run the suite against PostgreSQL (``.ci/run`` does, for a second
+pass); the schema is then dropped and rebuilt for every test.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from flask_sqlalchemy import SQLAlchemy
+from sqlalchemy import text
+
+from course import create_app
+from course.extensions import db as database
+from tests.support import install_support
+
+POSTGRES_URL = os.environ.get("COURSE_DATABASE_URL", "")
+USES_POSTGRES = POSTGRES_URL.startswith("postgresql")
+
+
+def build_app(tmp_path: Path, **overrides: object) -> Flask:
+    """Create an app for one test, with the test-only routes and a fresh database."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    config: dict[str, object] = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "DATABASE_URL": POSTGRES_URL or f"sqlite:///{tmp_path / 'course.sqlite3'}",
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    config.update(overrides)
+    app = create_app(config, instance_path=str(tmp_path / "instance"))
+    with app.app_context():
+        reset_schema()
+    install_support(app)
+    return app
+
+
+def reset_schema() -> None:
+    """Give the test an empty database holding the current models' tables."""
+    if database.engine.dialect.name == "postgresql":
+        with database.engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    database.create_all()
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> Iterator[Flask]:
+    app = build_app(tmp_path)
+    yield app
+    with app.app_context():
+        database.session.remove()
+        database.engine.dispose()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def db(app: Flask) -> Iterator[SQLAlchemy]:
+    """The database, inside an app context, for tests that call services or read rows."""
+    with app.app_context():
+        yield database
+        database.session.rollback()
+
+
+CSRF_TOKEN_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_token_from(page: str) -> str:
+    """The CSRF token of the first form on a rendered page."""
+    found = CSRF_TOKEN_PATTERN.search(page)
+    assert found, "the page has no form with a CSRF token"
+    return found.group(1)

@@ -1,0 +1,175 @@
+"""SQLite tuning, the request transaction, read-modify-write under concurrency, and migrations."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import inspect, select, text
+from sqlalchemy.exc import OperationalError
+
+from course.core.database import begin_write, get_for_update
+from course.extensions import db as database
+from tests.conftest import USES_POSTGRES
+from tests.support import Counter, SupportBase
+
+sqlite_only = pytest.mark.skipif(USES_POSTGRES, reason="SQLite behaviour; this run uses PostgreSQL")
+
+
+def counter_value(app: Flask, name: str) -> int | None:
+    with app.app_context():
+        return database.session.scalar(select(Counter.value).where(Counter.name == name))
+
+
+@sqlite_only
+def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(app: Flask) -> None:
+    with app.app_context():
+        connection = database.session.connection()
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def run_concurrently(app: Flask, work: Callable[[], None], times: int = 2) -> list[BaseException]:
+    """Run ``work`` in ``times`` threads at once, each with its own app context and session."""
+    errors: list[BaseException] = []
+    start = threading.Barrier(times)
+
+    def worker() -> None:
+        with app.app_context():
+            start.wait()
+            try:
+                work()
+                database.session.commit()
+            except BaseException as error:  # noqa: BLE001 - reported to the test
+                database.session.rollback()
+                errors.append(error)
+
+    threads = [threading.Thread(target=worker) for _ in range(times)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return errors
+
+
+def test_concurrent_read_modify_write_transactions_are_both_counted(app: Flask) -> None:
+    with app.app_context():
+        database.session.add(Counter(name="visits", value=0))
+        database.session.commit()
+        counter_id = database.session.scalar(select(Counter.id))
+
+    def increment_slowly() -> None:
+        counter = get_for_update(Counter, counter_id)
+        assert counter is not None
+        seen = counter.value
+        time.sleep(0.2)  # let the other transaction try to read the same value
+        counter.value = seen + 1
+
+    errors = run_concurrently(app, increment_slowly)
+
+    assert errors == []
+    assert counter_value(app, "visits") == 2
+
+
+@sqlite_only
+def test_without_begin_write_the_second_writer_fails_instead_of_counting(app: Flask) -> None:
+    """The case begin_write exists for: two deferred read-then-write transactions collide."""
+    with app.app_context():
+        database.session.add(Counter(name="visits", value=0))
+        database.session.commit()
+
+    def increment_slowly_without_lock() -> None:
+        counter = database.session.scalar(select(Counter).where(Counter.name == "visits"))
+        assert counter is not None
+        seen = counter.value
+        time.sleep(0.2)
+        counter.value = seen + 1
+        database.session.flush()
+
+    errors = run_concurrently(app, increment_slowly_without_lock)
+
+    assert len(errors) == 1 and isinstance(errors[0], OperationalError)
+    assert counter_value(app, "visits") == 1
+
+
+def test_begin_write_refuses_once_the_transaction_holds_changes(app: Flask) -> None:
+    if USES_POSTGRES:
+        pytest.skip("begin_write does nothing on PostgreSQL, which locks rows instead")
+    with app.app_context():
+        database.session.add(Counter(name="early", value=1))
+        with pytest.raises(RuntimeError, match="before the transaction's first change"):
+            begin_write()
+        database.session.rollback()
+        assert database.session.scalar(select(Counter)) is None
+
+
+def test_begin_write_after_reads_starts_a_fresh_writing_transaction(app: Flask) -> None:
+    with app.app_context():
+        database.session.add(Counter(name="visits", value=5))
+        database.session.commit()
+        counter = database.session.scalar(select(Counter))
+        assert counter is not None
+
+        begin_write()
+        counter.value += 1
+        database.session.commit()
+
+        assert database.session.scalar(select(Counter.value)) == 6
+
+
+def test_a_successful_request_commits_its_changes(client: FlaskClient, app: Flask) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+
+    response = client.post("/_test/counter/visits")
+
+    assert response.status_code == 200
+    assert counter_value(app, "visits") == 1
+
+
+def test_a_refused_request_saves_nothing(client: FlaskClient, app: Flask) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+
+    response = client.post("/_test/counter/refused/then-refuse")
+
+    assert response.status_code == 403
+    assert counter_value(app, "refused") is None
+
+
+def test_a_failing_request_saves_nothing_and_shows_the_error_page(
+    client: FlaskClient, app: Flask
+) -> None:
+    app.config["WTF_CSRF_ENABLED"] = False
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+
+    response = client.post("/_test/counter/broken/then-fail")
+
+    assert response.status_code == 500
+    page = response.get_data(as_text=True)
+    assert "Sorry, there is a problem with the service" in page
+    assert "Nothing you sent has been saved" in page
+    assert "secret internal detail" not in page and "Traceback" not in page
+    assert counter_value(app, "broken") is None
+
+
+def test_migrations_build_exactly_the_schema_the_models_describe(app: Flask) -> None:
+    with app.app_context():
+        SupportBase.metadata.drop_all(database.engine)
+        database.drop_all()
+        upgrade()
+        with database.engine.connect() as connection:
+            differences = compare_metadata(
+                MigrationContext.configure(connection), database.metadata
+            )
+            assert differences == []
+            assert connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+        downgrade(revision="base")
+        assert set(inspect(database.engine).get_table_names()) <= {"alembic_version"}

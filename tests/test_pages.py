@@ -1,0 +1,89 @@
+"""The public pages: what they say, and the layout every page shares."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+PUBLIC_PAGES = ["/", "/who-to-call", "/privacy", "/accessibility", "/about"]
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_page_has_one_heading_landmarks_and_footer_links(
+    client: FlaskClient, path: str
+) -> None:
+    response = client.get(path)
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert page.count("<h1") == 1
+    assert '<html lang="en">' in page
+    assert '<a href="#main-content" class="skip-link">Skip to main content</a>' in page
+    assert '<main id="main-content"' in page and "<header" in page and "<footer" in page
+    footer = page[page.index("<footer") :]
+    for link in ("/who-to-call", "/privacy", "/accessibility", "/about"):
+        assert f'href="{link}"' in footer
+
+
+def test_current_page_is_marked_in_the_navigation(client: FlaskClient) -> None:
+    page = client.get("/who-to-call").get_data(as_text=True)
+
+    assert re.search(r'href="/who-to-call" class="site-nav__link" aria-current="page"', page)
+    assert not re.search(r'href="/about" class="site-nav__link" aria-current="page"', page)
+
+
+def test_overview_says_what_the_course_is(client: FlaskClient) -> None:
+    page = client.get("/").get_data(as_text=True)
+
+    assert "CT Citizen: counter-terrorism awareness for everyone" in page
+    assert "free" in page and "certificate" in page
+    assert "45 to 60 minutes" in page
+
+
+def test_who_to_call_lists_emergency_numbers_for_every_region(client: FlaskClient) -> None:
+    page = client.get("/who-to-call").get_data(as_text=True)
+
+    for region, numbers in {
+        "United Kingdom": ["999", "0800 789 321", "61016", "0800 011 3764", "101"],
+        "United States": ["911", "tips.fbi.gov"],
+        "Australia": ["000", "1800 123 400", "106"],
+        "European Union and elsewhere": ["112"],
+    }.items():
+        section = page[page.index(f">{region}</h2>") :]
+        section = section[: section.find("</section>")]
+        for number in numbers:
+            assert number in section, (region, number)
+        assert "When:" in section
+    assert "You cannot send a text message to 000" in page
+
+
+def test_about_and_accessibility_state_independence_and_standard(client: FlaskClient) -> None:
+    about = client.get("/about").get_data(as_text=True)
+    accessibility = client.get("/accessibility").get_data(as_text=True)
+
+    assert "not affiliated with, or endorsed by, any police force or government" in about
+    assert "WCAG" in accessibility and "2.2" in accessibility and "level AA" in accessibility
+
+
+def test_every_page_footer_says_the_course_is_independent(client: FlaskClient) -> None:
+    for path in PUBLIC_PAGES:
+        page = client.get(path).get_data(as_text=True)
+        assert "It is not affiliated with any police force or government." in page, path
+
+
+def test_privacy_lists_the_essential_cookies(client: FlaskClient) -> None:
+    page = client.get("/privacy").get_data(as_text=True)
+
+    assert "only essential cookies" in page
+    assert "session:" in page and "remember_token:" in page
+
+
+def test_contact_email_appears_when_configured(client: FlaskClient, app: Flask) -> None:
+    assert "mailto:" not in client.get("/accessibility").get_data(as_text=True)
+
+    app.config["CONTACT_EMAIL"] = "help@example.org"
+
+    assert 'href="mailto:help@example.org"' in client.get("/accessibility").get_data(as_text=True)
