@@ -23,6 +23,7 @@ from tests.support import install_support
 
 POSTGRES_URL = os.environ.get("COURSE_DATABASE_URL", "")
 USES_POSTGRES = POSTGRES_URL.startswith("postgresql")
+_apps_built_by_this_test: list[Flask] = []
 
 
 def build_app(tmp_path: Path, **overrides: object) -> Flask:
@@ -39,6 +40,7 @@ def build_app(tmp_path: Path, **overrides: object) -> Flask:
     with app.app_context():
         reset_schema()
     install_support(app)
+    _apps_built_by_this_test.append(app)
     return app
 
 
@@ -51,13 +53,19 @@ def reset_schema() -> None:
     database.create_all()
 
 
+@pytest.fixture(autouse=True)
+def close_database_connections() -> Iterator[None]:
+    """Close the connections of every app the test built, so none outlives it."""
+    yield
+    while _apps_built_by_this_test:
+        with _apps_built_by_this_test.pop().app_context():
+            database.session.remove()
+            database.engine.dispose()
+
+
 @pytest.fixture
-def app(tmp_path: Path) -> Iterator[Flask]:
-    app = build_app(tmp_path)
-    yield app
-    with app.app_context():
-        database.session.remove()
-        database.engine.dispose()
+def app(tmp_path: Path) -> Flask:
+    return build_app(tmp_path)
 
 
 @pytest.fixture
