@@ -24,9 +24,9 @@ def test_fields_render_with_labels_hints_and_optional_marker(client: FlaskClient
 def test_errors_are_summarised_at_the_top_and_shown_at_each_field(client: FlaskClient) -> None:
     token = csrf_token_from(client.get("/_test/form").get_data(as_text=True))
 
-    page = client.post(
-        "/_test/form", data={"csrf_token": token, "email": "not-an-email"}
-    ).get_data(as_text=True)
+    page = client.post("/_test/form", data={"csrf_token": token, "email": "not-an-email"}).get_data(
+        as_text=True
+    )
 
     start = page.index("There is a problem")
     summary = page[start : page.index("</ul>", start)]

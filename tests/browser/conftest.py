@@ -107,7 +107,9 @@ class BrowserSession:
     def open(self, path: str, label: str | None = None) -> Page:
         """Load ``path``, check it is served, and audit it."""
         response = self.page.goto(self.url(path))
-        assert response is not None and response.ok, f"{path} answered {response and response.status}"
+        assert response is not None and response.ok, (
+            f"{path} answered {response and response.status}"
+        )
         self.audit(label or path)
         return self.page
 
