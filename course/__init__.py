@@ -32,19 +32,31 @@ def create_app(
     )
     load_config(app, config)
 
+    from course.accounts.sessions import init_sessions
     from course.core import init_core
 
     init_core(app)
+    init_sessions(app)
 
+    from course.accounts.views import bp as accounts_bp
+    from course.admin.views import bp as admin_bp
     from course.core.health import bp as health_bp
     from course.learning.views import bp as learning_bp
     from course.privacy.views import bp as privacy_bp
 
-    app.register_blueprint(health_bp)
-    app.register_blueprint(learning_bp)
-    app.register_blueprint(privacy_bp)
+    for blueprint in (health_bp, learning_bp, accounts_bp, privacy_bp, admin_bp):
+        app.register_blueprint(blueprint)
 
     from course.core.errors import register_error_pages
 
     register_error_pages(app)
+
+    from course.cli import register_commands
+
+    register_commands(app)
+
+    if app.config["MAIL_BACKGROUND_SENDER"]:
+        from course.core.mail import start_background_sender
+
+        start_background_sender(app)
     return app

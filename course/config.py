@@ -54,6 +54,25 @@ class DefaultConfig:
     #: The languages the interface has catalogues for.
     LANGUAGES: tuple[str, ...] = ("en",)
 
+    #: Outgoing mail. Without a server, emails go to the log and to ``instance/outbox/*.eml``.
+    MAIL_SERVER: str | None = None
+    MAIL_PORT = 25
+    MAIL_USE_STARTTLS = False
+    MAIL_USE_SSL = False
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_SENDER = "CT Citizen <no-reply@localhost>"
+    MAIL_TIMEOUT_SECONDS = 10
+    #: Deliver the outbox from a thread inside the web process (``make run`` turns this on).
+    MAIL_BACKGROUND_SENDER = False
+
+    #: A session without "remember me" ends after this long without a request...
+    SESSION_IDLE_MINUTES = 30
+    #: ...or this long after signing in, whichever comes first.
+    SESSION_LIFETIME_HOURS = 12
+    #: How long "remember me" keeps someone signed in.
+    REMEMBER_ME_DAYS = 30
+
 
 def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     """Fill ``app.config`` from every layer, in order, and derive the settings that depend on them.

@@ -7,6 +7,7 @@ from flask import Flask, current_app
 from course.core.database import init_database
 from course.core.i18n import current_language, select_locale
 from course.core.security import init_security
+from course.core.urls import absolute_url
 from course.extensions import babel, limiter
 
 
@@ -17,6 +18,7 @@ def init_core(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["absolute_url"] = absolute_url
     app.context_processor(_site_settings)
 
 

@@ -13,17 +13,47 @@ loses the other's update. :func:`begin_write` is that switch; services call it b
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, Response
-from sqlalchemy import Engine, event
-from sqlalchemy.engine import Connection
+from sqlalchemy import DateTime, Engine, TypeDecorator, event
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session, SessionTransaction
 
 from course.extensions import Model, db
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"
 ModelT = TypeVar("ModelT", bound=Model)
+
+
+def utcnow() -> datetime:
+    """The current time in UTC, timezone-aware, as every stored timestamp is."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp stored in UTC and always read back timezone-aware.
+
+    SQLite keeps no time zone, so values read from it would otherwise come back naive and could
+    not be compared with aware ones.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("timestamps must be timezone-aware")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 def init_database(app: Flask) -> None:

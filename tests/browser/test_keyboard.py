@@ -11,6 +11,8 @@ HEADER_AND_FOOTER_LINKS = [
     ("header", "/"),
     ("header", "/who-to-call"),
     ("header", "/about"),
+    ("header", "/login"),
+    ("header", "/register"),
     ("footer", "/who-to-call"),
     ("footer", "/privacy"),
     ("footer", "/accessibility"),

@@ -1,0 +1,340 @@
+"""Account pages: register, confirm, sign in and out, reset a password, manage the account."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from course.accounts import services
+from course.accounts.forms import (
+    ChangeEmailForm,
+    ChangePasswordForm,
+    ConfirmForm,
+    ForgottenPasswordForm,
+    PasswordCheckForm,
+    ProfileForm,
+    RegistrationForm,
+    ResetPasswordForm,
+    SignInForm,
+    TwoFactorCodeForm,
+)
+from course.accounts.models import TokenPurpose
+from course.accounts.sessions import (
+    await_second_factor,
+    mark_two_factor_passed,
+    sign_in,
+    sign_out_everywhere,
+    user_awaiting_second_factor,
+)
+from course.accounts.two_factor import new_totp_secret, provisioning_uri, qr_code_svg
+from course.core.access import login_required, public
+from course.core.regions import Region
+from course.core.urls import local_path_or_none
+from course.extensions import limiter
+
+bp = Blueprint("accounts", __name__)
+
+SETUP_SECRET = "two_factor_setup_secret"  # noqa: S105 - the name of a session key
+NEW_RECOVERY_CODES = "new_recovery_codes"
+
+
+def _email_in_form() -> str:
+    return "account:" + services.normalise_email(request.form.get("email", ""))
+
+
+def _account_awaiting_code() -> str:
+    awaiting = user_awaiting_second_factor()
+    return f"two-factor:{awaiting[0].id}" if awaiting else "two-factor:none"
+
+
+def _signed_in_account() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else "user:none"
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per minute;50 per hour", methods=["POST"])
+def register() -> str | Response:
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.account"))
+    form = RegistrationForm()
+    if form.validate_on_submit():
+        services.register(
+            form.name.data, form.email.data, form.password.data, Region(form.region.data)
+        )
+        session["registered_email"] = services.normalise_email(form.email.data)
+        return redirect(url_for("accounts.check_email"))
+    return render_template("accounts/register.html", form=form)
+
+
+@bp.get("/register/check-email")
+@public
+def check_email() -> str:
+    return render_template("accounts/check_email.html", email=session.get("registered_email"))
+
+
+@bp.route("/account/confirm/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per minute", methods=["POST"])
+def confirm_email(token: str) -> str | Response:
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        user = services.confirm_email(token)
+        if user is None:
+            return render_template("accounts/link_expired.html", resend=True), 404
+        flash(_("Thank you. Your email address is confirmed."), "success")
+        return redirect(
+            url_for("accounts.account" if current_user.is_authenticated else "accounts.login")
+        )
+    if services.find_usable_token(token, TokenPurpose.CONFIRM_EMAIL) is None:
+        return render_template("accounts/link_expired.html", resend=True), 404
+    return render_template("accounts/confirm_email.html", form=form)
+
+
+@bp.post("/account/confirm-again")
+@login_required
+@limiter.limit("3 per hour", key_func=_signed_in_account)
+def resend_confirmation() -> Response:
+    form = ConfirmForm()
+    if form.validate_on_submit() and not current_user.email_verified:
+        services.send_confirmation_email(current_user)
+        flash(_("We have sent a new link to %(email)s.", email=current_user.email), "success")
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per minute", methods=["POST"])
+@limiter.limit("5 per minute;30 per hour", key_func=_email_in_form, methods=["POST"])
+def login() -> str | Response:
+    next_path = local_path_or_none(request.args.get("next"))
+    if current_user.is_authenticated:
+        return redirect(next_path or url_for("accounts.account"))
+    form = SignInForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.email.data, form.password.data)
+        if user is None:
+            form.form_errors.append(
+                _("The email address or password is not correct. Check them and try again.")
+            )
+        elif user.two_factor_enabled:
+            await_second_factor(user, remember=form.remember.data)
+            return redirect(url_for("accounts.two_factor_challenge", next=next_path))
+        else:
+            sign_in(user, remember=form.remember.data, two_factor_passed=False)
+            return redirect(next_path or url_for("accounts.account"))
+    return render_template("accounts/login.html", form=form)
+
+
+@bp.route("/login/two-factor", methods=["GET", "POST"])
+@public
+@limiter.limit("5 per minute;20 per hour", key_func=_account_awaiting_code, methods=["POST"])
+def two_factor_challenge() -> str | Response:
+    awaiting = user_awaiting_second_factor()
+    if awaiting is None:
+        flash(_("Sign in again: the time to enter your security code ran out."), "error")
+        return redirect(url_for("accounts.login"))
+    user, remember = awaiting
+    form = TwoFactorCodeForm()
+    if form.validate_on_submit():
+        if services.verify_second_factor(user, form.code.data):
+            sign_in(user, remember=remember, two_factor_passed=True)
+            next_path = local_path_or_none(request.args.get("next"))
+            return redirect(next_path or url_for("accounts.account"))
+        form.code.errors.append(_("The security code is not correct, or has been used already."))
+    return render_template("accounts/two_factor_challenge.html", form=form)
+
+
+@bp.post("/logout")
+@public
+def logout() -> Response:
+    form = ConfirmForm()
+    if form.validate_on_submit() and current_user.is_authenticated:
+        sign_out_everywhere(current_user)
+        flash(_("You have signed out."), "success")
+    return redirect(url_for("learning.overview"))
+
+
+@bp.route("/password/forgotten", methods=["GET", "POST"])
+@public
+@limiter.limit("10 per minute", methods=["POST"])
+@limiter.limit("3 per hour", key_func=_email_in_form, methods=["POST"])
+def forgotten_password() -> str | Response:
+    form = ForgottenPasswordForm()
+    if form.validate_on_submit():
+        services.request_password_reset(form.email.data)
+        session["reset_email"] = services.normalise_email(form.email.data)
+        return redirect(url_for("accounts.reset_email_sent"))
+    return render_template("accounts/forgotten_password.html", form=form)
+
+
+@bp.get("/password/email-sent")
+@public
+def reset_email_sent() -> str:
+    return render_template("accounts/reset_email_sent.html", email=session.get("reset_email"))
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per minute", methods=["POST"])
+def reset_password(token: str) -> str | Response:
+    found = services.find_usable_token(token, TokenPurpose.RESET_PASSWORD)
+    if found is None:
+        return render_template("accounts/link_expired.html", resend=False), 404
+    form = ResetPasswordForm(account_words=[found.user.name, found.user.email])
+    if form.validate_on_submit():
+        services.reset_password(token, form.password.data)
+        session.clear()
+        flash(_("Your password has been changed. Sign in with your new password."), "success")
+        return redirect(url_for("accounts.login"))
+    return render_template("accounts/reset_password.html", form=form)
+
+
+@bp.get("/account/")
+@login_required
+def account() -> str:
+    return render_template(
+        "accounts/account.html",
+        confirm_form=ConfirmForm(),
+        recovery_codes_left=services.unused_recovery_code_count(current_user),
+    )
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile() -> str | Response:
+    form = ProfileForm(obj=current_user)
+    if form.validate_on_submit():
+        services.update_profile(current_user, form.name.data, Region(form.region.data))
+        flash(_("Your details have been saved."), "success")
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/profile.html", form=form)
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password() -> str | Response:
+    form = ChangePasswordForm(account_words=[current_user.name, current_user.email])
+    if form.validate_on_submit():
+        try:
+            services.change_password(current_user, form.current_password.data, form.password.data)
+        except services.AccountError as refusal:
+            form.current_password.errors.append(str(refusal))
+        else:
+            # Every other session has ended; this one carries on with the new token.
+            sign_in(current_user, remember=False, two_factor_passed=current_user.two_factor_enabled)
+            flash(
+                _("Your password has been changed. You have been signed out everywhere else."),
+                "success",
+            )
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_password.html", form=form)
+
+
+@bp.route("/account/email", methods=["GET", "POST"])
+@login_required
+@limiter.limit("5 per hour", key_func=_signed_in_account, methods=["POST"])
+def change_email() -> str | Response:
+    form = ChangeEmailForm()
+    if form.validate_on_submit():
+        try:
+            services.request_email_change(current_user, form.email.data, form.password.data)
+        except services.AccountError as refusal:
+            form.form_errors.append(str(refusal))
+        else:
+            flash(
+                _(
+                    "We have sent a link to %(email)s. Follow it to finish changing your address.",
+                    email=services.normalise_email(form.email.data),
+                ),
+                "success",
+            )
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/change_email.html", form=form)
+
+
+@bp.route("/account/email/confirm/<token>", methods=["GET", "POST"])
+@public
+@limiter.limit("20 per minute", methods=["POST"])
+def confirm_email_change(token: str) -> str | Response:
+    found = services.find_usable_token(token, TokenPurpose.CHANGE_EMAIL)
+    if found is None:
+        return render_template("accounts/link_expired.html", resend=False), 404
+    form = ConfirmForm()
+    if form.validate_on_submit():
+        user = services.confirm_email_change(token)
+        if user is None:
+            return render_template("accounts/link_expired.html", resend=False), 404
+        flash(_("Your email address is now %(email)s.", email=user.email), "success")
+        return redirect(
+            url_for("accounts.account" if current_user.is_authenticated else "accounts.login")
+        )
+    return render_template("accounts/confirm_new_email.html", form=form, new_email=found.new_email)
+
+
+@bp.route("/account/two-factor/set-up", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute", key_func=_signed_in_account, methods=["POST"])
+def two_factor_setup() -> str | Response:
+    if current_user.two_factor_enabled:
+        return redirect(url_for("accounts.account"))
+    secret = session.get(SETUP_SECRET) or new_totp_secret()
+    session[SETUP_SECRET] = secret
+    form = TwoFactorCodeForm()
+    form.code.description = _("Enter the 6-digit code your authenticator app shows now.")
+    if form.validate_on_submit():
+        try:
+            codes = services.enable_two_factor(current_user, secret, form.code.data)
+        except services.AccountError as refusal:
+            form.code.errors.append(str(refusal))
+        else:
+            session.pop(SETUP_SECRET, None)
+            session[NEW_RECOVERY_CODES] = codes
+            mark_two_factor_passed()
+            return redirect(url_for("accounts.recovery_codes"))
+    uri = provisioning_uri(secret, current_user.email)
+    return render_template(
+        "accounts/two_factor_setup.html",
+        form=form,
+        secret=secret,
+        qr_code=qr_code_svg(uri, _("QR code to add CT Citizen to your authenticator app")),
+    )
+
+
+@bp.get("/account/two-factor/recovery-codes")
+@login_required
+def recovery_codes() -> str | Response:
+    codes = session.pop(NEW_RECOVERY_CODES, None)
+    if not codes:
+        return redirect(url_for("accounts.account"))
+    return render_template("accounts/recovery_codes.html", codes=codes)
+
+
+@bp.post("/account/two-factor/recovery-codes")
+@login_required
+def replace_recovery_codes() -> Response:
+    form = ConfirmForm()
+    if form.validate_on_submit() and current_user.two_factor_enabled:
+        session[NEW_RECOVERY_CODES] = services.replace_recovery_codes(current_user)
+        return redirect(url_for("accounts.recovery_codes"))
+    return redirect(url_for("accounts.account"))
+
+
+@bp.route("/account/two-factor/turn-off", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", key_func=_signed_in_account, methods=["POST"])
+def two_factor_disable() -> str | Response:
+    if not current_user.two_factor_enabled:
+        return redirect(url_for("accounts.account"))
+    form = PasswordCheckForm()
+    if form.validate_on_submit():
+        try:
+            services.disable_two_factor(current_user, form.password.data)
+        except services.AccountError as refusal:
+            form.password.errors.append(str(refusal))
+        else:
+            flash(_("Two-factor sign-in is off."), "success")
+            return redirect(url_for("accounts.account"))
+    return render_template("accounts/two_factor_disable.html", form=form, user=current_user)

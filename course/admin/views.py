@@ -1,0 +1,18 @@
+"""The admin area, for authors and admins, who must sign in with two factors to enter it."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+
+from course.accounts.access import two_factor_required
+from course.accounts.models import Role
+from course.core.access import role_required
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+
+@bp.get("/")
+@role_required(Role.ADMIN, Role.AUTHOR)
+@two_factor_required
+def index() -> str:
+    return render_template("admin/index.html")

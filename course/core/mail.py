@@ -1,0 +1,214 @@
+"""The mail outbox: emails are rows written in the same transaction as the change that causes them.
+
+:func:`queue_email` adds a message to the session; it is saved, or dropped, with everything else
+the request changes, so nothing is sent for a change that rolled back. :func:`deliver_due_messages`
+sends what is due afterwards, from ``flask --app course mail send`` or from the background sender
+that ``make run`` starts, retrying failures with exponential backoff. A message being sent is first
+claimed for a few minutes in its own short transaction, so several senders never send it twice
+and no database lock is held while talking to the mail server.
+
+Without ``MAIL_SERVER`` (development), messages are written to the log and, as ``.eml`` files, to
+``instance/outbox/``. With it, they go by SMTP.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from pathlib import Path
+
+from flask import Flask, current_app, render_template
+from sqlalchemy import Integer, String, Text, or_, select
+from sqlalchemy.orm import Mapped, mapped_column
+
+from course.core.database import UTCDateTime, begin_write, utcnow
+from course.extensions import db
+
+log = logging.getLogger(__name__)
+
+#: How long a sender may hold a message before another may try it.
+CLAIM_DURATION = timedelta(minutes=5)
+FIRST_RETRY_DELAY = timedelta(seconds=30)
+LONGEST_RETRY_DELAY = timedelta(hours=6)
+#: After this many failed attempts (about three days of retries) a message is given up.
+MAX_ATTEMPTS = 20
+
+
+class OutboxMessage(db.Model):
+    """One email waiting to be sent, or the record that it was sent or given up."""
+
+    __tablename__ = "outbox_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    recipient: Mapped[str] = mapped_column(String(320), index=True)
+    subject: Mapped[str] = mapped_column(String(300))
+    text_body: Mapped[str] = mapped_column(Text)
+    html_body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
+    given_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        state = "sent" if self.sent_at else "given up" if self.given_up_at else "pending"
+        return f"<OutboxMessage {self.id} to {self.recipient!r} {state}>"
+
+
+def queue_email(recipient: str, subject: str, template: str, **context: object) -> OutboxMessage:
+    """Add an email to the current transaction's outbox.
+
+    :param template: the name under ``templates/email/`` without extension; ``.txt`` and ``.html``
+        versions are both rendered with ``context``.
+    """
+    message = OutboxMessage(
+        recipient=recipient,
+        subject=subject,
+        text_body=render_template(f"email/{template}.txt", subject=subject, **context),
+        html_body=render_template(f"email/{template}.html", subject=subject, **context),
+    )
+    db.session.add(message)
+    return message
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failure: doubling from 30 s, at most 6 hours."""
+    return min(FIRST_RETRY_DELAY * (2 ** max(attempts - 1, 0)), LONGEST_RETRY_DELAY)
+
+
+def deliver_due_messages(now: datetime | None = None, limit: int = 100) -> int:
+    """Send up to ``limit`` messages that are due, each in its own short transactions.
+
+    :returns: how many were sent. Failures are recorded on the message and retried later.
+    """
+    sent = 0
+    for _ in range(limit):
+        message_id = _claim_next_due_message(now or utcnow())
+        if message_id is None:
+            break
+        message = db.session.get(OutboxMessage, message_id)
+        if message is None:  # deleted since it was claimed
+            continue
+        try:
+            _transport()(message)
+        except (OSError, smtplib.SMTPException) as error:
+            _record_failure(message, error, now or utcnow())
+        else:
+            message.sent_at = now or utcnow()
+            message.claimed_until = None
+            sent += 1
+        db.session.commit()
+    return sent
+
+
+def _claim_next_due_message(now: datetime) -> int | None:
+    begin_write()
+    message = db.session.scalar(
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.given_up_at.is_(None),
+            OutboxMessage.next_attempt_at <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    if message is None:
+        db.session.rollback()
+        return None
+    message.claimed_until = now + CLAIM_DURATION
+    message_id = message.id
+    db.session.commit()
+    return message_id
+
+
+def _record_failure(message: OutboxMessage, error: Exception, now: datetime) -> None:
+    message.attempts += 1
+    message.last_error = f"{type(error).__name__}: {error}"[:500]
+    message.claimed_until = None
+    if message.attempts >= MAX_ATTEMPTS:
+        message.given_up_at = now
+        log.error("Gave up sending email %s after %s attempts", message.id, message.attempts)
+    else:
+        message.next_attempt_at = now + retry_delay(message.attempts)
+        log.warning("Could not send email %s (attempt %s): %s", message.id, message.attempts, error)
+
+
+def _transport():  # type: ignore[no-untyped-def]
+    return send_by_smtp if current_app.config["MAIL_SERVER"] else write_to_outbox_folder
+
+
+def as_email_message(message: OutboxMessage) -> EmailMessage:
+    email = EmailMessage()
+    email["From"] = current_app.config["MAIL_SENDER"]
+    email["To"] = message.recipient
+    email["Subject"] = message.subject
+    email["Date"] = format_datetime(message.created_at.astimezone(UTC))
+    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
+    email.set_content(message.text_body)
+    email.add_alternative(message.html_body, subtype="html")
+    return email
+
+
+def send_by_smtp(message: OutboxMessage) -> None:
+    config = current_app.config
+    timeout = config["MAIL_TIMEOUT_SECONDS"]
+    if config["MAIL_USE_SSL"]:
+        smtp: smtplib.SMTP = smtplib.SMTP_SSL(
+            config["MAIL_SERVER"],
+            config["MAIL_PORT"],
+            timeout=timeout,
+            context=ssl.create_default_context(),
+        )
+    else:
+        smtp = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=timeout)
+    with smtp:
+        if config["MAIL_USE_STARTTLS"]:
+            smtp.starttls(context=ssl.create_default_context())
+        if config["MAIL_USERNAME"]:
+            smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+        smtp.send_message(as_email_message(message))
+
+
+def write_to_outbox_folder(message: OutboxMessage) -> None:
+    folder = Path(current_app.instance_path) / "outbox"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{message.created_at:%Y%m%d-%H%M%S}-{message.id}.eml"
+    path.write_bytes(as_email_message(message).as_bytes())
+    log.info(
+        "Email to %s: %s (saved as %s)\n%s",
+        message.recipient,
+        message.subject,
+        path,
+        message.text_body,
+    )
+
+
+def start_background_sender(app: Flask, interval_seconds: float = 2.0) -> threading.Thread:
+    """Deliver due messages every few seconds in a daemon thread (used by ``make run``)."""
+
+    def deliver_forever() -> None:
+        while True:
+            with app.app_context():
+                try:
+                    deliver_due_messages()
+                except Exception:
+                    log.exception("The background mail sender failed; it will try again")
+                    db.session.rollback()
+                finally:
+                    db.session.remove()
+            time.sleep(interval_seconds)
+
+    thread = threading.Thread(target=deliver_forever, name="mail-sender", daemon=True)
+    thread.start()
+    return thread

@@ -1,0 +1,31 @@
+"""Building links: absolute ones for emails and PDFs, and safe ``next=`` redirects."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, url_for
+
+
+def absolute_url(endpoint: str, **values: object) -> str:
+    """A full address for ``endpoint``: on ``BASE_URL`` when set, else on the request's host."""
+    base_url = current_app.config["BASE_URL"]
+    if base_url:
+        return base_url.rstrip("/") + url_for(endpoint, **values)
+    return url_for(endpoint, _external=True, **values)
+
+
+def local_path_or_none(target: str | None) -> str | None:
+    """``target`` if it is a path on this site, else ``None``: never redirect to another site.
+
+    Refuses absolute URLs, scheme-relative ``//host`` and browsers' ``/\\host`` equivalent, and
+    anything with control characters.
+    """
+    if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
+        return None
+    if any(ord(character) < 32 or character == "\\" for character in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
