@@ -86,7 +86,7 @@ def db(app: Flask) -> Iterator[SQLAlchemy]:
         database.session.rollback()
 
 
-CSRF_TOKEN_PATTERN = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+CSRF_TOKEN_PATTERN = re.compile(r'<input[^>]*\bname="csrf_token"[^>]*\bvalue="([^"]+)"')
 
 
 def csrf_token_from(page: str) -> str:
@@ -94,3 +94,19 @@ def csrf_token_from(page: str) -> str:
     found = CSRF_TOKEN_PATTERN.search(page)
     assert found, "the page has no form with a CSRF token"
     return found.group(1)
+
+
+def sign_in(client: FlaskClient, email: str, password: str, remember: bool = False) -> None:
+    """Sign in through the real form; fails the test if the account is not signed in after."""
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    data = {"csrf_token": token, "email": email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    response = client.post("/login", data=data)
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+def post_form(client: FlaskClient, path: str, data: dict[str, str], form_page: str | None = None):
+    """Fetch the form at ``form_page`` (default ``path``) for its CSRF token, then post ``data``."""
+    token = csrf_token_from(client.get(form_page or path).get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token, **data})

@@ -25,8 +25,17 @@ def page_paths(app: Flask) -> list[str]:
 
 def test_the_pages_checked_here_include_every_public_page(app: Flask) -> None:
     assert set(page_paths(app)) >= {
-        "/", "/about", "/accessibility", "/healthz", "/privacy", "/who-to-call", "/login",
-        "/register", "/password/forgotten", "/account/", "/admin/",
+        "/",
+        "/about",
+        "/accessibility",
+        "/healthz",
+        "/privacy",
+        "/who-to-call",
+        "/login",
+        "/register",
+        "/password/forgotten",
+        "/account/",
+        "/admin/",
     }
 
 

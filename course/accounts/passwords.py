@@ -50,16 +50,22 @@ def password_problem(password: str, *, personal_words: list[str]) -> str | None:
     if len(password) > MAX_LENGTH:
         return str(_l("Your password must be 128 characters or fewer."))
     words = [part for word in personal_words for part in word.lower().replace("@", " ").split()]
-    result = zxcvbn(password[:STRENGTH_CHECK_LENGTH], user_inputs=words)
-    if any(match.get("dictionary_name") == "user_inputs" for match in result["sequence"]) and (
-        result["score"] < MIN_STRENGTH_SCORE
-    ):
+    # zxcvbn counts a space as random; attackers join words, so judge the joined form too.
+    candidates = {
+        password[:STRENGTH_CHECK_LENGTH],
+        "".join(password.split())[:STRENGTH_CHECK_LENGTH],
+    }
+    result = min(
+        (zxcvbn(candidate, user_inputs=words) for candidate in candidates),
+        key=lambda estimate: estimate["score"],
+    )
+    if result["score"] >= MIN_STRENGTH_SCORE:
+        return None
+    if any(match.get("dictionary_name") == "user_inputs" for match in result["sequence"]):
         return str(_l("Do not use your name or email address in your password."))
-    if result["score"] < MIN_STRENGTH_SCORE:
-        return str(
-            _l(
-                "This password is too common or too easy to guess. "
-                "Try three or four random words together."
-            )
+    return str(
+        _l(
+            "This password is too common or too easy to guess. "
+            "Try three or four random words together."
         )
-    return None
+    )

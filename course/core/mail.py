@@ -27,7 +27,7 @@ from flask import Flask, current_app, render_template
 from sqlalchemy import Integer, String, Text, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from course.core.database import UTCDateTime, begin_write, utcnow
+from course.core.database import UTCDateTime, begin_write, get_for_update, utcnow
 from course.extensions import db
 
 log = logging.getLogger(__name__)
@@ -97,14 +97,20 @@ def deliver_due_messages(now: datetime | None = None, limit: int = 100) -> int:
         message = db.session.get(OutboxMessage, message_id)
         if message is None:  # deleted since it was claimed
             continue
+        failure: Exception | None = None
         try:
             _transport()(message)
         except (OSError, smtplib.SMTPException) as error:
-            _record_failure(message, error, now or utcnow())
-        else:
+            failure = error
+        message = get_for_update(OutboxMessage, message_id)
+        if message is None:
+            continue
+        if failure is None:
             message.sent_at = now or utcnow()
             message.claimed_until = None
             sent += 1
+        else:
+            _record_failure(message, failure, now or utcnow())
         db.session.commit()
     return sent
 

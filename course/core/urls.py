@@ -4,14 +4,23 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import current_app, url_for
+from flask import current_app, has_request_context, url_for
 
 
 def absolute_url(endpoint: str, **values: object) -> str:
     """A full address for ``endpoint``: on ``BASE_URL`` when set, else on the request's host."""
     base_url = current_app.config["BASE_URL"]
     if base_url:
-        return base_url.rstrip("/") + url_for(endpoint, **values)
+        if has_request_context():
+            path = url_for(endpoint, **values)
+        else:  # a command or the mail sender: build the path without a request
+            path = current_app.url_map.bind("localhost").build(endpoint, values)
+        return base_url.rstrip("/") + path
+    if not has_request_context():
+        raise RuntimeError(
+            "Set COURSE_BASE_URL: links in emails and PDFs made outside a web request "
+            "need the site's address."
+        )
     return url_for(endpoint, _external=True, **values)
 
 
