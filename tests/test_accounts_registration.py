@@ -183,3 +183,25 @@ def test_an_unconfirmed_learner_can_sign_in_and_ask_for_a_new_link(
     assert response.status_code == 302
     with app.app_context():
         assert len(queued_emails(to="grace@example.org")) == 2
+
+
+def test_registration_is_rate_limited_per_client(client: FlaskClient, app: Flask) -> None:
+    statuses = [register(client, email=f"person{n}@example.org").status_code for n in range(11)]
+
+    assert statuses == [302] * 10 + [429]
+    with app.app_context():
+        assert user_count() == 10
+
+
+def test_asking_for_new_confirmation_links_is_rate_limited(client: FlaskClient, app: Flask) -> None:
+    register(client)
+    post_form(client, "/login", {"email": "grace@example.org", "password": STRONG_PASSWORD})
+
+    statuses = [
+        post_form(client, "/account/confirm-again", {}, form_page="/account/").status_code
+        for _ in range(4)
+    ]
+
+    assert statuses == [302, 302, 302, 429]
+    with app.app_context():
+        assert len(queued_emails(to="grace@example.org")) == 4  # the first link and three more

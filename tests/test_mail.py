@@ -178,3 +178,25 @@ def test_the_mail_send_command_reports_what_it_sent(app: Flask, client: FlaskCli
 
     assert result.exit_code == 0
     assert "Sent 1 email(s)." in result.output
+
+
+def test_the_background_sender_delivers_without_being_asked(
+    client: FlaskClient, app: Flask
+) -> None:
+    from course.core.mail import start_background_sender
+
+    register(client)
+    stop = threading.Event()
+    sender = start_background_sender(app, interval_seconds=0.05, stop=stop)
+    try:
+        outbox = Path(app.instance_path) / "outbox"
+        for _ in range(200):
+            if list(outbox.glob("*.eml")):
+                break
+            stop.wait(0.05)
+    finally:
+        stop.set()
+        sender.join(timeout=10)
+
+    assert len(list(outbox.glob("*.eml"))) == 1
+    assert not sender.is_alive()

@@ -17,7 +17,6 @@ import logging
 import smtplib
 import ssl
 import threading
-import time
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -200,11 +199,17 @@ def write_to_outbox_folder(message: OutboxMessage) -> None:
     )
 
 
-def start_background_sender(app: Flask, interval_seconds: float = 2.0) -> threading.Thread:
-    """Deliver due messages every few seconds in a daemon thread (used by ``make run``)."""
+def start_background_sender(
+    app: Flask, interval_seconds: float = 2.0, stop: threading.Event | None = None
+) -> threading.Thread:
+    """Deliver due messages every few seconds in a daemon thread (used by ``make run``).
+
+    :param stop: set it to end the thread after its current round.
+    """
+    stop = stop or threading.Event()
 
     def deliver_forever() -> None:
-        while True:
+        while not stop.is_set():
             with app.app_context():
                 try:
                     deliver_due_messages()
@@ -213,7 +218,7 @@ def start_background_sender(app: Flask, interval_seconds: float = 2.0) -> thread
                     db.session.rollback()
                 finally:
                     db.session.remove()
-            time.sleep(interval_seconds)
+            stop.wait(interval_seconds)
 
     thread = threading.Thread(target=deliver_forever, name="mail-sender", daemon=True)
     thread.start()

@@ -131,6 +131,39 @@ class BrowserSession:
         self.page.screenshot(path=str(path), full_page=True)
         return path
 
+    def focused(self) -> dict[str, str]:
+        """The id, tag and text of the element that has the keyboard focus."""
+        return self.page.evaluate(
+            """() => ({id: document.activeElement.id, tag: document.activeElement.tagName,
+                      text: document.activeElement.textContent.trim()})"""
+        )
+
+    def tab_to(self, *, element_id: str | None = None, text: str | None = None) -> None:
+        """Press Tab until the element with ``element_id``, or whose text starts with ``text``,
+        has the focus; fail if it is never reached."""
+        for _ in range(80):
+            self.page.keyboard.press("Tab")
+            focused = self.focused()
+            if (element_id and focused["id"] == element_id) or (
+                text and focused["text"].startswith(text)
+            ):
+                return
+        raise AssertionError(f"Tab never reached {element_id or text!r} on {self.page.url}")
+
+    def type_into(self, element_id: str, value: str) -> None:
+        """Tab to a field and type ``value`` into it, as a keyboard user would."""
+        self.tab_to(element_id=element_id)
+        self.page.keyboard.press("Control+A")
+        self.page.keyboard.type(value)
+
+    def activate(self, text: str, label: str) -> None:
+        """Tab to the link or button whose text starts with ``text``, press Enter, and audit the
+        page it leads to under ``label``."""
+        self.tab_to(text=text)
+        with self.page.expect_navigation():
+            self.page.keyboard.press("Enter")
+        self.audit(label)
+
     def check_finished(self) -> None:
         unaudited = sorted(set(self.loaded) - set(self.audited))
         assert unaudited == [], f"pages loaded but never audited with axe-core: {unaudited}"

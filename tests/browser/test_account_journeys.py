@@ -1,0 +1,137 @@
+"""Account journeys in a real browser, by keyboard alone, with axe-core on every page."""
+
+from __future__ import annotations
+
+import time
+
+import pyotp
+from flask import Flask
+
+from course.accounts.models import Role
+from tests.browser.conftest import BrowserSession
+from tests.factories import STRONG_PASSWORD, make_user
+from tests.mail import link_in, queued_emails
+
+NEW_PASSWORD = "lantern meadow copper violin"
+
+
+def latest_link(app: Flask, to: str, containing: str) -> str:
+    with app.app_context():
+        return link_in(queued_emails(to=to)[-1], containing)
+
+
+def sign_in_by_keyboard(session: BrowserSession, email: str, password: str, label: str) -> None:
+    session.type_into("email", email)
+    session.type_into("password", password)
+    session.activate("Sign in", label)
+
+
+def test_register_confirm_sign_out_and_sign_in_again(desktop: BrowserSession, app: Flask) -> None:
+    page = desktop.open("/")
+    desktop.activate("Create an account", "register")
+
+    desktop.type_into("name", "Grace Hopper")
+    desktop.type_into("email", "grace@example.org")
+    desktop.tab_to(element_id="region-0")  # the selected radio of the group takes the focus
+    page.keyboard.press("ArrowDown")
+    assert page.locator("#region-1").is_checked()
+    desktop.type_into("password", "password1")
+    desktop.activate("Create account", "register-weak-password")
+    assert "too common or too easy to guess" in page.locator(".error-summary").inner_text()
+
+    desktop.type_into("password", STRONG_PASSWORD)
+    desktop.activate("Create account", "check-email")
+    assert page.locator("h1").inner_text() == "Check your email"
+
+    page.goto(latest_link(app, "grace@example.org", "/account/confirm/"))
+    desktop.audit("confirm-email")
+    desktop.activate("Confirm my email address", "confirmed-then-sign-in")
+    assert "Your email address is confirmed" in page.locator(".notification").inner_text()
+
+    sign_in_by_keyboard(desktop, "grace@example.org", STRONG_PASSWORD, "account")
+    assert page.locator("h1").inner_text() == "Your account"
+    assert "United States" in page.locator(".summary-list").inner_text()
+    assert "Confirmed" in page.locator(".summary-list").inner_text()
+
+    desktop.activate("Sign out", "signed-out")
+    assert "You have signed out" in page.locator(".notification").inner_text()
+    desktop.activate("Sign in", "sign-in-again")
+    sign_in_by_keyboard(desktop, "grace@example.org", STRONG_PASSWORD, "account-again")
+    assert page.locator("h1").inner_text() == "Your account"
+
+
+def test_reset_a_forgotten_password_by_the_emailed_link(phone: BrowserSession, app: Flask) -> None:
+    with app.app_context():
+        make_user(email="ada@example.org")
+    page = phone.open("/login")
+
+    phone.activate("I have forgotten my password", "forgotten-password")
+    phone.type_into("email", "ada@example.org")
+    phone.activate("Send the link", "reset-email-sent")
+    assert "If ada@example.org has an account" in page.locator(".lead").inner_text()
+
+    page.goto(latest_link(app, "ada@example.org", "/password/reset/"))
+    phone.audit("choose-new-password")
+    phone.type_into("password", NEW_PASSWORD)
+    phone.activate("Save the new password", "password-changed")
+    assert "Sign in with your new password" in page.locator(".notification").inner_text()
+
+    sign_in_by_keyboard(phone, "ada@example.org", NEW_PASSWORD, "account")
+    assert page.locator("h1").inner_text() == "Your account"
+
+
+def test_turn_on_two_factor_and_sign_in_with_it(desktop: BrowserSession, app: Flask) -> None:
+    with app.app_context():
+        make_user(email="ada@example.org")
+    page = desktop.open("/login")
+    sign_in_by_keyboard(desktop, "ada@example.org", STRONG_PASSWORD, "account")
+
+    desktop.activate("Set up two-factor sign-in", "two-factor-set-up")
+    secret = page.locator("#secret").inner_text()
+    desktop.type_into("code", pyotp.TOTP(secret).now())
+    desktop.activate("Turn on two-factor sign-in", "recovery-codes")
+    assert page.locator(".code-list li").count() == 10
+    desktop.activate("I have saved my codes", "account-with-two-factor")
+    desktop.activate("Sign out", "signed-out")
+
+    desktop.activate("Sign in", "sign-in")
+    sign_in_by_keyboard(desktop, "ada@example.org", STRONG_PASSWORD, "enter-code")
+    assert page.locator("h1").inner_text() == "Enter your security code"
+    desktop.type_into("code", pyotp.TOTP(secret).at(time.time() + 30))
+    desktop.activate("Continue", "signed-in-with-two-factor")
+    assert page.locator("h1").inner_text() == "Your account"
+
+
+def test_a_new_admin_must_set_up_two_factor_before_the_admin_area_opens(
+    desktop: BrowserSession, app: Flask
+) -> None:
+    result = app.test_cli_runner().invoke(
+        args=["users", "create-admin", "boss@example.org"],
+        input=f"{STRONG_PASSWORD}\n{STRONG_PASSWORD}\n",
+    )
+    assert result.exit_code == 0
+    page = desktop.open("/login")
+    sign_in_by_keyboard(desktop, "boss@example.org", STRONG_PASSWORD, "account")
+
+    desktop.activate("Admin", "made-to-set-up-two-factor")
+    assert page.locator("h1").inner_text() == "Set up two-factor sign-in"
+    assert "to use the admin area" in page.locator(".notification").inner_text()
+    secret = page.locator("#secret").inner_text()
+    desktop.type_into("code", pyotp.TOTP(secret).now())
+    desktop.activate("Turn on two-factor sign-in", "admin-recovery-codes")
+    desktop.activate("I have saved my codes", "account")
+    desktop.activate("Admin", "admin-area")
+    assert page.locator("h1").inner_text() == "Admin area"
+
+
+def test_a_learner_is_refused_the_admin_area(desktop: BrowserSession, app: Flask) -> None:
+    with app.app_context():
+        make_user(email="learner@example.org", role=Role.LEARNER)
+    page = desktop.open("/login")
+    sign_in_by_keyboard(desktop, "learner@example.org", STRONG_PASSWORD, "account")
+
+    desktop.expect_error_status("/admin/")
+    response = page.goto(desktop.url("/admin/"))
+    desktop.audit("admin-refused")
+
+    assert response is not None and response.status == 403
