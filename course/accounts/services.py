@@ -114,15 +114,21 @@ def register(name: str, email: str, password: str, region: Region = DEFAULT_REGI
     send_confirmation_email(user)
 
 
+def _email_link(
+    user: User, purpose: TokenPurpose, subject: str, template: str, new_email: str | None = None
+) -> None:
+    """Email a single-use link for ``purpose``: to ``new_email`` when given, else to the account."""
+    token = issue_token(user, purpose, new_email=new_email)
+    queue_email(new_email or user.email, subject, template, user=user, token=token)
+
+
 def send_confirmation_email(user: User) -> None:
     """Email a new link to confirm the account's address."""
-    token = issue_token(user, TokenPurpose.CONFIRM_EMAIL)
-    queue_email(
-        user.email,
+    _email_link(
+        user,
+        TokenPurpose.CONFIRM_EMAIL,
         str(_l("Confirm your email address for CT Citizen")),
         "confirm_email",
-        user=user,
-        token=token,
     )
 
 
@@ -160,13 +166,11 @@ def request_password_reset(email: str) -> None:
     user = find_user_by_email(email)
     if user is None or not user.is_active:
         return
-    token = issue_token(user, TokenPurpose.RESET_PASSWORD)
-    queue_email(
-        user.email,
+    _email_link(
+        user,
+        TokenPurpose.RESET_PASSWORD,
         str(_l("Reset your CT Citizen password")),
         "reset_password",
-        user=user,
-        token=token,
     )
 
 
@@ -240,13 +244,12 @@ def request_email_change(user: User, new_email: str, password: str) -> None:
             user=user,
         )
         return
-    token = issue_token(user, TokenPurpose.CHANGE_EMAIL, new_email=address)
-    queue_email(
-        address,
+    _email_link(
+        user,
+        TokenPurpose.CHANGE_EMAIL,
         str(_l("Confirm your new email address for CT Citizen")),
         "confirm_new_email",
-        user=user,
-        token=token,
+        new_email=address,
     )
 
 
