@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import sys
 import time
+from pathlib import Path
 
 import click
 from flask import Flask
@@ -11,10 +13,14 @@ from flask.cli import AppGroup
 from course.accounts import services as accounts
 from course.accounts.models import Role
 from course.accounts.passwords import password_problem
+from course.catalogue import services as catalogue
+from course.catalogue.bundle import read_bundle, write_bundle, write_module
+from course.catalogue.problems import ContentError
 from course.core.mail import deliver_due_messages
 from course.extensions import db
 
 users_cli = AppGroup("users", help="Manage accounts and roles.")
+content_cli = AppGroup("content", help="Check, import and export the course files.")
 mail_cli = AppGroup("mail", help="Deliver the outbox.")
 
 
@@ -81,6 +87,78 @@ def send_mail_command(loop: bool, interval: float) -> None:
         time.sleep(interval)
 
 
+def _report_problems(error: ContentError) -> None:
+    for problem in error.problems:
+        click.echo(str(problem), err=True)
+    count = len(error.problems)
+    click.echo(f"{count} problem{'s' if count != 1 else ''} found; nothing was imported.", err=True)
+
+
+@content_cli.command("check")
+@click.argument("path", type=click.Path(path_type=Path))
+def check_content_command(path: Path) -> None:
+    """Check the bundle at PATH and list every problem as file:line: message.
+
+    Exits with status 1 if there is any problem.
+    """
+    try:
+        course = read_bundle(path)
+    except ContentError as error:
+        _report_problems(error)
+        sys.exit(1)
+    click.echo(f"{path}: {len(course.modules)} modules, no problems found.")
+
+
+@content_cli.command("import")
+@click.argument("path", type=click.Path(path_type=Path))
+def import_content_command(path: Path) -> None:
+    """Import the bundle at PATH if it has no problems; otherwise import nothing.
+
+    Unchanged modules are left alone; changed modules get a new version.
+    """
+    try:
+        course = read_bundle(path)
+    except ContentError as error:
+        _report_problems(error)
+        sys.exit(1)
+    report = catalogue.import_course(course)
+    db.session.commit()
+    for label, slugs in (
+        ("new module", report.created),
+        ("new version", report.new_versions),
+        ("unchanged", report.unchanged),
+        ("archived", report.archived),
+    ):
+        for slug in slugs:
+            click.echo(f"{label}: {slug}")
+
+
+@content_cli.command("export")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option("--module", "module_slug", help="Export only this module's folder.")
+def export_content_command(path: Path, module_slug: str | None) -> None:
+    """Write the course (course.yaml and every module) to PATH, which must be empty or new.
+
+    With --module SLUG, write just that module's folder inside PATH.
+    """
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise click.UsageError(f"{path} is not an empty folder; export into a new or empty one.")
+    course = catalogue.the_course()
+    if course is None:
+        raise click.UsageError("There is no course to export yet: import one first.")
+    source = catalogue.course_source(course)
+    if module_slug is None:
+        write_bundle(source, path)
+        click.echo(f"Exported {len(source.modules)} modules to {path}.")
+        return
+    chosen = next((module for module in source.modules if module.slug == module_slug), None)
+    if chosen is None:
+        raise click.UsageError(f"No module has the slug {module_slug!r}.")
+    write_module(chosen, path / chosen.folder_name)
+    click.echo(f"Exported {module_slug} to {path / chosen.folder_name}.")
+
+
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(content_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)

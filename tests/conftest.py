@@ -110,3 +110,23 @@ def post_form(client: FlaskClient, path: str, data: dict[str, str], form_page: s
     """Fetch the form at ``form_page`` (default ``path``) for its CSRF token, then post ``data``."""
     token = csrf_token_from(client.get(form_page or path).get_data(as_text=True))
     return client.post(path, data={"csrf_token": token, **data})
+
+
+EXAMPLE_BUNDLE = Path(__file__).parent / "content" / "example"
+
+
+def import_bundle(app: Flask, path: Path = EXAMPLE_BUNDLE) -> None:
+    """Import a content bundle into the test's database, as `flask content import` would."""
+    from course.catalogue.bundle import read_bundle
+    from course.catalogue.services import import_course
+
+    with app.app_context():
+        import_course(read_bundle(path))
+        database.session.commit()
+
+
+@pytest.fixture
+def course_app(app: Flask) -> Flask:
+    """The app with the example course (tests/content/example) imported."""
+    import_bundle(app)
+    return app

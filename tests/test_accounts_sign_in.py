@@ -32,7 +32,7 @@ def test_signing_in_with_the_right_details_opens_the_account(client: FlaskClient
         client, "/login", {"email": " ADA@example.org ", "password": STRONG_PASSWORD}
     )
 
-    assert response.status_code == 302 and response.headers["Location"] == "/account/"
+    assert response.status_code == 302 and response.headers["Location"] == "/dashboard"
     page = client.get("/account/").get_data(as_text=True)
     assert "ada@example.org" in page and "Sign out" in page
 
@@ -80,10 +80,10 @@ def test_signing_in_replaces_the_previous_session(client: FlaskClient, ada: str)
     ("next_value", "expected"),
     [
         ("/account/profile", "/account/profile"),
-        ("https://evil.example/", "/account/"),
-        ("//evil.example/", "/account/"),
-        ("/\\evil.example/", "/account/"),
-        ("javascript:alert(1)", "/account/"),
+        ("https://evil.example/", "/dashboard"),
+        ("//evil.example/", "/dashboard"),
+        ("/\\evil.example/", "/dashboard"),
+        ("javascript:alert(1)", "/dashboard"),
     ],
 )
 def test_next_only_redirects_to_paths_on_this_site(

@@ -111,7 +111,7 @@ def resend_confirmation() -> Response:
 def login() -> str | Response:
     next_path = local_path_or_none(request.args.get("next"))
     if current_user.is_authenticated:
-        return redirect(next_path or url_for("accounts.account"))
+        return redirect(next_path or url_for("dashboard.index"))
     form = SignInForm()
     if form.validate_on_submit():
         user = services.authenticate(form.email.data, form.password.data)
@@ -124,7 +124,7 @@ def login() -> str | Response:
             return redirect(url_for("accounts.two_factor_challenge", next=next_path))
         else:
             sign_in(user, remember=form.remember.data, two_factor_passed=False)
-            return redirect(next_path or url_for("accounts.account"))
+            return redirect(next_path or url_for("dashboard.index"))
     return render_template("accounts/login.html", form=form)
 
 
@@ -142,7 +142,7 @@ def two_factor_challenge() -> str | Response:
         if services.verify_second_factor(user, form.code.data):
             sign_in(user, remember=remember, two_factor_passed=True)
             next_path = local_path_or_none(request.args.get("next"))
-            return redirect(next_path or url_for("accounts.account"))
+            return redirect(next_path or url_for("dashboard.index"))
         form.code.errors.append(_("The security code is not correct, or has been used already."))
     return render_template("accounts/two_factor_challenge.html", form=form)
 

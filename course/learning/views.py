@@ -1,20 +1,220 @@
-"""Public course pages: the overview and who to call."""
+"""The course for learners: overview, modules, lessons, quizzes, and who to call."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
 
-from course.core.access import public
+from course.catalogue import services as catalogue
+from course.catalogue.models import Lesson, Module
+from course.core.access import login_required, public
 from course.core.regions import Region
+from course.learning import services as learning
+from course.learning.forms import ActionForm, RegionForm
+from course.learning.models import QuizAttempt
+from course.learning.question_behaviour import behaviour_for
 from course.learning.who_to_call import CONTACTS_BY_REGION
 
 bp = Blueprint("learning", __name__)
 
 
+def _signed_in_user():  # type: ignore[no-untyped-def]
+    return current_user if current_user.is_authenticated else None
+
+
+def _module_or_404(slug: str) -> Module:
+    module = catalogue.find_listed_module(slug)
+    if module is None or module.current_version is None:
+        abort(404)
+    return module
+
+
+def _lesson_or_404(module: Module, lesson_slug: str) -> tuple[Lesson, int]:
+    assert module.current_version is not None  # noqa: S101 - checked by _module_or_404
+    for index, lesson in enumerate(module.current_version.lessons):
+        if lesson.slug == lesson_slug:
+            return lesson, index
+    abort(404)
+
+
+def _attempt_or_404(module: Module, attempt_id: int) -> QuizAttempt:
+    """The signed-in learner's own attempt at this module; anyone else's is "not found"."""
+    attempt = learning.own_attempt(current_user, module, attempt_id)
+    if attempt is None:
+        abort(404)
+    return attempt
+
+
 @bp.get("/")
 @public
 def overview() -> str:
-    return render_template("learning/overview.html")
+    course = catalogue.the_course()
+    progress = learning.course_progress(_signed_in_user(), course) if course else None
+    region_form = RegionForm(data={"region": learning.current_region().value})
+    return render_template(
+        "learning/overview.html", course=course, progress=progress, region_form=region_form
+    )
+
+
+@bp.post("/region")
+@public
+def choose_region() -> Response:
+    form = RegionForm()
+    if form.validate_on_submit():
+        region = Region(form.region.data)
+        if current_user.is_authenticated:
+            flash(_("Change where you live in your account details."), "error")
+            return redirect(url_for("accounts.profile"))
+        learning.choose_visitor_region(region)
+        flash(_("Showing advice for %(region)s.", region=region.label), "success")
+    else:
+        flash(_("Select where you live."), "error")
+    return redirect(url_for("learning.overview"))
+
+
+@bp.get("/modules/<slug>/")
+@public
+def module(slug: str) -> str:
+    module = _module_or_404(slug)
+    user = _signed_in_user()
+    read = learning.lessons_read(user, module) if user else set()
+    attempts = learning.submitted_attempts(user, module) if user else []
+    return render_template(
+        "learning/module.html",
+        module=module,
+        version=module.current_version,
+        read=read,
+        attempts=attempts,
+    )
+
+
+@bp.get("/modules/<slug>/<lesson_slug>")
+@public
+def lesson(slug: str, lesson_slug: str) -> str:
+    module = _module_or_404(slug)
+    lesson, index = _lesson_or_404(module, lesson_slug)
+    lessons = module.current_version.lessons  # type: ignore[union-attr]
+    return render_template(
+        "learning/lesson.html",
+        module=module,
+        lesson=lesson,
+        number=index + 1,
+        total=len(lessons),
+        previous=lessons[index - 1] if index > 0 else None,
+        following=lessons[index + 1] if index + 1 < len(lessons) else None,
+        html=lesson.html_for(learning.current_region()),
+        form=ActionForm(),
+    )
+
+
+@bp.post("/modules/<slug>/<lesson_slug>/read")
+@login_required
+def lesson_read(slug: str, lesson_slug: str) -> Response:
+    module = _module_or_404(slug)
+    lesson, index = _lesson_or_404(module, lesson_slug)
+    if ActionForm().validate_on_submit():
+        learning.record_lesson_read(current_user, module, lesson)
+    lessons = module.current_version.lessons  # type: ignore[union-attr]
+    if index + 1 < len(lessons):
+        return redirect(url_for("learning.lesson", slug=slug, lesson_slug=lessons[index + 1].slug))
+    return redirect(url_for("learning.quiz", slug=slug))
+
+
+@bp.get("/modules/<slug>/quiz")
+@login_required
+def quiz(slug: str) -> str:
+    module = _module_or_404(slug)
+    return render_template(
+        "learning/quiz_intro.html",
+        module=module,
+        version=module.current_version,
+        open_attempt=learning.open_attempt(current_user, module),
+        attempts=learning.submitted_attempts(current_user, module),
+        form=ActionForm(),
+    )
+
+
+@bp.post("/modules/<slug>/quiz/start")
+@login_required
+def start_quiz(slug: str) -> Response:
+    module = _module_or_404(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    attempt = learning.start_attempt(current_user, module, learning.current_region())
+    return redirect(url_for("learning.quiz_attempt", slug=slug, attempt_id=attempt.id))
+
+
+@bp.route("/modules/<slug>/quiz/<int:attempt_id>", methods=["GET", "POST"])
+@login_required
+def quiz_attempt(slug: str, attempt_id: int) -> str | Response:
+    module = _module_or_404(slug)
+    attempt = _attempt_or_404(module, attempt_id)
+    result_url = url_for("learning.quiz_result", slug=slug, attempt_id=attempt.id)
+    if attempt.is_submitted:
+        return redirect(result_url)
+    form = ActionForm()
+    unanswered: list[int] = []
+    if form.validate_on_submit():
+        sheet = learning.read_answers(attempt, request.form)
+        unanswered = sheet.unanswered
+        if not unanswered:
+            learning.submit_attempt(current_user, attempt.id, sheet)
+            return redirect(result_url)
+    elif request.method == "POST":
+        abort(400)
+    return render_template(
+        "learning/quiz_attempt.html",
+        module=module,
+        attempt=attempt,
+        questions=[
+            (
+                number,
+                learning.question_field(number),
+                behaviour_for(question["type"]),
+                behaviour_for(question["type"]).for_display(question),
+            )
+            for number, question in enumerate(attempt.questions, start=1)
+        ],
+        unanswered=unanswered,
+        submitted=request.form if request.method == "POST" else {},
+        form=form,
+        title_prefix=ngettext(
+            "%(num)d question not answered", "%(num)d questions not answered", len(unanswered)
+        )
+        if unanswered
+        else "",
+    )
+
+
+@bp.get("/modules/<slug>/quiz/<int:attempt_id>/result")
+@login_required
+def quiz_result(slug: str, attempt_id: int) -> str | Response:
+    module = _module_or_404(slug)
+    attempt = _attempt_or_404(module, attempt_id)
+    if not attempt.is_submitted:
+        return redirect(url_for("learning.quiz_attempt", slug=slug, attempt_id=attempt.id))
+    progress = learning.course_progress(current_user, module.course)
+    this_module = next((item for item in progress.modules if item.module.id == module.id), None)
+    return render_template(
+        "learning/quiz_result.html",
+        module=module,
+        attempt=attempt,
+        questions=[
+            (
+                number,
+                behaviour_for(question["type"]),
+                question,
+                attempt.answers[number - 1],
+                attempt.results[number - 1],
+            )
+            for number, question in enumerate(attempt.questions, start=1)
+        ],
+        module_progress=this_module,
+        form=ActionForm(),
+    )
 
 
 @bp.get("/who-to-call")

@@ -1,0 +1,186 @@
+"""Lesson Markdown: region passages, rendering once per region, sanitising, and checking.
+
+Markdown is CommonMark (markdown-it-py) plus region passages::
+
+    ::: region uk au
+    Shown only to learners in the UK and Australia.
+    :::
+
+Rendering happens once, at import or save, for each region; the HTML is stored and served as it
+is. It is sanitised with nh3 against an explicit allowlist, so nothing an author (or an attacker
+with an author's account) writes can run in a learner's browser.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.container import container_plugin
+
+from course.core.regions import Region
+
+REGION_MARKER = "region"
+ALLOWED_TAGS = {
+    "p",
+    "h2",
+    "h3",
+    "h4",
+    "ul",
+    "ol",
+    "li",
+    "strong",
+    "em",
+    "a",
+    "blockquote",
+    "code",
+    "pre",
+    "br",
+    "hr",
+    "abbr",
+    "kbd",
+    "sub",
+    "sup",
+    "img",
+}
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "img": {"src", "alt", "title"}}
+ALLOWED_URL_SCHEMES = {"https", "mailto", "tel"}
+INTERNAL_LINK_PREFIXES = ("/modules/", "/who-to-call")
+
+_OPENING = re.compile(r"^\s*:::\s*region\b(?P<regions>.*)$")
+_CLOSING = re.compile(r"^\s*:::\s*$")
+_UNSAFE_ELEMENT = re.compile(
+    r"<\s*(script|style|iframe|object|embed|form|input|button|svg|math|link|meta)\b", re.I
+)
+_UNSAFE_PATTERNS = [
+    (
+        re.compile(r"<[^>]*\son[a-z]+\s*=", re.I),
+        "unsafe HTML: event handlers such as onclick= are not allowed",
+    ),
+    (re.compile(r"javascript\s*:", re.I), "unsafe link: javascript: URLs are not allowed"),
+    (re.compile(r"<[^>]*\sstyle\s*=", re.I), "unsafe HTML: style attributes are not allowed"),
+]
+_LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
+
+
+def _is_region_passage(params: str, *_args: object) -> bool:
+    return params.strip().split()[:1] == [REGION_MARKER]
+
+
+_markdown = MarkdownIt("commonmark", {"html": True}).use(
+    container_plugin, REGION_MARKER, validate=_is_region_passage
+)
+
+
+def passage_regions(info: str) -> set[str]:
+    return set(info.strip().split()[1:])
+
+
+def render_for_region(markdown: str, region: Region) -> str:
+    """Sanitised HTML of ``markdown`` as a learner in ``region`` sees it."""
+    tokens = _markdown.parse(markdown)
+    visible: list[Token] = []
+    hiding_depth = 0
+    for token in tokens:
+        if token.type == "container_region_open":
+            if hiding_depth or region.value not in passage_regions(token.info):
+                hiding_depth += 1
+            continue
+        if token.type == "container_region_close":
+            hiding_depth = max(hiding_depth - 1, 0)
+            continue
+        if not hiding_depth:
+            visible.append(token)
+    html = _markdown.renderer.render(visible, _markdown.options, {})
+    return sanitise(html)
+
+
+def render_all_regions(markdown: str) -> dict[str, str]:
+    """The lesson's HTML for every region, keyed by region code."""
+    return {region.value: render_for_region(markdown, region) for region in Region}
+
+
+def sanitise(html: str) -> str:
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+
+
+@dataclass(frozen=True)
+class MarkdownIssue:
+    line: int  # within the Markdown text, 1-based
+    message: str
+
+
+def check_markdown(markdown: str) -> list[MarkdownIssue]:
+    """Problems with region passages, unsafe HTML and outside links, by line."""
+    issues: list[MarkdownIssue] = []
+    open_passage_line: int | None = None
+    known = {region.value for region in Region}
+    for number, line in enumerate(markdown.splitlines(), start=1):
+        opening = _OPENING.match(line)
+        if opening:
+            if open_passage_line is not None:
+                issues.append(
+                    MarkdownIssue(
+                        number,
+                        f"region passage opened inside the one opened on line {open_passage_line}",
+                    )
+                )
+            open_passage_line = number
+            regions = opening.group("regions").split()
+            if not regions:
+                issues.append(
+                    MarkdownIssue(
+                        number,
+                        "region passage names no region: write ::: region uk (or us, au, eu)",
+                    )
+                )
+            for region in regions:
+                if region not in known:
+                    issues.append(
+                        MarkdownIssue(number, f"unknown region {region!r}: use uk, us, au or eu")
+                    )
+        elif _CLOSING.match(line):
+            if open_passage_line is None:
+                issues.append(MarkdownIssue(number, "':::' closes no region passage"))
+            open_passage_line = None
+        for element in _UNSAFE_ELEMENT.findall(line):
+            issues.append(MarkdownIssue(number, f"unsafe HTML: <{element.lower()}> is not allowed"))
+        for pattern, message in _UNSAFE_PATTERNS:
+            if pattern.search(line):
+                issues.append(MarkdownIssue(number, message))
+        for target in _LINK.findall(line):
+            if not (
+                target.startswith(("https://", "mailto:", "tel:", "#")) or target.startswith("/")
+            ):
+                issues.append(
+                    MarkdownIssue(
+                        number,
+                        f"link {target!r} must start with https:// or be a path like /modules/...",
+                    )
+                )
+    if open_passage_line is not None:
+        issues.append(
+            MarkdownIssue(
+                open_passage_line, "region passage is never closed: add a line with ':::'"
+            )
+        )
+    return issues
+
+
+def internal_links(markdown: str) -> list[tuple[int, str]]:
+    """Links to pages of this site, with their line numbers."""
+    return [
+        (number, target)
+        for number, line in enumerate(markdown.splitlines(), start=1)
+        for target in _LINK.findall(line)
+        if target.startswith("/")
+    ]

@@ -1,0 +1,159 @@
+"""The course and its modules. A module's content lives in immutable versions: publishing or
+importing changed content adds a version, and what learners saw, answered and earned keeps
+pointing at the version they saw."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from course.core.database import UTCDateTime, utcnow
+from course.core.regions import Region
+from course.extensions import db
+
+
+class Course(db.Model):
+    __tablename__ = "courses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(100), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    certificate_validity_months: Mapped[int] = mapped_column(Integer, default=12)
+    regions: Mapped[list[str]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    modules: Mapped[list[Module]] = relationship(
+        back_populates="course", order_by="Module.position"
+    )
+
+    def __repr__(self) -> str:
+        return f"<Course {self.slug!r}>"
+
+    @property
+    def listed_modules(self) -> list[Module]:
+        """The modules learners see, in course order: those with a version and not archived."""
+        return [module for module in self.modules if module.is_listed]
+
+    @property
+    def required_modules(self) -> list[Module]:
+        return [module for module in self.listed_modules if module.is_required]
+
+
+class Module(db.Model):
+    __tablename__ = "modules"
+    __table_args__ = (UniqueConstraint("course_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    course_id: Mapped[int] = mapped_column(ForeignKey("courses.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(100))
+    position: Mapped[int] = mapped_column(Integer)
+    is_required: Mapped[bool] = mapped_column(Boolean, default=True)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("module_versions.id", use_alter=True, name="fk_modules_current_version")
+    )
+    archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    course: Mapped[Course] = relationship(back_populates="modules")
+    current_version: Mapped[ModuleVersion | None] = relationship(
+        foreign_keys=[current_version_id], post_update=True
+    )
+    versions: Mapped[list[ModuleVersion]] = relationship(
+        back_populates="module",
+        foreign_keys="ModuleVersion.module_id",
+        order_by="ModuleVersion.number",
+    )
+
+    def __repr__(self) -> str:
+        return f"<Module {self.slug!r}>"
+
+    @property
+    def is_listed(self) -> bool:
+        return self.current_version is not None and self.archived_at is None
+
+
+class ModuleVersion(db.Model):
+    """One immutable state of a module's content."""
+
+    __tablename__ = "module_versions"
+    __table_args__ = (UniqueConstraint("module_id", "number"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    folder_name: Mapped[str] = mapped_column(String(120))
+    title: Mapped[str] = mapped_column(String(200))
+    summary: Mapped[str] = mapped_column(Text)
+    minutes: Mapped[int] = mapped_column(Integer)
+    pass_mark: Mapped[int] = mapped_column(Integer)
+    questions_per_attempt: Mapped[int] = mapped_column(Integer)
+    reviewed: Mapped[date] = mapped_column(Date)
+    objectives: Mapped[list[str]] = mapped_column(JSON)
+    sources: Mapped[list[dict[str, str]]] = mapped_column(JSON)
+    #: SHA-256 of the canonical content: importing unchanged content adds no version.
+    content_hash: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    module: Mapped[Module] = relationship(back_populates="versions", foreign_keys=[module_id])
+    lessons: Mapped[list[Lesson]] = relationship(
+        back_populates="module_version", order_by="Lesson.position", cascade="all, delete-orphan"
+    )
+    questions: Mapped[list[Question]] = relationship(
+        back_populates="module_version", order_by="Question.position", cascade="all, delete-orphan"
+    )
+
+    def __repr__(self) -> str:
+        return f"<ModuleVersion {self.module_id} v{self.number}>"
+
+    def questions_for(self, region: Region) -> list[Question]:
+        return [question for question in self.questions if question.applies_to(region)]
+
+
+class Lesson(db.Model):
+    __tablename__ = "lessons"
+    __table_args__ = (UniqueConstraint("module_version_id", "slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    module_version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(120))
+    slug: Mapped[str] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(String(200))
+    markdown: Mapped[str] = mapped_column(Text)
+    #: Sanitised HTML for each region, rendered once when the version was made.
+    html_by_region: Mapped[dict[str, str]] = mapped_column(JSON)
+
+    module_version: Mapped[ModuleVersion] = relationship(back_populates="lessons")
+
+    def __repr__(self) -> str:
+        return f"<Lesson {self.slug!r} of version {self.module_version_id}>"
+
+    def html_for(self, region: Region) -> str:
+        return self.html_by_region[region.value]
+
+
+class Question(db.Model):
+    __tablename__ = "questions"
+    __table_args__ = (UniqueConstraint("module_version_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    module_version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    #: The question's stable id from ``quiz.yaml``.
+    key: Mapped[str] = mapped_column(String(100))
+    type: Mapped[str] = mapped_column(String(40))
+    #: The question in its type's canonical form (see ``catalogue.question_types``).
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+    module_version: Mapped[ModuleVersion] = relationship(back_populates="questions")
+
+    def __repr__(self) -> str:
+        return f"<Question {self.key!r} ({self.type})>"
+
+    def applies_to(self, region: Region) -> bool:
+        regions = self.data.get("regions")
+        return not regions or region.value in regions

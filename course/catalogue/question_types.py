@@ -1,0 +1,310 @@
+"""Question types: what each type's data holds and how it is checked.
+
+Each type is a class registered under its name. The content validator uses it to check a
+question from ``quiz.yaml``; the web editor will use its field list to build its form. How a type
+is shown to learners and graded lives in :mod:`course.learning.question_behaviour`, registered
+under the same name. Adding a type means one class here and one there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from course.catalogue.yaml_source import SourceList, SourceMap
+from course.core.regions import Region
+
+MAX_PROMPT_LENGTH = 500
+MAX_TEXT_LENGTH = 300
+MAX_EXPLANATION_LENGTH = 1500
+
+
+@dataclass(frozen=True)
+class FieldIssue:
+    """A problem in one question, at a line of its file."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of a question type, as an editor would show it."""
+
+    name: str
+    label: str
+    kind: str  # "text", "boolean", "choices", "items", "pairs"
+
+
+class QuestionSchema:
+    """The fields every question has; subclasses add their own and check them."""
+
+    name: ClassVar[str]
+    label: ClassVar[str]
+    fields: ClassVar[tuple[FieldSpec, ...]] = ()
+
+    common_fields: ClassVar[tuple[FieldSpec, ...]] = (
+        FieldSpec("id", "Identifier", "text"),
+        FieldSpec("prompt", "Question", "text"),
+        FieldSpec("explanation", "Explanation shown after answering", "text"),
+        FieldSpec("regions", "Only for these regions", "regions"),
+    )
+
+    @classmethod
+    def check(cls, question: SourceMap) -> list[FieldIssue]:
+        issues = _text_issues(question, "prompt", MAX_PROMPT_LENGTH)
+        issues += _text_issues(question, "explanation", MAX_EXPLANATION_LENGTH)
+        regions = question.get("regions")
+        if regions is not None:
+            if not isinstance(regions, list) or not regions:
+                issues.append(
+                    FieldIssue(
+                        question.line_of("regions"), "regions must be a list such as [uk, us]"
+                    )
+                )
+            else:
+                for region in regions:
+                    if str(region) not in {r.value for r in Region}:
+                        issues.append(
+                            FieldIssue(
+                                question.line_of("regions"),
+                                f"unknown region {region!r}: use uk, us, au or eu",
+                            )
+                        )
+        known = {spec.name for spec in cls.common_fields + cls.fields} | {"type"}
+        for key in question:
+            if key not in known:
+                issues.append(
+                    FieldIssue(
+                        question.line_of(key), f"unknown field {key!r} for a {cls.name} question"
+                    )
+                )
+        return issues + cls.check_own_fields(question)
+
+    @classmethod
+    def check_own_fields(cls, question: SourceMap) -> list[FieldIssue]:
+        return []
+
+    @classmethod
+    def canonical(cls, question: dict[str, Any]) -> dict[str, Any]:
+        """The question as stored and exported: known fields only, in a fixed order."""
+        data: dict[str, Any] = {"id": str(question["id"]), "type": cls.name}
+        if question.get("regions"):
+            data["regions"] = [str(region) for region in question["regions"]]
+        data["prompt"] = str(question["prompt"]).strip()
+        data.update(cls.canonical_own_fields(question))
+        data["explanation"] = str(question["explanation"]).strip()
+        return data
+
+    @classmethod
+    def canonical_own_fields(cls, question: dict[str, Any]) -> dict[str, Any]:
+        return {}
+
+
+QUESTION_TYPES: dict[str, type[QuestionSchema]] = {}
+
+
+def question_type(schema: type[QuestionSchema]) -> type[QuestionSchema]:
+    """Register a question type under its ``name``."""
+    QUESTION_TYPES[schema.name] = schema
+    return schema
+
+
+def _text_issues(data: SourceMap, key: str, limit: int) -> list[FieldIssue]:
+    value = data.get(key)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return [FieldIssue(data.line_of(key), f"missing {key}")]
+    if not isinstance(value, str | int | float) or isinstance(value, bool):
+        return [FieldIssue(data.line_of(key), f"{key} must be text")]
+    if len(str(value)) > limit:
+        return [FieldIssue(data.line_of(key), f"{key} is longer than {limit} characters")]
+    return []
+
+
+def _list_issues(
+    data: SourceMap,
+    key: str,
+    smallest: int,
+    largest: int,
+    check_item: Callable[[Any, int], list[FieldIssue]],
+) -> list[FieldIssue]:
+    items = data.get(key)
+    if not isinstance(items, SourceList):
+        return [FieldIssue(data.line_of(key), f"{key} must be a list")]
+    issues: list[FieldIssue] = []
+    if not smallest <= len(items) <= largest:
+        issues.append(
+            FieldIssue(
+                data.line_of(key),
+                f"{key} must have {smallest} to {largest} entries, not {len(items)}",
+            )
+        )
+    for index, item in enumerate(items):
+        issues += check_item(item, items.line_of(index))
+    return issues
+
+
+def _duplicates(texts: list[str]) -> set[str]:
+    seen: set[str] = set()
+    return {text for text in texts if text in seen or seen.add(text)}  # type: ignore[func-returns-value]
+
+
+class _ChoiceQuestion(QuestionSchema):
+    fields = (FieldSpec("choices", "Choices (mark the correct ones)", "choices"),)
+    min_correct: ClassVar[int]
+    max_correct: ClassVar[int]
+
+    @classmethod
+    def check_own_fields(cls, question: SourceMap) -> list[FieldIssue]:
+        def check_choice(choice: Any, line: int) -> list[FieldIssue]:
+            if not isinstance(choice, SourceMap):
+                return [
+                    FieldIssue(line, "each choice needs text (and correct: true on right ones)")
+                ]
+            issues = _text_issues(choice, "text", MAX_TEXT_LENGTH)
+            if "correct" in choice and not isinstance(choice["correct"], bool):
+                issues.append(
+                    FieldIssue(choice.line_of("correct"), "correct must be true or false")
+                )
+            for key in choice:
+                if key not in {"text", "correct"}:
+                    issues.append(
+                        FieldIssue(choice.line_of(key), f"unknown field {key!r} in a choice")
+                    )
+            return issues
+
+        issues = _list_issues(question, "choices", 2, 8, check_choice)
+        choices = question.get("choices")
+        if isinstance(choices, SourceList) and all(isinstance(c, SourceMap) for c in choices):
+            correct = sum(1 for choice in choices if choice.get("correct") is True)
+            if not cls.min_correct <= correct <= cls.max_correct:
+                wanted = "exactly one choice" if cls.max_correct == 1 else "at least one choice"
+                issues.append(
+                    FieldIssue(
+                        question.line_of("choices"),
+                        f"{wanted} must be marked correct: true (found {correct})",
+                    )
+                )
+            for text in _duplicates([str(choice.get("text", "")).strip() for choice in choices]):
+                issues.append(
+                    FieldIssue(question.line_of("choices"), f"the choice {text!r} appears twice")
+                )
+        return issues
+
+    @classmethod
+    def canonical_own_fields(cls, question: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "choices": [
+                {
+                    "text": str(choice["text"]).strip(),
+                    **({"correct": True} if choice.get("correct") else {}),
+                }
+                for choice in question["choices"]
+            ]
+        }
+
+
+@question_type
+class SingleChoice(_ChoiceQuestion):
+    name = "single_choice"
+    label = "Single choice"
+    min_correct = 1
+    max_correct = 1
+
+
+@question_type
+class MultipleChoice(_ChoiceQuestion):
+    name = "multiple_choice"
+    label = "Multiple choice"
+    min_correct = 1
+    max_correct = 8
+
+
+@question_type
+class TrueFalse(QuestionSchema):
+    name = "true_false"
+    label = "True or false"
+    fields = (FieldSpec("answer", "The statement is true", "boolean"),)
+
+    @classmethod
+    def check_own_fields(cls, question: SourceMap) -> list[FieldIssue]:
+        if not isinstance(question.get("answer"), bool):
+            return [FieldIssue(question.line_of("answer"), "answer must be true or false")]
+        return []
+
+    @classmethod
+    def canonical_own_fields(cls, question: dict[str, Any]) -> dict[str, Any]:
+        return {"answer": bool(question["answer"])}
+
+
+@question_type
+class Ordering(QuestionSchema):
+    name = "ordering"
+    label = "Put in order"
+    fields = (FieldSpec("items", "Items, in the correct order", "items"),)
+
+    @classmethod
+    def check_own_fields(cls, question: SourceMap) -> list[FieldIssue]:
+        def check_item(item: Any, line: int) -> list[FieldIssue]:
+            if (
+                not isinstance(item, str | int | float)
+                or isinstance(item, bool)
+                or not str(item).strip()
+            ):
+                return [FieldIssue(line, "each item must be text")]
+            return []
+
+        issues = _list_issues(question, "items", 3, 8, check_item)
+        items = question.get("items")
+        if isinstance(items, list):
+            for text in _duplicates([str(item).strip() for item in items]):
+                issues.append(
+                    FieldIssue(question.line_of("items"), f"the item {text!r} appears twice")
+                )
+        return issues
+
+    @classmethod
+    def canonical_own_fields(cls, question: dict[str, Any]) -> dict[str, Any]:
+        return {"items": [str(item).strip() for item in question["items"]]}
+
+
+@question_type
+class Matching(QuestionSchema):
+    name = "matching"
+    label = "Match the pairs"
+    fields = (FieldSpec("pairs", "Pairs (left and right)", "pairs"),)
+
+    @classmethod
+    def check_own_fields(cls, question: SourceMap) -> list[FieldIssue]:
+        def check_pair(pair: Any, line: int) -> list[FieldIssue]:
+            if not isinstance(pair, SourceMap):
+                return [FieldIssue(line, "each pair needs left and right")]
+            issues = _text_issues(pair, "left", MAX_TEXT_LENGTH) + _text_issues(
+                pair, "right", MAX_TEXT_LENGTH
+            )
+            for key in pair:
+                if key not in {"left", "right"}:
+                    issues.append(FieldIssue(pair.line_of(key), f"unknown field {key!r} in a pair"))
+            return issues
+
+        issues = _list_issues(question, "pairs", 2, 8, check_pair)
+        pairs = question.get("pairs")
+        if isinstance(pairs, list) and all(isinstance(p, dict) for p in pairs):
+            for side in ("left", "right"):
+                for text in _duplicates([str(pair.get(side, "")).strip() for pair in pairs]):
+                    issues.append(
+                        FieldIssue(
+                            question.line_of("pairs"), f"the {side} text {text!r} appears twice"
+                        )
+                    )
+        return issues
+
+    @classmethod
+    def canonical_own_fields(cls, question: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "pairs": [
+                {"left": str(pair["left"]).strip(), "right": str(pair["right"]).strip()}
+                for pair in question["pairs"]
+            ]
+        }

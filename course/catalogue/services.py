@@ -1,0 +1,152 @@
+"""Catalogue operations: import a bundle (only what changed), export it back, and look things up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from course.catalogue.bundle import CourseSource, LessonSource, ModuleSource
+from course.catalogue.markdown import render_all_regions
+from course.catalogue.models import Course, Lesson, Module, ModuleVersion, Question
+from course.core.database import begin_write, utcnow
+from course.extensions import db
+
+
+@dataclass
+class ImportReport:
+    """What an import did, module by module."""
+
+    created: list[str] = field(default_factory=list)
+    new_versions: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    archived: list[str] = field(default_factory=list)
+
+    @property
+    def changed_anything(self) -> bool:
+        return bool(self.created or self.new_versions or self.archived)
+
+
+def import_course(source: CourseSource) -> ImportReport:
+    """Bring the database in line with a checked bundle, in the current transaction.
+
+    Unchanged modules get no new version; changed ones get one, which learners see at once.
+    Modules the bundle no longer has are archived (hidden), never deleted, so learners' records
+    of them stay intact.
+    """
+    begin_write()
+    report = ImportReport()
+    course = db.session.scalar(select(Course).where(Course.slug == source.slug))
+    if course is None:
+        course = Course(slug=source.slug)
+        db.session.add(course)
+    course.title = source.title
+    course.summary = source.summary
+    course.certificate_validity_months = source.certificate_validity_months
+    course.regions = list(source.regions)
+    existing = {module.slug: module for module in course.modules}
+    for position, module_source in enumerate(source.modules, start=1):
+        module = existing.pop(module_source.slug, None)
+        if module is None:
+            module = Module(course=course, slug=module_source.slug)
+            db.session.add(module)
+            report.created.append(module_source.slug)
+        module.position = position
+        module.is_required = module_source.slug in source.required
+        module.archived_at = None
+        if _store_version(module, module_source):
+            if module_source.slug not in report.created:
+                report.new_versions.append(module_source.slug)
+        else:
+            report.unchanged.append(module_source.slug)
+    for module in existing.values():
+        if module.archived_at is None:
+            module.archived_at = utcnow()
+            report.archived.append(module.slug)
+    return report
+
+
+def _store_version(module: Module, source: ModuleSource) -> bool:
+    """Add a version for ``source`` unless the current one has the same content."""
+    content_hash = source.content_hash()
+    if module.current_version is not None and module.current_version.content_hash == content_hash:
+        return False
+    version = ModuleVersion(
+        module=module,
+        number=max((version.number for version in module.versions), default=0) + 1,
+        folder_name=source.folder_name,
+        title=source.title,
+        summary=source.summary,
+        minutes=source.minutes,
+        pass_mark=source.pass_mark,
+        questions_per_attempt=source.questions_per_attempt,
+        reviewed=source.reviewed,
+        objectives=list(source.objectives),
+        sources=[dict(item) for item in source.sources],
+        content_hash=content_hash,
+        lessons=[
+            Lesson(
+                position=position,
+                file_name=lesson.file_name,
+                slug=lesson.slug,
+                title=lesson.title,
+                markdown=lesson.markdown,
+                html_by_region=render_all_regions(lesson.markdown),
+            )
+            for position, lesson in enumerate(source.lessons, start=1)
+        ],
+        questions=[
+            Question(position=position, key=data["id"], type=data["type"], data=data)
+            for position, data in enumerate(source.questions, start=1)
+        ],
+    )
+    db.session.add(version)
+    module.current_version = version
+    return True
+
+
+def module_source(version: ModuleVersion) -> ModuleSource:
+    """A stored version as bundle data, ready to be written out."""
+    return ModuleSource(
+        folder_name=version.folder_name,
+        slug=version.module.slug,
+        title=version.title,
+        summary=version.summary,
+        minutes=version.minutes,
+        pass_mark=version.pass_mark,
+        questions_per_attempt=version.questions_per_attempt,
+        reviewed=version.reviewed,
+        objectives=list(version.objectives),
+        sources=[dict(item) for item in version.sources],
+        lessons=[
+            LessonSource(lesson.file_name, lesson.slug, lesson.title, lesson.markdown)
+            for lesson in version.lessons
+        ],
+        questions=[dict(question.data) for question in version.questions],
+    )
+
+
+def course_source(course: Course) -> CourseSource:
+    """The course as it stands (current versions of its listed modules) as bundle data."""
+    listed = course.listed_modules
+    return CourseSource(
+        slug=course.slug,
+        title=course.title,
+        summary=course.summary,
+        certificate_validity_months=course.certificate_validity_months,
+        regions=list(course.regions),
+        required=[module.slug for module in listed if module.is_required],
+        modules=[
+            module_source(module.current_version) for module in listed if module.current_version
+        ],
+    )
+
+
+def the_course() -> Course | None:
+    """The course this site serves (the first imported)."""
+    return db.session.scalar(select(Course).order_by(Course.id).limit(1))
+
+
+def find_listed_module(slug: str) -> Module | None:
+    module = db.session.scalar(select(Module).where(Module.slug == slug))
+    return module if module is not None and module.is_listed else None

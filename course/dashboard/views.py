@@ -1,0 +1,20 @@
+"""The learner's home: progress through the course and the next step."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import current_user
+
+from course.catalogue import services as catalogue
+from course.core.access import login_required
+from course.learning import services as learning
+
+bp = Blueprint("dashboard", __name__)
+
+
+@bp.get("/dashboard")
+@login_required
+def index() -> str:
+    course = catalogue.the_course()
+    progress = learning.course_progress(current_user, course) if course else None
+    return render_template("dashboard/index.html", course=course, progress=progress)

@@ -1,0 +1,95 @@
+"""What each learner has done: lessons read, quiz attempts, modules completed."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from course.catalogue.models import Module, ModuleVersion
+from course.core.database import UTCDateTime, utcnow
+from course.core.regions import Region
+from course.extensions import db
+
+
+class LessonView(db.Model):
+    """A learner has read a lesson. Keyed by the lesson's slug, so it carries over to new
+    versions of the module that keep the lesson."""
+
+    __tablename__ = "lesson_views"
+    __table_args__ = (UniqueConstraint("user_id", "module_id", "lesson_slug"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    lesson_slug: Mapped[str] = mapped_column(String(100))
+    viewed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<LessonView user {self.user_id} {self.lesson_slug!r}>"
+
+
+class QuizAttempt(db.Model):
+    """One try at a module's quiz, stored exactly as it was shown and answered.
+
+    ``questions`` is the snapshot drawn for this attempt: each question's prompt, its choices in
+    the order shown with their random ids, what is correct, and the explanation. It is graded and
+    shown again from this snapshot only, so later edits to the module never change it.
+    """
+
+    __tablename__ = "quiz_attempts"
+    __table_args__ = (Index("ix_quiz_attempts_user_module", "user_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    module_version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id"), index=True)
+    region: Mapped[str] = mapped_column(String(8))
+    pass_mark: Mapped[int] = mapped_column(Integer)
+    questions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    answers: Mapped[list[Any] | None] = mapped_column(JSON)
+    results: Mapped[list[bool] | None] = mapped_column(JSON)
+    score_percent: Mapped[int | None] = mapped_column(Integer)
+    passed: Mapped[bool | None] = mapped_column(Boolean)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    module: Mapped[Module] = relationship()
+    module_version: Mapped[ModuleVersion] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<QuizAttempt {self.id} user {self.user_id} module {self.module_id}>"
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def correct_count(self) -> int:
+        return sum(1 for result in self.results or [] if result)
+
+    @property
+    def region_choice(self) -> Region:
+        return Region(self.region)
+
+
+class ModuleCompletion(db.Model):
+    """A learner completed a module: read every lesson and passed its quiz. It stays complete
+    when the module is republished."""
+
+    __tablename__ = "module_completions"
+    __table_args__ = (UniqueConstraint("user_id", "module_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    module_version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id"))
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id"))
+    completed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    module_version: Mapped[ModuleVersion] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<ModuleCompletion user {self.user_id} module {self.module_id}>"

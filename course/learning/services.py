@@ -1,0 +1,342 @@
+"""Learning operations: reading lessons, taking quizzes, completing modules, and progress.
+
+Rules (see the design): a module is complete when every lesson of its current version has been
+read and its quiz passed; it stays complete when republished. The course is complete when every
+required module is. A quiz attempt draws ``questions_per_attempt`` questions for the learner's
+region at random, shuffles their choices, stores the lot, and is graded once, from what it stored.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from flask import session
+from flask_login import current_user
+from sqlalchemy import case, func, select
+from werkzeug.datastructures import MultiDict
+
+from course.accounts.models import User
+from course.catalogue.models import Course, Lesson, Module, ModuleVersion
+from course.core.database import begin_write, get_for_update, utcnow
+from course.core.regions import DEFAULT_REGION, Region
+from course.extensions import db
+from course.learning.models import LessonView, ModuleCompletion, QuizAttempt
+from course.learning.question_behaviour import behaviour_for
+
+VISITOR_REGION = "region"
+
+
+def current_region() -> Region:
+    """The region whose advice to show: the learner's, or a visitor's choice kept in the session."""
+    if current_user.is_authenticated:
+        return Region(current_user.region)
+    try:
+        return Region(session.get(VISITOR_REGION, DEFAULT_REGION.value))
+    except ValueError:
+        return DEFAULT_REGION
+
+
+def choose_visitor_region(region: Region) -> None:
+    session[VISITOR_REGION] = region.value
+
+
+def record_lesson_read(user: User, module: Module, lesson: Lesson) -> None:
+    """Note that ``user`` has read ``lesson`` (once), and complete the module if that was all."""
+    begin_write()
+    already = db.session.scalar(
+        select(LessonView.id).where(
+            LessonView.user_id == user.id,
+            LessonView.module_id == module.id,
+            LessonView.lesson_slug == lesson.slug,
+        )
+    )
+    if already is None:
+        db.session.add(LessonView(user_id=user.id, module_id=module.id, lesson_slug=lesson.slug))
+        db.session.flush()
+    _complete_module_if_done(user, module)
+
+
+def lessons_read(user: User, module: Module) -> set[str]:
+    return set(
+        db.session.scalars(
+            select(LessonView.lesson_slug).where(
+                LessonView.user_id == user.id, LessonView.module_id == module.id
+            )
+        )
+    )
+
+
+def open_attempt(user: User, module: Module) -> QuizAttempt | None:
+    """The learner's unsubmitted attempt at this module's quiz, if any."""
+    return db.session.scalar(
+        select(QuizAttempt)
+        .where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.module_id == module.id,
+            QuizAttempt.submitted_at.is_(None),
+        )
+        .order_by(QuizAttempt.id.desc())
+        .limit(1)
+    )
+
+
+def own_attempt(user: User, module: Module, attempt_id: int) -> QuizAttempt | None:
+    """The attempt, if it is ``user``'s and at ``module``; ``None`` for anyone else's."""
+    attempt = db.session.get(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id or attempt.module_id != module.id:
+        return None
+    return attempt
+
+
+def start_attempt(
+    user: User, module: Module, region: Region, rng: random.Random | None = None
+) -> QuizAttempt:
+    """Draw a new attempt, or return the one already open (so a double click starts one)."""
+    begin_write()
+    existing = open_attempt(user, module)
+    if existing is not None:
+        return existing
+    version = module.current_version
+    if version is None:
+        raise ValueError(f"module {module.slug!r} has no published version")
+    rng = rng or random.SystemRandom()
+    bank = version.questions_for(region)
+    drawn = rng.sample(bank, min(version.questions_per_attempt, len(bank)))
+    attempt = QuizAttempt(
+        user_id=user.id,
+        module_id=module.id,
+        module_version_id=version.id,
+        region=region.value,
+        pass_mark=version.pass_mark,
+        questions=[behaviour_for(question.type).present(question.data, rng) for question in drawn],
+    )
+    db.session.add(attempt)
+    db.session.flush()
+    return attempt
+
+
+@dataclass(frozen=True)
+class AnswerSheet:
+    """What a submitted form said: one answer (or ``None``) per question, in order."""
+
+    answers: list[Any]
+
+    @property
+    def unanswered(self) -> list[int]:
+        """1-based numbers of the questions left unanswered."""
+        return [number for number, answer in enumerate(self.answers, start=1) if answer is None]
+
+
+def question_field(number: int) -> str:
+    return f"question-{number}"
+
+
+def read_answers(attempt: QuizAttempt, form: MultiDict[str, str]) -> AnswerSheet:
+    return AnswerSheet(
+        [
+            behaviour_for(question["type"]).read_answer(question, form, question_field(number))
+            for number, question in enumerate(attempt.questions, start=1)
+        ]
+    )
+
+
+def submit_attempt(user: User, attempt_id: int, sheet: AnswerSheet) -> QuizAttempt | None:
+    """Grade the attempt once, from its own snapshot, and complete the module if it passed.
+
+    A second submission (double click, back button, another tab) changes nothing and returns the
+    graded attempt. ``None`` if the attempt is not this learner's.
+    """
+    attempt = get_for_update(QuizAttempt, attempt_id)
+    if attempt is None or attempt.user_id != user.id:
+        return None
+    if attempt.is_submitted:
+        return attempt
+    results = [
+        behaviour_for(question["type"]).is_correct(question, answer)
+        for question, answer in zip(attempt.questions, sheet.answers, strict=True)
+    ]
+    attempt.answers = sheet.answers
+    attempt.results = results
+    attempt.score_percent = round(100 * sum(results) / len(results)) if results else 0
+    attempt.passed = attempt.score_percent >= attempt.pass_mark
+    attempt.submitted_at = utcnow()
+    db.session.flush()
+    if attempt.passed:
+        _complete_module_if_done(user, attempt.module)
+    return attempt
+
+
+def _complete_module_if_done(user: User, module: Module) -> None:
+    version = module.current_version
+    if version is None or _completion(user, module) is not None:
+        return
+    if {lesson.slug for lesson in version.lessons} - lessons_read(user, module):
+        return
+    passed = db.session.scalar(
+        select(QuizAttempt)
+        .where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.module_id == module.id,
+            QuizAttempt.passed.is_(True),
+        )
+        .order_by(QuizAttempt.submitted_at.desc())
+        .limit(1)
+    )
+    if passed is not None:
+        db.session.add(
+            ModuleCompletion(
+                user_id=user.id,
+                module_id=module.id,
+                module_version_id=passed.module_version_id,
+                attempt_id=passed.id,
+            )
+        )
+
+
+def _completion(user: User, module: Module) -> ModuleCompletion | None:
+    return db.session.scalar(
+        select(ModuleCompletion).where(
+            ModuleCompletion.user_id == user.id, ModuleCompletion.module_id == module.id
+        )
+    )
+
+
+def submitted_attempts(user: User, module: Module) -> list[QuizAttempt]:
+    return list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .where(
+                QuizAttempt.user_id == user.id,
+                QuizAttempt.module_id == module.id,
+                QuizAttempt.submitted_at.is_not(None),
+            )
+            .order_by(QuizAttempt.submitted_at.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    module: Module
+    version: ModuleVersion
+    lessons_read: int
+    lessons_total: int
+    best_score: int | None
+    passed: bool
+    completed: bool
+
+    @property
+    def status(self) -> str:
+        if self.completed:
+            return "completed"
+        if self.lessons_read or self.best_score is not None:
+            return "in-progress"
+        return "not-started"
+
+
+@dataclass(frozen=True)
+class CourseProgress:
+    modules: list[ModuleProgress]
+
+    @property
+    def required(self) -> list[ModuleProgress]:
+        return [progress for progress in self.modules if progress.module.is_required]
+
+    @property
+    def completed_required(self) -> int:
+        return sum(1 for progress in self.required if progress.completed)
+
+    @property
+    def is_complete(self) -> bool:
+        return bool(self.required) and self.completed_required == len(self.required)
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.completed_required / len(self.required)) if self.required else 0
+
+    @property
+    def next_module(self) -> ModuleProgress | None:
+        """Where to carry on: the first module begun but not finished, else the first not begun."""
+        unfinished = [progress for progress in self.required if not progress.completed]
+        begun = [progress for progress in unfinished if progress.status == "in-progress"]
+        return (begun or unfinished or [None])[0]
+
+
+def course_progress(user: User | None, course: Course) -> CourseProgress:
+    """Progress in every listed module, from three aggregate queries (none per module)."""
+    modules = course.listed_modules
+    if user is None:
+        return CourseProgress(
+            [
+                ModuleProgress(
+                    module,
+                    module.current_version,
+                    0,
+                    len(module.current_version.lessons),
+                    None,
+                    False,
+                    False,
+                )
+                for module in modules
+                if module.current_version
+            ]
+        )
+    module_ids = [module.id for module in modules]
+    read = {
+        (module_id, slug)
+        for module_id, slug in db.session.execute(
+            select(LessonView.module_id, LessonView.lesson_slug).where(
+                LessonView.user_id == user.id, LessonView.module_id.in_(module_ids)
+            )
+        )
+    }
+    scores: dict[int, tuple[int | None, bool]] = {
+        module_id: (best, bool(passed))
+        for module_id, best, passed in db.session.execute(
+            select(
+                QuizAttempt.module_id,
+                func.max(QuizAttempt.score_percent),
+                func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
+            )
+            .where(
+                QuizAttempt.user_id == user.id,
+                QuizAttempt.module_id.in_(module_ids),
+                QuizAttempt.submitted_at.is_not(None),
+            )
+            .group_by(QuizAttempt.module_id)
+        )
+    }
+    completed = set(
+        db.session.scalars(
+            select(ModuleCompletion.module_id).where(
+                ModuleCompletion.user_id == user.id, ModuleCompletion.module_id.in_(module_ids)
+            )
+        )
+    )
+    progress = []
+    for module in modules:
+        version = module.current_version
+        if version is None:
+            continue
+        slugs = {lesson.slug for lesson in version.lessons}
+        best, passed = scores.get(module.id, (None, False))
+        progress.append(
+            ModuleProgress(
+                module=module,
+                version=version,
+                lessons_read=len(
+                    {slug for module_id, slug in read if module_id == module.id} & slugs
+                ),
+                lessons_total=len(slugs),
+                best_score=best,
+                passed=passed,
+                completed=module.id in completed,
+            )
+        )
+    return CourseProgress(progress)
+
+
+def is_course_complete(user: User, course: Course) -> bool:
+    return course_progress(user, course).is_complete

@@ -1,0 +1,335 @@
+"""The learner's path: the overview, modules and lessons, quizzes, feedback, retries, progress."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from course.catalogue.models import Module
+from course.core.regions import Region
+from course.extensions import db
+from course.learning.models import LessonView, ModuleCompletion, QuizAttempt
+from tests.conftest import csrf_token_from, import_bundle, post_form, sign_in
+from tests.factories import STRONG_PASSWORD, make_user
+
+
+@pytest.fixture
+def learner(course_app: Flask) -> FlaskClient:
+    with course_app.app_context():
+        make_user(email="ada@example.org")
+    client = course_app.test_client()
+    sign_in(client, "ada@example.org", STRONG_PASSWORD)
+    return client
+
+
+def start_quiz(client: FlaskClient, slug: str = "staying-safe") -> str:
+    response = post_form(
+        client, f"/modules/{slug}/quiz/start", {}, form_page=f"/modules/{slug}/quiz"
+    )
+    assert response.status_code == 302
+    return response.headers["Location"]
+
+
+def attempt_of(app: Flask, attempt_path: str) -> QuizAttempt:
+    attempt_id = int(attempt_path.rstrip("/").split("/")[-1])
+    with app.app_context():
+        attempt = db.session.get(QuizAttempt, attempt_id)
+        assert attempt is not None
+        db.session.expunge(attempt)
+        return attempt
+
+
+def answers_for(attempt: QuizAttempt, right: bool) -> dict[str, Any]:
+    """Form data answering every question of the attempt rightly, or every one wrongly."""
+    form: dict[str, Any] = {}
+    for number, question in enumerate(attempt.questions, start=1):
+        field = f"question-{number}"
+        kind = question["type"]
+        if kind in ("single_choice", "multiple_choice"):
+            picked = [c["id"] for c in question["choices"] if c["correct"] == right]
+            form[field] = picked if kind == "multiple_choice" else picked[0]
+        elif kind == "true_false":
+            form[field] = "true" if question["answer"] == right else "false"
+        elif kind == "ordering":
+            order = (
+                question["correct_order"] if right else list(reversed(question["correct_order"]))
+            )
+            for position, item_id in enumerate(order, start=1):
+                form[f"{field}-{item_id}"] = str(position)
+        elif kind == "matching":
+            rights = [r["id"] for r in question["rights"]]
+            for left in question["lefts"]:
+                correct = question["correct"][left["id"]]
+                form[f"{field}-{left['id']}"] = (
+                    correct if right else next(r for r in rights if r != correct)
+                )
+    return form
+
+
+def submit(client: FlaskClient, attempt_path: str, answers: dict[str, Any]):
+    token = csrf_token_from(client.get(attempt_path).get_data(as_text=True))
+    return client.post(attempt_path, data={"csrf_token": token, **answers})
+
+
+def read_every_lesson(client: FlaskClient, slug: str, lesson_slugs: list[str]) -> None:
+    for lesson in lesson_slugs:
+        response = post_form(
+            client, f"/modules/{slug}/{lesson}/read", {}, form_page=f"/modules/{slug}/{lesson}"
+        )
+        assert response.status_code == 302
+
+
+def test_the_overview_lists_every_module_for_visitors(course_app: Flask) -> None:
+    page = course_app.test_client().get("/").get_data(as_text=True)
+
+    assert "Staying safe" in page and "What to do in an attack." in page and "5 minutes" in page
+    assert "Reporting" in page and "Create an account to start" in page
+
+
+def test_visitors_read_lessons_in_the_region_they_choose(course_app: Flask) -> None:
+    client = course_app.test_client()
+    assert "Run, Hide, Tell" in client.get("/modules/staying-safe/the-steps").get_data(as_text=True)
+
+    post_form(client, "/region", {"region": "us"}, form_page="/")
+    page = client.get("/modules/staying-safe/the-steps").get_data(as_text=True)
+
+    assert "Run, Hide, Fight" in page and "Run, Hide, Tell" not in page
+
+
+def test_a_learner_reads_lessons_in_their_own_region(course_app: Flask) -> None:
+    with course_app.app_context():
+        make_user(email="sam@example.org", region=Region.AUSTRALIA)
+    client = course_app.test_client()
+    sign_in(client, "sam@example.org", STRONG_PASSWORD)
+
+    page = client.get("/modules/staying-safe/calling-for-help").get_data(as_text=True)
+
+    assert "Call 000." in page and "Call 999." not in page
+
+
+def test_lesson_pages_have_previous_and_next(course_app: Flask) -> None:
+    page = (
+        course_app.test_client()
+        .get("/modules/staying-safe/calling-for-help")
+        .get_data(as_text=True)
+    )
+
+    assert "Lesson 2 of 2" in page
+    assert 'href="/modules/staying-safe/the-steps" rel="prev"' in page
+
+
+def test_unknown_modules_and_lessons_are_not_found(course_app: Flask) -> None:
+    client = course_app.test_client()
+
+    assert client.get("/modules/no-such-module/").status_code == 404
+    assert client.get("/modules/staying-safe/no-such-lesson").status_code == 404
+
+
+def test_reading_a_lesson_is_recorded_once_and_leads_to_the_next(
+    learner: FlaskClient, course_app: Flask
+) -> None:
+    first = post_form(
+        learner,
+        "/modules/staying-safe/the-steps/read",
+        {},
+        form_page="/modules/staying-safe/the-steps",
+    )
+    post_form(
+        learner,
+        "/modules/staying-safe/the-steps/read",
+        {},
+        form_page="/modules/staying-safe/the-steps",
+    )
+    last = post_form(
+        learner,
+        "/modules/staying-safe/calling-for-help/read",
+        {},
+        form_page="/modules/staying-safe/calling-for-help",
+    )
+
+    assert first.headers["Location"] == "/modules/staying-safe/calling-for-help"
+    assert last.headers["Location"] == "/modules/staying-safe/quiz"
+    with course_app.app_context():
+        assert db.session.scalar(select(func.count(LessonView.id))) == 2
+
+
+def test_quizzes_need_an_account(course_app: Flask) -> None:
+    response = course_app.test_client().get("/modules/staying-safe/quiz")
+
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login")
+
+
+def test_an_attempt_draws_questions_for_the_learners_region_and_stores_them(
+    learner: FlaskClient, course_app: Flask
+) -> None:
+    attempt = attempt_of(course_app, start_quiz(learner))
+
+    keys = [question["key"] for question in attempt.questions]
+    assert len(keys) == 5 and len(set(keys)) == 5
+    assert "order-us" not in keys and "order-au" not in keys
+    assert attempt.region == "uk" and attempt.submitted_at is None
+
+
+def test_starting_twice_keeps_one_open_attempt(learner: FlaskClient, course_app: Flask) -> None:
+    first = start_quiz(learner)
+    second = start_quiz(learner)
+
+    assert first == second
+    with course_app.app_context():
+        assert db.session.scalar(select(func.count(QuizAttempt.id))) == 1
+
+
+def test_quiz_pages_never_contain_answers_or_explanations(
+    learner: FlaskClient, course_app: Flask
+) -> None:
+    path = start_quiz(learner)
+    attempt = attempt_of(course_app, path)
+
+    page = learner.get(path).get_data(as_text=True)
+    incomplete = submit(learner, path, {}).get_data(as_text=True)
+
+    for html in (page, incomplete):
+        for question in attempt.questions:
+            assert question["explanation"] not in html
+        assert "correct" not in html.lower().replace("incorrect", "")
+        assert "Correct answer" not in html
+
+
+def test_failing_shows_feedback_for_every_question_and_retrying_draws_again(
+    learner: FlaskClient, course_app: Flask
+) -> None:
+    path = start_quiz(learner)
+    attempt = attempt_of(course_app, path)
+
+    response = submit(learner, path, answers_for(attempt, right=False))
+
+    assert response.headers["Location"] == f"{path}/result"
+    result = learner.get(response.headers["Location"]).get_data(as_text=True)
+    assert "You did not pass this time" in result and "You scored 0%" in result
+    for question in attempt.questions:
+        assert question["explanation"] in result
+    assert result.count("Wrong</strong>") == 5
+    retry = start_quiz(learner)
+    assert retry != path
+    assert attempt_of(course_app, retry).questions != attempt.questions
+
+
+def test_a_submission_with_unanswered_questions_is_refused_and_keeps_the_answers(
+    learner: FlaskClient, course_app: Flask
+) -> None:
+    path = start_quiz(learner)
+    attempt = attempt_of(course_app, path)
+    answers = answers_for(attempt, right=True)
+    partial = {key: value for key, value in answers.items() if not key.startswith("question-1")}
+
+    response = submit(learner, path, partial)
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "There is a problem" in page and "Answer question 1" in page
+    assert attempt_of(course_app, path).submitted_at is None
+    second = next(iter(partial.values()))
+    assert (second if isinstance(second, str) else second[0]) in page
+
+
+def test_passing_after_reading_every_lesson_completes_the_module(
+    learner: FlaskClient, course_app: Flask
+) -> None:
+    read_every_lesson(learner, "staying-safe", ["the-steps", "calling-for-help"])
+    path = start_quiz(learner)
+
+    submit(learner, path, answers_for(attempt_of(course_app, path), right=True))
+
+    result = learner.get(f"{path}/result").get_data(as_text=True)
+    assert "You passed" in result and "You scored 100%" in result
+    assert "You have completed this module." in result
+    with course_app.app_context():
+        assert db.session.scalar(select(func.count(ModuleCompletion.id))) == 1
+    overview = learner.get("/").get_data(as_text=True)
+    assert "You have completed 1 of 2 modules." in overview
+    dashboard = learner.get("/dashboard").get_data(as_text=True)
+    assert "You have completed 1 of 2 modules." in dashboard and "Start Reporting." in dashboard
+
+
+def test_passing_before_reading_completes_the_module_once_the_lessons_are_read(
+    learner: FlaskClient, course_app: Flask
+) -> None:
+    path = start_quiz(learner)
+    submit(learner, path, answers_for(attempt_of(course_app, path), right=True))
+    result = learner.get(f"{path}/result").get_data(as_text=True)
+    assert "read all of its lessons as well: you have read 0 of 2" in result
+
+    read_every_lesson(learner, "staying-safe", ["the-steps", "calling-for-help"])
+
+    with course_app.app_context():
+        assert db.session.scalar(select(func.count(ModuleCompletion.id))) == 1
+
+
+def test_a_double_submission_is_graded_once(learner: FlaskClient, course_app: Flask) -> None:
+    path = start_quiz(learner)
+    attempt = attempt_of(course_app, path)
+    token = csrf_token_from(learner.get(path).get_data(as_text=True))
+
+    first = learner.post(path, data={"csrf_token": token, **answers_for(attempt, right=True)})
+    second = learner.post(path, data={"csrf_token": token, **answers_for(attempt, right=False)})
+
+    assert first.headers["Location"] == second.headers["Location"] == f"{path}/result"
+    graded = attempt_of(course_app, path)
+    assert graded.score_percent == 100 and graded.passed
+
+
+def test_an_attempt_started_before_a_republish_is_graded_on_what_it_showed(
+    learner: FlaskClient, course_app: Flask, tmp_path
+) -> None:
+    import shutil
+
+    from tests.conftest import EXAMPLE_BUNDLE
+
+    path = start_quiz(learner)
+    attempt = attempt_of(course_app, path)
+    changed = tmp_path / "changed"
+    shutil.copytree(EXAMPLE_BUNDLE, changed)
+    quiz = changed / "01-staying-safe" / "quiz.yaml"
+    quiz.write_text(quiz.read_text().replace("answer: false", "answer: true"))
+    import_bundle(course_app, changed)
+
+    submit(learner, path, answers_for(attempt, right=True))
+
+    graded = attempt_of(course_app, path)
+    assert graded.score_percent == 100
+    assert graded.module_version_id == attempt.module_version_id
+    with course_app.app_context():
+        module = db.session.scalar(select(Module).where(Module.slug == "staying-safe"))
+        assert module is not None and module.current_version_id != attempt.module_version_id
+
+
+def test_nobody_else_can_see_or_submit_an_attempt(learner: FlaskClient, course_app: Flask) -> None:
+    path = start_quiz(learner)
+    with course_app.app_context():
+        make_user(email="eve@example.org")
+    eve = course_app.test_client()
+    sign_in(eve, "eve@example.org", STRONG_PASSWORD)
+
+    assert eve.get(path).status_code == 404
+    assert eve.get(f"{path}/result").status_code == 404
+    assert post_form(eve, path, {}, form_page="/dashboard").status_code == 404
+
+
+def test_an_attempt_is_shown_again_exactly_as_answered(
+    learner: FlaskClient, course_app: Flask
+) -> None:
+    path = start_quiz(learner)
+    attempt = attempt_of(course_app, path)
+    submit(learner, path, answers_for(attempt, right=True))
+    before = learner.get(f"{path}/result").get_data(as_text=True)
+
+    import_bundle(course_app)  # unchanged: no new version, nothing moves
+
+    after = learner.get(f"{path}/result").get_data(as_text=True)
+    strip = lambda html: re.sub(r'name="csrf_token"[^>]*>', "", html)  # noqa: E731
+    assert strip(before) == strip(after)
