@@ -36,6 +36,7 @@ messages: $(INSTALLED) ## Extract every translatable string and update the catal
 
 run: $(INSTALLED) translations ## Serve the site on http://127.0.0.1:$(PORT)
 	$(FLASK) db upgrade
+	$(FLASK) content import modules
 	COURSE_MAIL_BACKGROUND_SENDER=true $(FLASK) run --host 127.0.0.1 --port $(PORT)
 
 test: $(TEST_INSTALLED) translations ## Run the whole test suite (browser tests need /usr/bin/chromium)

@@ -48,16 +48,17 @@ def test_register_confirm_sign_out_and_sign_in_again(desktop: BrowserSession, ap
     desktop.activate("Confirm my email address", "confirmed-then-sign-in")
     assert "Your email address is confirmed" in page.locator(".notification").inner_text()
 
-    sign_in_by_keyboard(desktop, "grace@example.org", STRONG_PASSWORD, "account")
-    assert page.locator("h1").inner_text() == "Your account"
+    sign_in_by_keyboard(desktop, "grace@example.org", STRONG_PASSWORD, "dashboard")
+    assert page.locator("h1").inner_text() == "Your dashboard"
+    desktop.activate("Your account", "account")
     assert "United States" in page.locator(".summary-list").inner_text()
     assert "Confirmed" in page.locator(".summary-list").inner_text()
 
     desktop.activate("Sign out", "signed-out")
     assert "You have signed out" in page.locator(".notification").inner_text()
     desktop.activate("Sign in", "sign-in-again")
-    sign_in_by_keyboard(desktop, "grace@example.org", STRONG_PASSWORD, "account-again")
-    assert page.locator("h1").inner_text() == "Your account"
+    sign_in_by_keyboard(desktop, "grace@example.org", STRONG_PASSWORD, "dashboard-again")
+    assert page.locator("h1").inner_text() == "Your dashboard"
 
 
 def test_reset_a_forgotten_password_by_the_emailed_link(phone: BrowserSession, app: Flask) -> None:
@@ -76,15 +77,16 @@ def test_reset_a_forgotten_password_by_the_emailed_link(phone: BrowserSession, a
     phone.activate("Save the new password", "password-changed")
     assert "Sign in with your new password" in page.locator(".notification").inner_text()
 
-    sign_in_by_keyboard(phone, "ada@example.org", NEW_PASSWORD, "account")
-    assert page.locator("h1").inner_text() == "Your account"
+    sign_in_by_keyboard(phone, "ada@example.org", NEW_PASSWORD, "dashboard")
+    assert page.locator("h1").inner_text() == "Your dashboard"
 
 
 def test_turn_on_two_factor_and_sign_in_with_it(desktop: BrowserSession, app: Flask) -> None:
     with app.app_context():
         make_user(email="ada@example.org")
     page = desktop.open("/login")
-    sign_in_by_keyboard(desktop, "ada@example.org", STRONG_PASSWORD, "account")
+    sign_in_by_keyboard(desktop, "ada@example.org", STRONG_PASSWORD, "dashboard")
+    desktop.activate("Your account", "account")
 
     desktop.activate("Set up two-factor sign-in", "two-factor-set-up")
     secret = page.locator("#secret").inner_text()
@@ -99,7 +101,7 @@ def test_turn_on_two_factor_and_sign_in_with_it(desktop: BrowserSession, app: Fl
     assert page.locator("h1").inner_text() == "Enter your security code"
     desktop.type_into("code", pyotp.TOTP(secret).at(time.time() + 30))
     desktop.activate("Continue", "signed-in-with-two-factor")
-    assert page.locator("h1").inner_text() == "Your account"
+    assert page.locator("h1").inner_text() == "Your dashboard"
 
 
 def test_a_new_admin_must_set_up_two_factor_before_the_admin_area_opens(

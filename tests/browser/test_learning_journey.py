@@ -1,4 +1,4 @@
-"""Taking a module in a real browser by keyboard alone: read, fail, read the feedback, retry, pass."""
+"""Taking a module in a real browser by keyboard: read, fail, read the feedback, retry, pass."""
 
 from __future__ import annotations
 
@@ -45,7 +45,9 @@ def answer_by_keyboard(session: BrowserSession, questions: list[dict], right: bo
             else:
                 page.keyboard.press("Space")
         elif kind == "ordering":
-            order = question["correct_order"] if right else list(reversed(question["correct_order"]))
+            order = (
+                question["correct_order"] if right else list(reversed(question["correct_order"]))
+            )
             for position, item_id in enumerate(order, start=1):
                 session.tab_to(element_id=f"{field}-{item_id}")
                 page.keyboard.type(str(position))

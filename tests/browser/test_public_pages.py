@@ -6,7 +6,22 @@ import pytest
 
 from tests.browser.conftest import BrowserSession
 
-PUBLIC_PAGES = ["/", "/who-to-call", "/privacy", "/accessibility", "/about", "/no-such-page"]
+from course import PROJECT_ROOT
+from tests.conftest import import_bundle
+
+PUBLIC_PAGES = [
+    "/",
+    "/modules/weapons-attack/",
+    "/modules/weapons-attack/three-steps",
+    "/who-to-call",
+    "/login",
+    "/register",
+    "/password/forgotten",
+    "/privacy",
+    "/accessibility",
+    "/about",
+    "/no-such-page",
+]
 
 
 @pytest.mark.parametrize("width", ["desktop", "phone"])
@@ -14,6 +29,7 @@ def test_every_public_page_is_accessible_and_fits_the_screen(
     width: str, request: pytest.FixtureRequest
 ) -> None:
     session: BrowserSession = request.getfixturevalue(width)
+    import_bundle(request.getfixturevalue("app"), PROJECT_ROOT / "modules")
     session.expect_error_status("/no-such-page")
     for path in PUBLIC_PAGES:
         response = session.page.goto(session.url(path))

@@ -1,0 +1,114 @@
+"""The real course in modules/: valid, complete, and takeable in every region."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from course import PROJECT_ROOT
+from course.accounts.services import find_user_by_email
+from course.catalogue.bundle import read_bundle
+from course.catalogue.services import the_course
+from course.core.regions import Region
+from course.learning import services as learning
+from course.learning.models import QuizAttempt
+from tests.conftest import import_bundle, post_form, sign_in
+from tests.factories import STRONG_PASSWORD, make_user
+from tests.test_learning_flow import answers_for, read_every_lesson, start_quiz, submit
+
+COURSE = PROJECT_ROOT / "modules"
+SOURCE = read_bundle(COURSE)
+
+
+def test_the_course_has_eight_required_modules_of_45_to_60_minutes() -> None:
+    assert len(SOURCE.modules) == 8
+    assert SOURCE.required == [module.slug for module in SOURCE.modules]
+    assert 45 <= sum(module.minutes for module in SOURCE.modules) <= 60
+
+
+@pytest.mark.parametrize("module", SOURCE.modules, ids=lambda module: module.slug)
+def test_every_module_meets_the_content_rules(module) -> None:  # noqa: ANN001
+    assert 3 <= len(module.lessons) <= 5
+    assert any(
+        "scenario" in lesson.slug or "What would you do" in lesson.markdown
+        for lesson in module.lessons
+    )
+    assert module.pass_mark == 80 and 5 <= module.questions_per_attempt <= 8
+    assert module.objectives and module.sources and module.reviewed
+    assert len({question["type"] for question in module.questions}) >= 3
+    for region in Region:
+        applicable = [
+            q for q in module.questions if not q.get("regions") or region.value in q["regions"]
+        ]
+        assert len(applicable) >= 10, (module.slug, region)
+
+
+@pytest.mark.parametrize("region", list(Region), ids=lambda region: region.value)
+def test_every_lesson_renders_and_every_quiz_can_be_failed_and_passed(
+    app: Flask, region: Region
+) -> None:
+    import_bundle(app, COURSE)
+    with app.app_context():
+        make_user(email="learner@example.org", region=region)
+    client = app.test_client()
+    sign_in(client, "learner@example.org", STRONG_PASSWORD)
+
+    for module in SOURCE.modules:
+        for lesson in module.lessons:
+            page = client.get(f"/modules/{module.slug}/{lesson.slug}")
+            assert page.status_code == 200, (module.slug, lesson.slug)
+            html = page.get_data(as_text=True)
+            assert ":::" not in html and 'class="prose"' in html
+        failed = start_quiz(client, module.slug)
+        submit(client, failed, answers_for(_attempt(app, failed), right=False))
+        assert "You did not pass this time" in client.get(f"{failed}/result").get_data(as_text=True)
+        read_every_lesson(client, module.slug, [lesson.slug for lesson in module.lessons])
+        passed = start_quiz(client, module.slug)
+        submit(client, passed, answers_for(_attempt(app, passed), right=True))
+        assert "You passed" in client.get(f"{passed}/result").get_data(as_text=True)
+
+    with app.app_context():
+        user = find_user_by_email("learner@example.org")
+        course = the_course()
+        assert user is not None and course is not None
+        assert learning.is_course_complete(user, course)
+
+
+def _attempt(app: Flask, path: str) -> QuizAttempt:
+    from tests.test_learning_flow import attempt_of
+
+    return attempt_of(app, path)
+
+
+@pytest.mark.parametrize(
+    ("region", "mnemonic", "number", "others"),
+    [
+        (Region.UK, "Run, Hide, Tell", "999", ["Run, Hide, Fight", "**911:**", "**000:**"]),
+        (Region.US, "Run, Hide, Fight", "911", ["Run, Hide, Tell", "999, then 55", "**000:**"]),
+        (Region.AUSTRALIA, "Escape, Hide, Tell", "000", ["Run, Hide, Fight", "999, then 55"]),
+        (Region.EU_OTHER, "Run, Hide, Tell", "112", ["Run, Hide, Fight", "999, then 55"]),
+    ],
+    ids=["uk", "us", "au", "eu"],
+)
+def test_each_region_sees_its_own_mnemonic_and_numbers(
+    app: Flask, region: Region, mnemonic: str, number: str, others: list[str]
+) -> None:
+    import_bundle(app, COURSE)
+    client = app.test_client()
+    post_form(client, "/region", {"region": region.value}, form_page="/")
+
+    steps = _prose(client.get("/modules/weapons-attack/three-steps").get_data(as_text=True))
+    numbers = _prose(
+        client.get("/modules/summary-and-who-to-call/numbers-to-call").get_data(as_text=True)
+    )
+
+    first_section = steps.split("Other countries, same idea")[0]
+    assert f"<h2>{mnemonic}</h2>" in first_section
+    assert f"<strong>{number}" in numbers
+    for text in others:
+        html_text = text.replace("**", "<strong>", 1).replace("**", "</strong>", 1)
+        assert f"<h2>{text}</h2>" not in first_section and html_text not in numbers, text
+
+
+def _prose(page: str) -> str:
+    return page[page.index('<div class="prose">') : page.index("</main>")]
