@@ -8,6 +8,8 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.conftest import post_form
+
 PUBLIC_PAGES = ["/", "/who-to-call", "/privacy", "/accessibility", "/about"]
 
 
@@ -47,12 +49,12 @@ def test_who_to_call_lists_emergency_numbers_for_every_region(client: FlaskClien
     page = client.get("/who-to-call").get_data(as_text=True)
 
     for region, numbers in {
-        "United Kingdom": ["999", "0800 789 321", "61016", "0800 011 3764", "101"],
+        "Where you live: United Kingdom": ["999", "0800 789 321", "61016", "0800 011 3764", "101"],
         "United States": ["911", "tips.fbi.gov"],
         "Australia": ["000", "1800 123 400", "106"],
         "European Union and elsewhere": ["112"],
     }.items():
-        section = page[page.index(f">{region}</h2>") :]
+        section = page[page.index(f">{region}</h") :]
         section = section[: section.find("</section>")]
         for number in numbers:
             assert number in section, (region, number)
@@ -87,3 +89,12 @@ def test_contact_email_appears_when_configured(client: FlaskClient, app: Flask) 
     app.config["CONTACT_EMAIL"] = "help@example.org"
 
     assert 'href="mailto:help@example.org"' in client.get("/accessibility").get_data(as_text=True)
+
+
+def test_who_to_call_leads_with_the_visitors_own_region(client: FlaskClient) -> None:
+    post_form(client, "/region", {"region": "au"}, form_page="/")
+
+    page = client.get("/who-to-call").get_data(as_text=True)
+
+    assert "Where you live: Australia" in page
+    assert page.index("1800 123 400") < page.index("0800 789 321")

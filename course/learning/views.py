@@ -220,6 +220,10 @@ def quiz_result(slug: str, attempt_id: int) -> str | Response:
 @bp.get("/who-to-call")
 @public
 def who_to_call() -> str:
+    own_region = learning.current_region()
     return render_template(
-        "learning/who_to_call.html", regions=list(Region), contacts_by_region=CONTACTS_BY_REGION
+        "learning/who_to_call.html",
+        own_region=own_region,
+        other_regions=[region for region in Region if region != own_region],
+        contacts_by_region=CONTACTS_BY_REGION,
     )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import BrowserSession
-
 from course import PROJECT_ROOT
+from tests.browser.conftest import BrowserSession
 from tests.conftest import import_bundle
 
 PUBLIC_PAGES = [
