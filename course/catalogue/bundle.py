@@ -223,17 +223,6 @@ def read_bundle(root: Path) -> CourseSource:
     return course
 
 
-def read_module(root: Path, folder: Path) -> ModuleSource:
-    """Read and check one module folder on its own (no course.yaml needed)."""
-    problems: list[Problem] = []
-    module = read_module_folder(root, folder, problems, None)
-    if module is not None:
-        _check_links(root, [module], problems, known_modules=None)
-    if problems or module is None:
-        raise ContentError(problems)
-    return module
-
-
 def _in_course_order(modules: list[ModuleSource], required: list[str]) -> list[ModuleSource]:
     by_slug = {module.slug: module for module in modules}
     ordered = [by_slug[slug] for slug in required if slug in by_slug]

@@ -48,7 +48,6 @@ ALLOWED_TAGS = {
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "img": {"src", "alt", "title"}}
 ALLOWED_URL_SCHEMES = {"https", "mailto", "tel"}
-INTERNAL_LINK_PREFIXES = ("/modules/", "/who-to-call")
 
 _OPENING = re.compile(r"^\s*:::\s*region\b(?P<regions>.*)$")
 _CLOSING = re.compile(r"^\s*:::\s*$")

@@ -22,10 +22,6 @@ class ImportReport:
     unchanged: list[str] = field(default_factory=list)
     archived: list[str] = field(default_factory=list)
 
-    @property
-    def changed_anything(self) -> bool:
-        return bool(self.created or self.new_versions or self.archived)
-
 
 def import_course(source: CourseSource) -> ImportReport:
     """Bring the database in line with a checked bundle, in the current transaction.

@@ -10,7 +10,6 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.catalogue.models import Module, ModuleVersion
 from course.core.database import UTCDateTime, utcnow
-from course.core.regions import Region
 from course.extensions import db
 
 
@@ -69,10 +68,6 @@ class QuizAttempt(db.Model):
     @property
     def correct_count(self) -> int:
         return sum(1 for result in self.results or [] if result)
-
-    @property
-    def region_choice(self) -> Region:
-        return Region(self.region)
 
 
 class ModuleCompletion(db.Model):

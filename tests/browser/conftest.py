@@ -164,6 +164,14 @@ class BrowserSession:
             self.page.keyboard.press("Enter")
         self.audit(label)
 
+    def sign_in(self, email: str, password: str, label: str = "signed-in") -> None:
+        """Sign in from the sign-in page by keyboard, and audit the page it leads to."""
+        if "/login" not in self.page.url:
+            self.open("/login")
+        self.type_into("email", email)
+        self.type_into("password", password)
+        self.activate("Sign in", label)
+
     def check_finished(self) -> None:
         unaudited = sorted(set(self.loaded) - set(self.audited))
         assert unaudited == [], f"pages loaded but never audited with axe-core: {unaudited}"

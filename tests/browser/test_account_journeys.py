@@ -20,12 +20,6 @@ def latest_link(app: Flask, to: str, containing: str) -> str:
         return link_in(queued_emails(to=to)[-1], containing)
 
 
-def sign_in_by_keyboard(session: BrowserSession, email: str, password: str, label: str) -> None:
-    session.type_into("email", email)
-    session.type_into("password", password)
-    session.activate("Sign in", label)
-
-
 def test_register_confirm_sign_out_and_sign_in_again(desktop: BrowserSession, app: Flask) -> None:
     page = desktop.open("/")
     desktop.activate("Create an account", "register")
@@ -48,7 +42,7 @@ def test_register_confirm_sign_out_and_sign_in_again(desktop: BrowserSession, ap
     desktop.activate("Confirm my email address", "confirmed-then-sign-in")
     assert "Your email address is confirmed" in page.locator(".notification").inner_text()
 
-    sign_in_by_keyboard(desktop, "grace@example.org", STRONG_PASSWORD, "dashboard")
+    desktop.sign_in("grace@example.org", STRONG_PASSWORD, "dashboard")
     assert page.locator("h1").inner_text() == "Your dashboard"
     desktop.activate("Your account", "account")
     assert "United States" in page.locator(".summary-list").inner_text()
@@ -57,7 +51,7 @@ def test_register_confirm_sign_out_and_sign_in_again(desktop: BrowserSession, ap
     desktop.activate("Sign out", "signed-out")
     assert "You have signed out" in page.locator(".notification").inner_text()
     desktop.activate("Sign in", "sign-in-again")
-    sign_in_by_keyboard(desktop, "grace@example.org", STRONG_PASSWORD, "dashboard-again")
+    desktop.sign_in("grace@example.org", STRONG_PASSWORD, "dashboard-again")
     assert page.locator("h1").inner_text() == "Your dashboard"
 
 
@@ -77,7 +71,7 @@ def test_reset_a_forgotten_password_by_the_emailed_link(phone: BrowserSession, a
     phone.activate("Save the new password", "password-changed")
     assert "Sign in with your new password" in page.locator(".notification").inner_text()
 
-    sign_in_by_keyboard(phone, "ada@example.org", NEW_PASSWORD, "dashboard")
+    phone.sign_in("ada@example.org", NEW_PASSWORD, "dashboard")
     assert page.locator("h1").inner_text() == "Your dashboard"
 
 
@@ -85,7 +79,7 @@ def test_turn_on_two_factor_and_sign_in_with_it(desktop: BrowserSession, app: Fl
     with app.app_context():
         make_user(email="ada@example.org")
     page = desktop.open("/login")
-    sign_in_by_keyboard(desktop, "ada@example.org", STRONG_PASSWORD, "dashboard")
+    desktop.sign_in("ada@example.org", STRONG_PASSWORD, "dashboard")
     desktop.activate("Your account", "account")
 
     desktop.activate("Set up two-factor sign-in", "two-factor-set-up")
@@ -97,7 +91,7 @@ def test_turn_on_two_factor_and_sign_in_with_it(desktop: BrowserSession, app: Fl
     desktop.activate("Sign out", "signed-out")
 
     desktop.activate("Sign in", "sign-in")
-    sign_in_by_keyboard(desktop, "ada@example.org", STRONG_PASSWORD, "enter-code")
+    desktop.sign_in("ada@example.org", STRONG_PASSWORD, "enter-code")
     assert page.locator("h1").inner_text() == "Enter your security code"
     desktop.type_into("code", pyotp.TOTP(secret).at(time.time() + 30))
     desktop.activate("Continue", "signed-in-with-two-factor")
@@ -113,7 +107,7 @@ def test_a_new_admin_must_set_up_two_factor_before_the_admin_area_opens(
     )
     assert result.exit_code == 0
     page = desktop.open("/login")
-    sign_in_by_keyboard(desktop, "boss@example.org", STRONG_PASSWORD, "account")
+    desktop.sign_in("boss@example.org", STRONG_PASSWORD, "account")
 
     desktop.activate("Admin", "made-to-set-up-two-factor")
     assert page.locator("h1").inner_text() == "Set up two-factor sign-in"
@@ -130,7 +124,7 @@ def test_a_learner_is_refused_the_admin_area(desktop: BrowserSession, app: Flask
     with app.app_context():
         make_user(email="learner@example.org", role=Role.LEARNER)
     page = desktop.open("/login")
-    sign_in_by_keyboard(desktop, "learner@example.org", STRONG_PASSWORD, "account")
+    desktop.sign_in("learner@example.org", STRONG_PASSWORD, "account")
 
     desktop.expect_error_status("/admin/")
     response = page.goto(desktop.url("/admin/"))

@@ -8,7 +8,7 @@ from playwright.sync_api import Page
 from course.extensions import db
 from course.learning.models import QuizAttempt
 from tests.browser.conftest import BrowserSession
-from tests.conftest import import_bundle, sign_in  # noqa: F401 - sign_in documents the flow
+from tests.conftest import import_bundle
 from tests.factories import STRONG_PASSWORD, make_user
 
 
@@ -69,10 +69,8 @@ def test_read_fail_retry_and_pass_a_module_by_keyboard(desktop: BrowserSession, 
     import_bundle(app)
     with app.app_context():
         make_user(email="ada@example.org")
-    page = desktop.open("/login")
-    desktop.type_into("email", "ada@example.org")
-    desktop.type_into("password", STRONG_PASSWORD)
-    desktop.activate("Sign in", "dashboard")
+    desktop.sign_in("ada@example.org", STRONG_PASSWORD, "dashboard")
+    page = desktop.page
     assert_progress(page, "You have completed 0 of 2 modules.")
 
     desktop.activate("Continue where you left off", "module")
@@ -105,10 +103,8 @@ def test_an_unanswered_question_is_flagged_and_linked(phone: BrowserSession, app
     import_bundle(app)
     with app.app_context():
         make_user(email="ada@example.org")
-    page = phone.open("/login")
-    phone.type_into("email", "ada@example.org")
-    phone.type_into("password", STRONG_PASSWORD)
-    phone.activate("Sign in", "dashboard")
+    phone.sign_in("ada@example.org", STRONG_PASSWORD, "dashboard")
+    page = phone.page
     page.goto(phone.url("/modules/reporting/quiz"))
     phone.audit("quiz-intro")
     phone.activate("Start the quiz", "quiz")

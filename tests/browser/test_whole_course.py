@@ -14,20 +14,13 @@ from tests.factories import STRONG_PASSWORD, make_user
 COURSE = PROJECT_ROOT / "modules"
 
 
-def sign_in(session: BrowserSession, email: str) -> None:
-    session.open("/login")
-    session.type_into("email", email)
-    session.type_into("password", STRONG_PASSWORD)
-    session.activate("Sign in", "dashboard")
-
-
 def test_a_uk_learner_takes_the_whole_course_by_keyboard(
     desktop: BrowserSession, app: Flask
 ) -> None:
     import_bundle(app, COURSE)
     with app.app_context():
         make_user(email="ada@example.org", region=Region.UK)
-    sign_in(desktop, "ada@example.org")
+    desktop.sign_in("ada@example.org", STRONG_PASSWORD, "dashboard")
     page = desktop.page
 
     for number in range(1, 9):
@@ -63,7 +56,8 @@ def test_a_us_learner_sees_run_hide_fight_and_911_where_a_uk_learner_sees_tell_a
 
     seen: dict[str, tuple[str, str]] = {}
     for email in ("uk@example.org", "us@example.org"):
-        sign_in(desktop, email)
+        desktop.open("/login", label=f"{email}-login")
+        desktop.sign_in(email, STRONG_PASSWORD, f"{email}-dashboard")
         steps = desktop.open("/modules/weapons-attack/three-steps", label=f"{email}-steps")
         mnemonic = steps.locator(".prose h2").first.inner_text()
         numbers = desktop.open(
