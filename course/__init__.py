@@ -40,12 +40,21 @@ def create_app(
 
     from course.accounts.views import bp as accounts_bp
     from course.admin.views import bp as admin_bp
+    from course.certificates.views import bp as certificates_bp
     from course.core.health import bp as health_bp
     from course.dashboard.views import bp as dashboard_bp
     from course.learning.views import bp as learning_bp
     from course.privacy.views import bp as privacy_bp
 
-    for blueprint in (health_bp, learning_bp, accounts_bp, dashboard_bp, privacy_bp, admin_bp):
+    for blueprint in (
+        health_bp,
+        learning_bp,
+        accounts_bp,
+        certificates_bp,
+        dashboard_bp,
+        privacy_bp,
+        admin_bp,
+    ):
         app.register_blueprint(blueprint)
 
     from course.core.errors import register_error_pages

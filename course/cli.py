@@ -16,12 +16,27 @@ from course.accounts.passwords import password_problem
 from course.catalogue import services as catalogue
 from course.catalogue.bundle import read_bundle, write_bundle, write_module
 from course.catalogue.problems import ContentError
+from course.certificates import services as certificate_services
 from course.core.mail import deliver_due_messages
 from course.extensions import db
 
 users_cli = AppGroup("users", help="Manage accounts and roles.")
 content_cli = AppGroup("content", help="Check, import and export the course files.")
 mail_cli = AppGroup("mail", help="Deliver the outbox.")
+certificates_cli = AppGroup("certificates", help="Revoke certificates.")
+
+
+@certificates_cli.command("revoke")
+@click.argument("code")
+@click.option("--reason", required=True, help="Why (kept privately; never shown publicly).")
+def revoke_certificate_command(code: str, reason: str) -> None:
+    """Revoke the certificate with CODE at once; its verification page then says revoked."""
+    try:
+        certificate = certificate_services.revoke_certificate(code, reason)
+    except certificate_services.CertificateError as refusal:
+        raise click.UsageError(str(refusal)) from None
+    db.session.commit()
+    click.echo(f"Revoked {certificate.display_code}.")
 
 
 @users_cli.command("create-admin")
@@ -159,6 +174,7 @@ def export_content_command(path: Path, module_slug: str | None) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    app.cli.add_command(certificates_cli)
     app.cli.add_command(content_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)

@@ -49,10 +49,10 @@ class DefaultConfig:
     WTF_CSRF_TIME_LIMIT: int | None = None
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    BABEL_DEFAULT_LOCALE = "en"
+    BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     #: The languages the interface has catalogues for.
-    LANGUAGES: tuple[str, ...] = ("en",)
+    LANGUAGES: tuple[str, ...] = ("en_GB",)
 
     #: Outgoing mail. Without a server, emails go to the log and to ``instance/outbox/*.eml``.
     MAIL_SERVER: str | None = None

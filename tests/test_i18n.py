@@ -105,9 +105,9 @@ def test_the_interface_language_follows_the_browser_within_supported_languages(
     app: Flask, client: FlaskClient
 ) -> None:
     with app.test_request_context(headers={"Accept-Language": "fr-FR, en;q=0.5"}):
-        assert str(get_locale()) == "en"
+        assert str(get_locale()) == "en_GB"
     with app.test_request_context(headers={"Accept-Language": "de"}):
-        assert str(get_locale()) == "en"
+        assert str(get_locale()) == "en_GB"
 
     assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "fr"}).get_data(
         as_text=True

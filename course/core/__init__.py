@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app
+from flask_babel import format_date
 
 from course.core.database import init_database
 from course.core.i18n import current_language, select_locale
@@ -19,6 +20,7 @@ def init_core(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["absolute_url"] = absolute_url
+    app.jinja_env.globals["format_date"] = format_date
     app.context_processor(_site_settings)
 
 

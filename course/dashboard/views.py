@@ -6,6 +6,8 @@ from flask import Blueprint, render_template
 from flask_login import current_user
 
 from course.catalogue import services as catalogue
+from course.certificates import services as certificates
+from course.certificates.forms import ClaimForm
 from course.core.access import login_required
 from course.learning import services as learning
 
@@ -16,5 +18,10 @@ bp = Blueprint("dashboard", __name__)
 @login_required
 def index() -> str:
     course = catalogue.the_course()
-    progress = learning.course_progress(current_user, course) if course else None
-    return render_template("dashboard/index.html", course=course, progress=progress)
+    return render_template(
+        "dashboard/index.html",
+        course=course,
+        progress=learning.course_progress(current_user, course) if course else None,
+        standing=certificates.standing(current_user, course) if course else None,
+        form=ClaimForm(data={"holder_name": current_user.name}),
+    )

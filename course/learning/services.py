@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import session
@@ -340,3 +341,30 @@ def course_progress(user: User | None, course: Course) -> CourseProgress:
 
 def is_course_complete(user: User, course: Course) -> bool:
     return course_progress(user, course).is_complete
+
+
+def modules_passed_on_current_version_since(
+    user: User, modules: list[Module], since: datetime
+) -> set[int]:
+    """Ids of the modules whose current version's quiz ``user`` passed at or after ``since``."""
+    current_versions = {module.current_version_id: module.id for module in modules}
+    passed_versions = db.session.scalars(
+        select(QuizAttempt.module_version_id).where(
+            QuizAttempt.user_id == user.id,
+            QuizAttempt.passed.is_(True),
+            QuizAttempt.submitted_at >= since,
+            QuizAttempt.module_version_id.in_([v for v in current_versions if v is not None]),
+        )
+    )
+    return {current_versions[version_id] for version_id in passed_versions}
+
+
+def completed_versions(user: User, modules: list[Module]) -> dict[int, int]:
+    """For each completed module among ``modules``: the version it was completed on."""
+    rows = db.session.execute(
+        select(ModuleCompletion.module_id, ModuleCompletion.module_version_id).where(
+            ModuleCompletion.user_id == user.id,
+            ModuleCompletion.module_id.in_([module.id for module in modules]),
+        )
+    )
+    return {module_id: version_id for module_id, version_id in rows}

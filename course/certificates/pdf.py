@@ -1,0 +1,103 @@
+"""Rendering a certificate as a PDF with WeasyPrint, safely.
+
+WeasyPrint may fetch only ``data:`` URLs and files inside the package's ``static`` folder:
+:class:`StaticOnlyFetcher` refuses everything else (other files, http, https, ftp...), so nothing in
+a learner's name, or anything else, can make the server read local files or call out. A render
+also has a time limit. The output is PDF/UA (tagged, accessible) with its title, author and
+subject set, and the fonts it uses embedded.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import time
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app, render_template
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+log = logging.getLogger(__name__)
+
+TEMPLATE = "certificates/certificate.html"
+#: Change this whenever the template or its stylesheet changes: stored PDFs are re-rendered.
+TEMPLATE_VERSION = "2026-11-21.1"
+RENDER_TIME_LIMIT_SECONDS = 30
+_render_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="certificate-pdf")
+
+
+class CertificateRenderError(RuntimeError):
+    """The PDF could not be made in time, or at all."""
+
+
+class StaticOnlyFetcher(URLFetcher):
+    """Fetches ``data:`` URLs and files under ``static_folder``; refuses anything else."""
+
+    def __init__(self, static_folder: Path, deadline: float) -> None:
+        super().__init__(allowed_protocols={"data", "file"}, allow_redirects=False, timeout=1)
+        self.static_folder = static_folder.resolve()
+        self.deadline = deadline
+        self.refused: list[str] = []
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if time.monotonic() > self.deadline:
+            raise FatalURLFetchingError("the certificate took too long to render")
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "data":
+            return super().fetch(url, headers)
+        if scheme == "file":
+            path = Path(unquote(urlsplit(url).path)).resolve()
+            if path.is_file() and path.is_relative_to(self.static_folder):
+                media_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+                return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": media_type})
+        self.refused.append(url)
+        log.warning("Refused to fetch %r while rendering a certificate", url)
+        raise ValueError(f"refused to fetch {url}")
+
+
+def render_pdf(
+    html: str, static_folder: Path, time_limit: float = RENDER_TIME_LIMIT_SECONDS
+) -> bytes:
+    """Turn certificate HTML into PDF bytes, fetching only what :class:`StaticOnlyFetcher` allows.
+
+    :raises CertificateRenderError: when it takes longer than ``time_limit`` seconds.
+    """
+    fetcher = StaticOnlyFetcher(static_folder, time.monotonic() + time_limit)
+    document = HTML(string=html, base_url=static_folder.as_uri() + "/", url_fetcher=fetcher)
+    future = _render_pool.submit(document.write_pdf, pdf_variant="pdf/ua-1", pdf_tags=True)
+    try:
+        return future.result(timeout=time_limit)
+    except FutureTimeout:
+        raise CertificateRenderError("the certificate took too long to render") from None
+
+
+def certificate_html(
+    *,
+    holder_name: str,
+    course_title: str,
+    issued_on: str,
+    expires_on: str,
+    code: str,
+    verify_url: str,
+    qr_svg: Markup,
+) -> str:
+    """The certificate page; every value is escaped by Jinja, so a name is only ever text."""
+    return render_template(
+        TEMPLATE,
+        holder_name=holder_name,
+        course_title=course_title,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        code=code,
+        verify_url=verify_url,
+        qr_svg=qr_svg,
+    )
+
+
+def static_folder() -> Path:
+    return Path(current_app.static_folder or "")

@@ -1,0 +1,271 @@
+"""Certificates: issue (once), renew, revoke, verify, and the stored PDF.
+
+Rules: a learner whose email is confirmed and who has completed every required module confirms
+the name to print, and the certificate is issued exactly once, even if the form is sent twice or
+from two tabs (the learner's row is locked while issuing, and a unique constraint backs it up).
+From 30 days before it expires, passing the current version of every required module's quiz
+again renews it: a new certificate is issued and the old one shows as superseded.
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import segno
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+from sqlalchemy import delete, select
+
+from course.accounts.models import User
+from course.catalogue.models import Course, Module
+from course.certificates import pdf
+from course.certificates.codes import formatted, new_code, normalised
+from course.certificates.models import Certificate, CertificatePdf, CertificateStatus
+from course.core.database import begin_write, get_for_update, utcnow
+from course.core.mail import queue_email
+from course.core.urls import absolute_url
+from course.extensions import db
+from course.learning import services as learning
+
+RENEWAL_WINDOW = timedelta(days=30)
+
+
+class CertificateError(Exception):
+    """An issue or renewal was refused; the message says why, for the learner."""
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day ``months`` later, or the last day of that month if it is shorter."""
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def latest_certificate(user: User, course: Course) -> Certificate | None:
+    return db.session.scalar(
+        select(Certificate)
+        .where(Certificate.user_id == user.id, Certificate.course_id == course.id)
+        .order_by(Certificate.sequence.desc())
+        .limit(1)
+    )
+
+
+def certificates_of(user: User) -> list[Certificate]:
+    return list(
+        db.session.scalars(
+            select(Certificate)
+            .where(Certificate.user_id == user.id)
+            .order_by(Certificate.issued_at.desc())
+        )
+    )
+
+
+@dataclass(frozen=True)
+class Renewal:
+    """Progress towards renewing a certificate: each required module's quiz passed again."""
+
+    modules: list[Module]
+    passed: set[int]
+
+    @property
+    def is_ready(self) -> bool:
+        return all(module.id in self.passed for module in self.modules)
+
+
+@dataclass(frozen=True)
+class CertificateStanding:
+    """Where a learner stands: what the dashboard should offer."""
+
+    certificate: Certificate | None
+    status: CertificateStatus | None
+    course_complete: bool
+    email_verified: bool
+    renewal: Renewal | None
+
+    @property
+    def can_claim(self) -> bool:
+        return self.certificate is None and self.course_complete and self.email_verified
+
+    @property
+    def expires_soon(self) -> bool:
+        return self.renewal is not None and self.status == CertificateStatus.VALID
+
+
+def standing(user: User, course: Course, now: datetime | None = None) -> CertificateStanding:
+    now = now or utcnow()
+    certificate = latest_certificate(user, course)
+    status = certificate.status_at(now) if certificate else None
+    renewal = None
+    if certificate is not None and status in (CertificateStatus.VALID, CertificateStatus.EXPIRED):
+        opens = certificate.expires_at - RENEWAL_WINDOW
+        if now >= opens:
+            required = course.required_modules
+            renewal = Renewal(
+                required, learning.modules_passed_on_current_version_since(user, required, opens)
+            )
+    return CertificateStanding(
+        certificate=certificate,
+        status=status,
+        course_complete=learning.is_course_complete(user, course),
+        email_verified=user.email_verified,
+        renewal=renewal,
+    )
+
+
+def issue_certificate(
+    user: User, course: Course, holder_name: str, now: datetime | None = None
+) -> Certificate:
+    """Issue the learner's certificate (or its renewal), once.
+
+    If the learner already holds a certificate that is not due for renewal, that certificate is
+    returned unchanged: sending the form twice issues one.
+
+    :raises CertificateError: when the email is not confirmed, the course is not complete, the
+        renewal quizzes are not all passed again, or the last certificate was revoked.
+    """
+    now = now or utcnow()
+    get_for_update(User, user.id)  # one issue at a time per learner
+    holder_name = " ".join(holder_name.split())
+    if not holder_name:
+        raise CertificateError(_l("Enter the name to print on your certificate."))
+    current = standing(user, course, now)
+    if not current.email_verified:
+        raise CertificateError(_l("Confirm your email address first: we have sent you a link."))
+    previous = current.certificate
+    if previous is not None:
+        if current.status == CertificateStatus.REVOKED:
+            raise CertificateError(
+                _l("Your certificate was revoked. Contact the people who run this site.")
+            )
+        if current.renewal is None:
+            return previous
+        if not current.renewal.is_ready:
+            raise CertificateError(
+                _l("Pass the quiz of every module again to renew your certificate.")
+            )
+        previous.superseded_at = now
+        versions = {module.id: module.current_version_id for module in course.required_modules}
+    elif not current.course_complete:
+        raise CertificateError(_l("Complete every module of the course first."))
+    else:
+        versions = learning.completed_versions(user, course.required_modules)
+    certificate = Certificate(
+        user_id=user.id,
+        course=course,
+        sequence=(previous.sequence + 1) if previous else 1,
+        code=new_code(),
+        holder_name=holder_name,
+        issued_at=now,
+        expires_at=add_months(now, course.certificate_validity_months),
+        module_versions=[
+            {"module": module.slug, "version": _version_number(module, versions.get(module.id))}
+            for module in course.required_modules
+        ],
+    )
+    db.session.add(certificate)
+    db.session.flush()
+    store_pdf(certificate)
+    queue_email(
+        user.email,
+        str(_l("Your CT Citizen certificate")),
+        "certificate_issued",
+        user=user,
+        certificate=certificate,
+        verify_url=verification_url(certificate),
+    )
+    return certificate
+
+
+def _version_number(module: Module, version_id: int | None) -> int | None:
+    return next((version.number for version in module.versions if version.id == version_id), None)
+
+
+def verification_url(certificate: Certificate) -> str:
+    return absolute_url("certificates.verify", code=certificate.display_code)
+
+
+def find_by_code(typed: str) -> Certificate | None:
+    """The certificate with this code, typed in any case and with or without separators."""
+    code = normalised(typed)
+    if code is None:
+        return None
+    return db.session.scalar(select(Certificate).where(Certificate.code == code))
+
+
+def revoke_certificate(code: str, reason: str, now: datetime | None = None) -> Certificate:
+    """Revoke a certificate at once; the reason is kept privately.
+
+    :raises CertificateError: for an unknown code or an empty reason.
+    """
+    begin_write()
+    certificate = find_by_code(code)
+    if certificate is None:
+        raise CertificateError(_l("No certificate has that code."))
+    if not reason.strip():
+        raise CertificateError(_l("Give a reason for revoking the certificate."))
+    certificate.revoked_at = certificate.revoked_at or now or utcnow()
+    certificate.revocation_reason = reason.strip()
+    return certificate
+
+
+def correct_holder_name(certificate: Certificate, holder_name: str) -> None:
+    """Change the printed name and render the PDF again."""
+    begin_write()
+    certificate.holder_name = " ".join(holder_name.split())
+    db.session.execute(
+        delete(CertificatePdf).where(CertificatePdf.certificate_id == certificate.id)
+    )
+    store_pdf(certificate)
+
+
+def store_pdf(certificate: Certificate) -> bytes:
+    """Render the PDF for the current template version and keep it in the database."""
+    content = render_certificate(certificate)
+    db.session.add(
+        CertificatePdf(
+            certificate_id=certificate.id, template_version=pdf.TEMPLATE_VERSION, content=content
+        )
+    )
+    return content
+
+
+def stored_pdf(certificate: Certificate) -> bytes:
+    """The certificate's PDF; rendered and stored now if the template has changed since."""
+    stored = db.session.scalar(
+        select(CertificatePdf.content).where(
+            CertificatePdf.certificate_id == certificate.id,
+            CertificatePdf.template_version == pdf.TEMPLATE_VERSION,
+        )
+    )
+    if stored is not None:
+        return stored
+    begin_write()
+    return store_pdf(certificate)
+
+
+def render_certificate(certificate: Certificate) -> bytes:
+    url = verification_url(certificate)
+    qr_svg = Markup(segno.make(url, error="m").svg_inline(scale=4, dark="#0b0c0c"))  # noqa: S704
+    html = pdf.certificate_html(
+        holder_name=certificate.holder_name,
+        course_title=certificate.course.title,
+        issued_on=format_date(certificate.issued_at, "long"),
+        expires_on=format_date(certificate.expires_at, "long"),
+        code=certificate.display_code,
+        verify_url=url,
+        qr_svg=qr_svg,
+    )
+    return pdf.render_pdf(html, pdf.static_folder())
+
+
+def pdf_etag(content: bytes) -> str:
+    return hashlib.sha256(content).hexdigest()[:32]
+
+
+def pdf_filename(certificate: Certificate) -> str:
+    return f"ct-citizen-certificate-{formatted(certificate.code)}.pdf"

@@ -1,0 +1,135 @@
+"""Certificate pages: the learner's certificates, claiming one, the PDF, and public verification."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from course.accounts.models import Role
+from course.catalogue import services as catalogue
+from course.certificates import services as certificates
+from course.certificates.forms import ClaimForm, VerifyForm
+from course.certificates.models import Certificate
+from course.core.access import login_required, public
+from course.core.database import utcnow
+from course.extensions import limiter
+
+bp = Blueprint("certificates", __name__)
+
+VERIFY_LIMIT = "30 per minute"
+
+
+@bp.get("/certificates/")
+@login_required
+def index() -> str:
+    course = catalogue.the_course()
+    return render_template(
+        "certificates/index.html",
+        standing=certificates.standing(current_user, course) if course else None,
+        certificates=certificates.certificates_of(current_user),
+        form=ClaimForm(data={"holder_name": current_user.name}),
+        now=utcnow(),
+    )
+
+
+@bp.post("/certificates/issue")
+@login_required
+def issue() -> str | Response:
+    course = catalogue.the_course()
+    if course is None:
+        abort(404)
+    form = ClaimForm()
+    if form.validate_on_submit():
+        try:
+            certificates.issue_certificate(current_user, course, form.holder_name.data)
+        except certificates.CertificateError as refusal:
+            flash(str(refusal), "error")
+        else:
+            flash(_("Your certificate is ready. We have emailed you its link too."), "success")
+        return redirect(url_for("certificates.index"))
+    return render_template(
+        "certificates/index.html",
+        standing=certificates.standing(current_user, course),
+        certificates=certificates.certificates_of(current_user),
+        form=form,
+        now=utcnow(),
+    )
+
+
+@bp.get("/certificates/<code>.pdf")
+@login_required
+def download(code: str) -> Response:
+    certificate = certificates.find_by_code(code)
+    if certificate is None or not _may_download(certificate):
+        abort(404)
+    content = certificates.stored_pdf(certificate)
+    response = send_file(
+        BytesIO(content),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=certificates.pdf_filename(certificate),
+        etag=certificates.pdf_etag(content),
+        max_age=0,
+    )
+    response.cache_control.private = True
+    response.cache_control.no_cache = True
+    return response.make_conditional(request)
+
+
+def _may_download(certificate: Certificate) -> bool:
+    return certificate.user_id == current_user.id or current_user.role == Role.ADMIN
+
+
+@bp.get("/verify")
+@public
+@limiter.limit(VERIFY_LIMIT)
+def verify_form() -> str | Response | tuple[str, int]:
+    form = VerifyForm(request.args)
+    if "code" not in request.args:
+        return render_template("certificates/verify.html", form=VerifyForm())
+    if not form.validate():
+        return render_template("certificates/verify.html", form=form), 400
+    return _verification(form.code.data, form)
+
+
+@bp.get("/verify/<code>")
+@public
+@limiter.limit(VERIFY_LIMIT)
+def verify(code: str) -> str | Response | tuple[str | Response, int]:
+    return _verification(code, VerifyForm(data={"code": code}))
+
+
+def _verification(typed: str, form: VerifyForm):  # type: ignore[no-untyped-def]
+    certificate = certificates.find_by_code(typed)
+    wants_json = (
+        request.accept_mimetypes.best_match(["text/html", "application/json"]) == "application/json"
+    )
+    if certificate is None:
+        if wants_json:
+            return jsonify(error=404, message=_("No certificate has this code.")), 404
+        return render_template("certificates/verify.html", form=form, not_found=True), 404
+    status = certificate.status_at(utcnow())
+    if wants_json:
+        return jsonify(
+            code=certificate.display_code,
+            status=status.value,
+            holder_name=certificate.holder_name,
+            course=certificate.course.title,
+            issued_on=certificate.issued_at.date().isoformat(),
+            expires_on=certificate.expires_at.date().isoformat(),
+        )
+    return render_template("certificates/verified.html", certificate=certificate, status=status)
