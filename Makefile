@@ -9,7 +9,7 @@ TRANSLATIONS := course/translations
 INSTALLED := $(VENV)/.installed
 TEST_INSTALLED := $(VENV)/.test-installed
 
-.PHONY: help run test lint install messages translations clean
+.PHONY: help run test lint bench install messages translations clean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ run: $(INSTALLED) translations ## Serve the site on http://127.0.0.1:$(PORT)
 test: $(TEST_INSTALLED) translations ## Run the whole test suite (browser tests need /usr/bin/chromium)
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: $(TEST_INSTALLED) translations ## Run the benchmarks and write docs/performance.md
+	$(BIN)/python -m bench.run
 
 lint: $(TEST_INSTALLED) ## Check style with ruff
 	$(BIN)/ruff check .

@@ -234,18 +234,28 @@ def store_pdf(certificate: Certificate) -> bytes:
     return content
 
 
-def stored_pdf(certificate: Certificate) -> bytes:
-    """The certificate's PDF; rendered and stored now if the template has changed since."""
-    stored = db.session.scalar(
-        select(CertificatePdf.content).where(
-            CertificatePdf.certificate_id == certificate.id,
-            CertificatePdf.template_version == pdf.TEMPLATE_VERSION,
+def certificate_with_pdf(typed_code: str) -> tuple[Certificate, bytes] | None:
+    """The certificate with this code and its PDF, in one query; the PDF is rendered and stored
+    now if the template has changed since it was last rendered."""
+    code = normalised(typed_code)
+    if code is None:
+        return None
+    found = db.session.execute(
+        select(Certificate, CertificatePdf.content)
+        .outerjoin(
+            CertificatePdf,
+            (CertificatePdf.certificate_id == Certificate.id)
+            & (CertificatePdf.template_version == pdf.TEMPLATE_VERSION),
         )
-    )
-    if stored is not None:
-        return stored
-    begin_write()
-    return store_pdf(certificate)
+        .where(Certificate.code == code)
+    ).first()
+    if found is None:
+        return None
+    certificate, content = found
+    if content is None:
+        begin_write()
+        content = store_pdf(certificate)
+    return certificate, content
 
 
 def render_certificate(certificate: Certificate) -> bytes:

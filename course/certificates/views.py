@@ -73,10 +73,10 @@ def issue() -> str | Response:
 @bp.get("/certificates/<code>.pdf")
 @login_required
 def download(code: str) -> Response:
-    certificate = certificates.find_by_code(code)
-    if certificate is None or not _may_download(certificate):
+    found = certificates.certificate_with_pdf(code)
+    if found is None or not _may_download(found[0]):
         abort(404)
-    content = certificates.stored_pdf(certificate)
+    certificate, content = found
     response = send_file(
         BytesIO(content),
         mimetype="application/pdf",
