@@ -44,6 +44,7 @@ def create_app(
     from course.core.health import bp as health_bp
     from course.dashboard.views import bp as dashboard_bp
     from course.learning.views import bp as learning_bp
+    from course.organisations.views import bp as organisations_bp
     from course.privacy.views import bp as privacy_bp
 
     for blueprint in (
@@ -51,6 +52,7 @@ def create_app(
         learning_bp,
         accounts_bp,
         certificates_bp,
+        organisations_bp,
         dashboard_bp,
         privacy_bp,
         admin_bp,

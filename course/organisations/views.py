@@ -1,0 +1,134 @@
+"""Organisation pages: create one, manage it, join by link, and a learner's own memberships."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from course.catalogue import services as catalogue
+from course.core.access import login_required, public
+from course.organisations import services as organisations
+from course.organisations.access import manager_of_org
+from course.organisations.forms import ActionForm, OrganisationForm
+
+bp = Blueprint("organisations", __name__)
+
+
+@bp.route("/orgs/new", methods=["GET", "POST"])
+@login_required
+def create() -> str | Response:
+    form = OrganisationForm()
+    if form.validate_on_submit():
+        organisation = organisations.create_organisation(
+            current_user, form.name.data, form.due_days.data
+        )
+        flash(
+            _(
+                "%(name)s has been created. Share its join link with your staff.",
+                name=organisation.name,
+            ),
+            "success",
+        )
+        return redirect(url_for("organisations.manage", organisation_id=organisation.id))
+    return render_template("organisations/create.html", form=form)
+
+
+@bp.get("/orgs/<int:organisation_id>/")
+@manager_of_org
+def manage(organisation_id: int) -> str:
+    page = organisations.member_page(
+        g.organisation,
+        catalogue.the_course(),
+        search=request.args.get("q", ""),
+        team=request.args.get("team", ""),
+        sort=request.args.get("sort", "name"),
+        descending=request.args.get("order") == "desc",
+        page=request.args.get("page", 1, type=int),
+    )
+    return render_template(
+        "organisations/manage.html",
+        organisation=g.organisation,
+        page=page,
+        form=ActionForm(),
+        query=request.args,
+    )
+
+
+@bp.post("/orgs/<int:organisation_id>/join-link")
+@manager_of_org
+def join_link(organisation_id: int) -> Response:
+    if ActionForm().validate_on_submit():
+        action = request.form.get("action")
+        if action == "rotate":
+            organisations.rotate_join_link(g.organisation)
+            flash(_("There is a new join link. The old one no longer works."), "success")
+        elif action in ("disable", "enable"):
+            organisations.set_join_link_enabled(g.organisation, action == "enable")
+            flash(
+                _("The join link is on.") if action == "enable" else _("The join link is off."),
+                "success",
+            )
+    return redirect(url_for("organisations.manage", organisation_id=organisation_id))
+
+
+@bp.route("/join/<token>", methods=["GET", "POST"])
+@public
+def join(token: str) -> str | Response:
+    organisation = organisations.organisation_for_join_token(token)
+    if organisation is None:
+        abort(404)
+    if not current_user.is_authenticated:
+        return render_template("organisations/join.html", organisation=organisation, form=None)
+    form = ActionForm()
+    if form.validate_on_submit():
+        organisations.join(current_user, organisation)
+        flash(
+            _("You have joined %(name)s. It can now see your progress.", name=organisation.name),
+            "success",
+        )
+        return redirect(url_for("organisations.mine"))
+    already = organisations.membership_of(current_user, organisation) is not None
+    return render_template(
+        "organisations/join.html", organisation=organisation, form=form, already=already
+    )
+
+
+@bp.get("/account/organisations")
+@login_required
+def mine() -> str:
+    return render_template(
+        "organisations/mine.html",
+        memberships=organisations.memberships_of(current_user),
+        form=ActionForm(),
+    )
+
+
+@bp.post("/account/organisations/<int:organisation_id>/leave")
+@login_required
+def leave(organisation_id: int) -> Response:
+    membership = next(
+        (
+            m
+            for m in organisations.memberships_of(current_user)
+            if m.organisation_id == organisation_id
+        ),
+        None,
+    )
+    if membership is None:
+        abort(404)
+    if ActionForm().validate_on_submit():
+        try:
+            organisations.leave(current_user, membership.organisation)
+        except organisations.MembershipError as refusal:
+            flash(str(refusal), "error")
+        else:
+            flash(
+                _(
+                    "You have left %(name)s. It can no longer see your progress.",
+                    name=membership.organisation.name,
+                ),
+                "success",
+            )
+    return redirect(url_for("organisations.mine"))
