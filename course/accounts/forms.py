@@ -143,10 +143,6 @@ class ChangeEmailForm(FlaskForm):
     )
 
 
-class ConfirmForm(FlaskForm):
-    """A form with nothing but its CSRF token, for actions confirmed with one button."""
-
-
 class PasswordCheckForm(FlaskForm):
     password = PasswordField(
         _l("Your password"), validators=[DataRequired(_l("Enter your password"))]

@@ -8,14 +8,13 @@ from datetime import datetime
 
 from sqlalchemy import (
     CheckConstraint,
-    Enum,
     ForeignKey,
     Integer,
     String,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from course.core.database import UTCDateTime, utcnow
+from course.core.database import UTCDateTime, stored_enum, utcnow
 from course.core.regions import DEFAULT_REGION, Region
 from course.extensions import db
 
@@ -52,11 +51,11 @@ class User(db.Model):
     name: Mapped[str] = mapped_column(String(200))
     password_hash: Mapped[str] = mapped_column(String(200))
     region: Mapped[Region] = mapped_column(
-        Enum(Region, native_enum=False, length=8, values_callable=lambda e: [m.value for m in e]),
+        stored_enum(Region, 8),
         default=DEFAULT_REGION,
     )
     role: Mapped[Role] = mapped_column(
-        Enum(Role, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
+        stored_enum(Role, 16),
         default=Role.LEARNER,
     )
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -121,14 +120,7 @@ class AccountToken(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    purpose: Mapped[TokenPurpose] = mapped_column(
-        Enum(
-            TokenPurpose,
-            native_enum=False,
-            length=20,
-            values_callable=lambda e: [m.value for m in e],
-        )
-    )
+    purpose: Mapped[TokenPurpose] = mapped_column(stored_enum(TokenPurpose, 20))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     #: For a change of address: the address being confirmed.
     new_email: Mapped[str | None] = mapped_column(String(320))

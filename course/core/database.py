@@ -12,12 +12,13 @@ loses the other's update. :func:`begin_write` is that switch; services call it b
 
 from __future__ import annotations
 
+import enum
 import sqlite3
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from flask import Flask, Response
-from sqlalchemy import DateTime, Engine, TypeDecorator, event
+from sqlalchemy import DateTime, Engine, Enum, TypeDecorator, event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -25,6 +26,17 @@ from course.extensions import Model, db
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"
 ModelT = TypeVar("ModelT", bound=Model)
+
+
+def stored_enum(enum_class: type[enum.Enum], length: int) -> Enum:
+    """A column type that stores an enum's values (``"uk"``, not ``"UK"``) as short strings, with
+    no database enum type, so adding a value needs no migration of a type."""
+    return Enum(
+        enum_class,
+        native_enum=False,
+        length=length,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 def utcnow() -> datetime:

@@ -12,10 +12,6 @@ from wtforms.validators import DataRequired
 from course.core.regions import Region
 
 
-class ActionForm(FlaskForm):
-    """Only a CSRF token: for buttons such as "Continue" and "Start the quiz"."""
-
-
 class RegionForm(FlaskForm):
     region = RadioField(
         _l("Show advice for"),

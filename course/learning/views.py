@@ -11,9 +11,10 @@ from werkzeug.wrappers import Response
 from course.catalogue import services as catalogue
 from course.catalogue.models import Lesson, Module
 from course.core.access import login_required, public
+from course.core.forms import ActionForm
 from course.core.regions import Region
 from course.learning import services as learning
-from course.learning.forms import ActionForm, RegionForm
+from course.learning.forms import RegionForm
 from course.learning.models import QuizAttempt
 from course.learning.question_behaviour import behaviour_for
 from course.learning.who_to_call import CONTACTS_BY_REGION

@@ -26,7 +26,3 @@ class OrganisationForm(FlaskForm):
             NumberRange(min=1, max=3650, message=_l("Enter a number of days from 1 to 3650")),
         ],
     )
-
-
-class ActionForm(FlaskForm):
-    """Only a CSRF token: for buttons such as "Join" and "Leave"."""

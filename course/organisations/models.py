@@ -6,11 +6,11 @@ import enum
 import secrets
 from datetime import datetime
 
-from sqlalchemy import Boolean, Enum, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.accounts.models import User
-from course.core.database import UTCDateTime, utcnow
+from course.core.database import UTCDateTime, stored_enum, utcnow
 from course.extensions import db
 
 
@@ -61,12 +61,7 @@ class Membership(db.Model):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     role: Mapped[MembershipRole] = mapped_column(
-        Enum(
-            MembershipRole,
-            native_enum=False,
-            length=16,
-            values_callable=lambda e: [m.value for m in e],
-        ),
+        stored_enum(MembershipRole, 16),
         default=MembershipRole.MEMBER,
     )
     team: Mapped[str | None] = mapped_column(String(100))

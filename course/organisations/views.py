@@ -9,9 +9,10 @@ from werkzeug.wrappers import Response
 
 from course.catalogue import services as catalogue
 from course.core.access import login_required, public
+from course.core.forms import ActionForm
 from course.organisations import services as organisations
 from course.organisations.access import manager_of_org
-from course.organisations.forms import ActionForm, OrganisationForm
+from course.organisations.forms import OrganisationForm
 
 bp = Blueprint("organisations", __name__)
 
