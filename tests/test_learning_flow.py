@@ -8,8 +8,9 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
+from course.catalogue.bundle import read_bundle
 from course.catalogue.models import Module
 from course.core.regions import Region
 from course.extensions import db
@@ -333,3 +334,28 @@ def test_an_attempt_is_shown_again_exactly_as_answered(
     after = learner.get(f"{path}/result").get_data(as_text=True)
     strip = lambda html: re.sub(r'name="csrf_token"[^>]*>', "", html)  # noqa: E731
     assert strip(before) == strip(after)
+
+
+def test_the_overview_makes_no_query_per_module(tmp_path) -> None:  # noqa: ANN001
+    from course import PROJECT_ROOT
+    from tests.conftest import EXAMPLE_BUNDLE, build_app
+
+    def queries_for_overview(bundle, folder) -> int:  # noqa: ANN001
+        app = build_app(folder)
+        import_bundle(app, bundle)
+        statements: list[str] = []
+        with app.app_context():
+            engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            page = app.test_client().get("/").get_data(as_text=True)
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        assert page.count('class="module-list__item"') == len(read_bundle(bundle).modules)
+        return len(statements)
+
+    two_modules = queries_for_overview(EXAMPLE_BUNDLE, tmp_path / "two")
+    eight_modules = queries_for_overview(PROJECT_ROOT / "modules", tmp_path / "eight")
+
+    assert eight_modules == two_modules

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from course.catalogue.bundle import CourseSource, LessonSource, ModuleSource
 from course.catalogue.markdown import render_all_regions
@@ -139,8 +140,18 @@ def course_source(course: Course) -> CourseSource:
 
 
 def the_course() -> Course | None:
-    """The course this site serves (the first imported)."""
-    return db.session.scalar(select(Course).order_by(Course.id).limit(1))
+    """The course this site serves (the first imported), with its modules, their current versions
+    and lessons loaded up front: the overview and progress pages then make no query per module."""
+    return db.session.scalar(
+        select(Course)
+        .options(
+            selectinload(Course.modules)
+            .selectinload(Module.current_version)
+            .selectinload(ModuleVersion.lessons)
+        )
+        .order_by(Course.id)
+        .limit(1)
+    )
 
 
 def find_listed_module(slug: str) -> Module | None:

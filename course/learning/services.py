@@ -267,23 +267,30 @@ class CourseProgress:
 
 def course_progress(user: User | None, course: Course) -> CourseProgress:
     """Progress in every listed module, from three aggregate queries (none per module)."""
-    modules = course.listed_modules
+    return CourseProgress(_progress_in(user, course.listed_modules))
+
+
+def module_progress(user: User, module: Module) -> ModuleProgress | None:
+    """Progress in one module, from the same three queries."""
+    found = _progress_in(user, [module])
+    return found[0] if found else None
+
+
+def _progress_in(user: User | None, modules: list[Module]) -> list[ModuleProgress]:
     if user is None:
-        return CourseProgress(
-            [
-                ModuleProgress(
-                    module,
-                    module.current_version,
-                    0,
-                    len(module.current_version.lessons),
-                    None,
-                    False,
-                    False,
-                )
-                for module in modules
-                if module.current_version
-            ]
-        )
+        return [
+            ModuleProgress(
+                module,
+                module.current_version,
+                0,
+                len(module.current_version.lessons),
+                None,
+                False,
+                False,
+            )
+            for module in modules
+            if module.current_version
+        ]
     module_ids = [module.id for module in modules]
     read = {
         (module_id, slug)
@@ -336,7 +343,7 @@ def course_progress(user: User | None, course: Course) -> CourseProgress:
                 completed=module.id in completed,
             )
         )
-    return CourseProgress(progress)
+    return progress
 
 
 def is_course_complete(user: User, course: Course) -> bool:

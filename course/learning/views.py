@@ -197,8 +197,6 @@ def quiz_result(slug: str, attempt_id: int) -> str | Response:
     attempt = _attempt_or_404(module, attempt_id)
     if not attempt.is_submitted:
         return redirect(url_for("learning.quiz_attempt", slug=slug, attempt_id=attempt.id))
-    progress = learning.course_progress(current_user, module.course)
-    this_module = next((item for item in progress.modules if item.module.id == module.id), None)
     return render_template(
         "learning/quiz_result.html",
         module=module,
@@ -213,7 +211,7 @@ def quiz_result(slug: str, attempt_id: int) -> str | Response:
             )
             for number, question in enumerate(attempt.questions, start=1)
         ],
-        module_progress=this_module,
+        module_progress=learning.module_progress(current_user, module),
         form=ActionForm(),
     )
 
