@@ -19,21 +19,22 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app, render_template
-from markupsafe import Markup
-from weasyprint import HTML
+from weasyprint import CSS, HTML
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 
 log = logging.getLogger(__name__)
 
 TEMPLATE = "certificates/certificate.html"
+STYLESHEET = "css/certificate.css"
 #: Change this whenever the template or its stylesheet changes: stored PDFs are re-rendered.
-TEMPLATE_VERSION = "2026-11-21.2"
+TEMPLATE_VERSION = "2026-11-21.3"
 RENDER_TIME_LIMIT_SECONDS = 30
 _render_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="certificate-pdf")
 # WeasyPrint builds a font configuration per render unless given one; those are never freed (about
 # 0.5 MB a render) and cost a third of the render time. Pango's font maps are not thread-safe, so
-# each render thread keeps its own.
+# each render thread keeps its own, and its own parsed stylesheet (parsing it costs a tenth of a
+# render).
 _per_thread = threading.local()
 
 
@@ -75,19 +76,35 @@ def render_pdf(
     """
     fetcher = StaticOnlyFetcher(static_folder, time.monotonic() + time_limit)
     document = HTML(string=html, base_url=static_folder.as_uri() + "/", url_fetcher=fetcher)
-    future = _render_pool.submit(_write_pdf, document)
+    future = _render_pool.submit(_write_pdf, document, fetcher)
     try:
         return future.result(timeout=time_limit)
     except FutureTimeout:
         raise CertificateRenderError("the certificate took too long to render") from None
 
 
-def _write_pdf(document: HTML) -> bytes:
+def _write_pdf(document: HTML, fetcher: StaticOnlyFetcher) -> bytes:
     if not hasattr(_per_thread, "font_config"):
         _per_thread.font_config = FontConfiguration()
     return document.write_pdf(
-        pdf_variant="pdf/ua-1", pdf_tags=True, font_config=_per_thread.font_config
+        pdf_variant="pdf/ua-1",
+        pdf_tags=True,
+        font_config=_per_thread.font_config,
+        stylesheets=[_parsed_stylesheet(fetcher)],
     )
+
+
+def _parsed_stylesheet(fetcher: StaticOnlyFetcher) -> CSS:
+    """The certificate stylesheet, parsed once per render thread and again only if it changes."""
+    path = fetcher.static_folder / STYLESHEET
+    version = path.stat().st_mtime_ns
+    cached = getattr(_per_thread, "stylesheet", None)
+    if cached is None or cached[0] != version:
+        stylesheet = CSS(
+            url=path.as_uri(), url_fetcher=fetcher, font_config=_per_thread.font_config
+        )
+        _per_thread.stylesheet = cached = (version, stylesheet)
+    return cached[1]
 
 
 def certificate_html(
@@ -98,7 +115,7 @@ def certificate_html(
     expires_on: str,
     code: str,
     verify_url: str,
-    qr_svg: Markup,
+    qr_data_uri: str,
 ) -> str:
     """The certificate page; every value is escaped by Jinja, so a name is only ever text."""
     return render_template(
@@ -109,7 +126,7 @@ def certificate_html(
         expires_on=expires_on,
         code=code,
         verify_url=verify_url,
-        qr_svg=qr_svg,
+        qr_data_uri=qr_data_uri,
     )
 
 

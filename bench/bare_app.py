@@ -1,0 +1,25 @@
+"""A bare Flask app that serves one file's bytes, the yardstick for stored-PDF downloads.
+
+``BENCH_FILE`` names the file; the response matches ours: a PDF attachment with a filename.
+"""
+
+from __future__ import annotations
+
+import os
+from io import BytesIO
+from pathlib import Path
+
+from flask import Flask, Response, send_file
+
+CONTENT = Path(os.environ.get("BENCH_FILE", os.devnull)).read_bytes()
+app = Flask("bare")
+
+
+@app.get("/file.pdf")
+def bare_file() -> Response:
+    return send_file(
+        BytesIO(CONTENT),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name="certificate.pdf",
+    )
