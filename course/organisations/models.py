@@ -55,6 +55,7 @@ class Membership(db.Model):
     __table_args__ = (
         UniqueConstraint("organisation_id", "user_id"),
         Index("ix_memberships_user", "user_id"),
+        Index("ix_memberships_organisation_team", "organisation_id", "team"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -66,6 +67,10 @@ class Membership(db.Model):
     )
     team: Mapped[str | None] = mapped_column(String(100))
     joined_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When the member should have finished: joining plus the organisation's due period, if any.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The last reminder sent to this member by this organisation (at most one every 7 days).
+    last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     organisation: Mapped[Organisation] = relationship(back_populates="memberships")
     user: Mapped[User] = relationship()
@@ -76,3 +81,32 @@ class Membership(db.Model):
     @property
     def is_manager(self) -> bool:
         return self.role == MembershipRole.MANAGER
+
+
+class Invitation(db.Model):
+    """An email invitation to join an organisation. Only the SHA-256 hash of its token is stored;
+    the token itself is in the link that was emailed."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("organisation_id", "email"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"))
+    email: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str | None] = mapped_column(String(200))
+    team: Mapped[str | None] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    times_sent: Mapped[int] = mapped_column(Integer, default=1)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+
+    organisation: Mapped[Organisation] = relationship()
+
+    def __repr__(self) -> str:
+        return f"<Invitation {self.id} to {self.organisation_id}>"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None

@@ -31,10 +31,20 @@ def create_organisation(user: User, name: str, due_days: int | None) -> Organisa
     organisation = Organisation(name=" ".join(name.split()), due_days=due_days)
     db.session.add(organisation)
     db.session.add(
-        Membership(organisation=organisation, user_id=user.id, role=MembershipRole.MANAGER)
+        Membership(
+            organisation=organisation,
+            user_id=user.id,
+            role=MembershipRole.MANAGER,
+            due_at=due_date(organisation, utcnow()),
+        )
     )
     db.session.flush()
     return organisation
+
+
+def due_date(organisation: Organisation, joined_at: datetime) -> datetime | None:
+    """When someone joining at ``joined_at`` should have finished the course, if ever."""
+    return joined_at + timedelta(days=organisation.due_days) if organisation.due_days else None
 
 
 def managed_organisation(user: User, organisation_id: int) -> Organisation | None:
@@ -75,13 +85,20 @@ def organisation_for_join_token(token: str) -> Organisation | None:
     return organisation
 
 
-def join(user: User, organisation: Organisation) -> Membership:
+def join(user: User, organisation: Organisation, team: str | None = None) -> Membership:
     """Add ``user`` to the organisation (once: joining again changes nothing)."""
     begin_write()
     existing = membership_of(user, organisation)
     if existing is not None:
         return existing
-    membership = Membership(organisation_id=organisation.id, user_id=user.id)
+    now = utcnow()
+    membership = Membership(
+        organisation_id=organisation.id,
+        user_id=user.id,
+        team=team or None,
+        joined_at=now,
+        due_at=due_date(organisation, now),
+    )
     db.session.add(membership)
     db.session.flush()
     return membership
