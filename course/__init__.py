@@ -44,6 +44,8 @@ def create_app(
     from course.core.health import bp as health_bp
     from course.dashboard.views import bp as dashboard_bp
     from course.learning.views import bp as learning_bp
+    from course.organisations.invitation_views import bp as invitations_bp
+    from course.organisations.member_views import bp as organisation_members_bp
     from course.organisations.views import bp as organisations_bp
     from course.privacy.views import bp as privacy_bp
 
@@ -53,6 +55,8 @@ def create_app(
         accounts_bp,
         certificates_bp,
         organisations_bp,
+        invitations_bp,
+        organisation_members_bp,
         dashboard_bp,
         privacy_bp,
         admin_bp,

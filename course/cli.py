@@ -19,6 +19,7 @@ from course.catalogue.problems import ContentError
 from course.certificates import services as certificate_services
 from course.core.mail import deliver_due_messages
 from course.extensions import db
+from course.organisations.cli import orgs_cli
 
 users_cli = AppGroup("users", help="Manage accounts and roles.")
 content_cli = AppGroup("content", help="Check, import and export the course files.")
@@ -178,3 +179,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(content_cli)
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
+    app.cli.add_command(orgs_cli)

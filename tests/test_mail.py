@@ -200,3 +200,28 @@ def test_the_background_sender_delivers_without_being_asked(
 
     assert len(list(outbox.glob("*.eml"))) == 1
     assert not sender.is_alive()
+
+
+def test_a_mail_merge_fills_each_copy_and_escapes_html(app: Flask) -> None:
+    from course.core.mail import queue_mail_merge
+
+    with app.test_request_context():
+        count = queue_mail_merge(
+            "Reminder",
+            "organisation_reminder",
+            {"organisation": {"name": "Harbour & Co"}},
+            [
+                ("a@example.org", {"member_name": "Amy <b>Ace</b>", "due_on": "1 March 2027"}),
+                ("b@example.org", {"member_name": "Ben", "due_on": None}),
+            ],
+        )
+        db.session.commit()
+
+        assert count == 2
+        amy, ben = queued_emails()
+        assert amy.recipient == "a@example.org" and ben.recipient == "b@example.org"
+        assert "Hello Amy <b>Ace</b>," in amy.text_body
+        assert "Hello Amy &lt;b&gt;Ace&lt;/b&gt;," in amy.html_body
+        assert "Please finish by 1 March 2027." in amy.text_body
+        assert "Hello Ben," in ben.text_body and "Please finish by" not in ben.text_body
+        assert "MERGE" not in amy.text_body + amy.html_body + ben.text_body + ben.html_body

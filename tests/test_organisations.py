@@ -14,7 +14,7 @@ from course.catalogue.services import the_course
 from course.extensions import db
 from course.organisations.models import Membership, MembershipRole, Organisation
 from tests.conftest import post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
+from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
 from tests.learning_helpers import complete_course
 
 
@@ -23,6 +23,19 @@ def signed_in(app: Flask, email: str, **user: object) -> FlaskClient:
         make_user(email=email, **user)  # type: ignore[arg-type]
     client = app.test_client()
     sign_in(client, email, STRONG_PASSWORD)
+    return client
+
+
+def signed_in_admin(app: Flask, email: str = "admin@example.org") -> FlaskClient:
+    """An admin signed in with two factors, as admins must be to act on any organisation."""
+    from tests.test_accounts_two_factor import code_at, enter_code, enter_password
+
+    secret = new_two_factor_secret()
+    with app.app_context():
+        make_user(email=email, role=Role.ADMIN, two_factor_secret=secret)
+    client = app.test_client()
+    enter_password(client, email)
+    enter_code(client, code_at(secret))
     return client
 
 
@@ -246,8 +259,10 @@ def test_managers_see_nothing_of_other_organisations(app: Flask) -> None:
     organisation_b = create_org(manager_b, "Bravo")
     member = signed_in(app, "member@example.org")
     post_form(member, join_path(app, organisation_a), {})
-    admin = signed_in(app, "admin@example.org", role=Role.ADMIN)
+    admin = signed_in_admin(app)
+    admin_without_two_factor = signed_in(app, "admin2@example.org", role=Role.ADMIN)
 
+    assert admin_without_two_factor.get(f"/orgs/{organisation_b}/").status_code == 404
     assert manager_a.get(f"/orgs/{organisation_b}/").status_code == 404
     assert (
         post_form(

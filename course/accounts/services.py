@@ -92,10 +92,12 @@ def _use_token(token: str, purpose: TokenPurpose) -> AccountToken | None:
     return found
 
 
-def register(name: str, email: str, password: str, region: Region = DEFAULT_REGION) -> None:
+def register(name: str, email: str, password: str, region: Region = DEFAULT_REGION) -> User | None:
     """Create an account and email a confirmation link, or tell the owner of an existing account.
 
     Either way the caller shows the same "check your email" page, so the response reveals nothing.
+
+    :returns: the new account, or ``None`` when the address already had one.
     """
     begin_write()
     address = normalise_email(email)
@@ -108,10 +110,11 @@ def register(name: str, email: str, password: str, region: Region = DEFAULT_REGI
             "already_registered",
             user=existing,
         )
-        return
+        return None
     user = User(email=address, name=name.strip(), password_hash=password_hash, region=region)
     db.session.add(user)
     send_confirmation_email(user)
+    return user
 
 
 def _email_link(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, render_template, request
 
 from course.accounts.access import two_factor_required
 from course.accounts.models import Role
 from course.core.access import role_required
+from course.organisations.management import organisation_directory
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
@@ -16,3 +17,15 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 @two_factor_required
 def index() -> str:
     return render_template("admin/index.html")
+
+
+@bp.get("/organisations")
+@role_required(Role.ADMIN)
+@two_factor_required
+def organisations() -> str:
+    search = request.args.get("q", "")
+    return render_template(
+        "admin/organisations.html",
+        page=organisation_directory(search, request.args.get("page", 1, type=int)),
+        search=search,
+    )

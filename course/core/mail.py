@@ -14,16 +14,20 @@ Without ``MAIL_SERVER`` (development), messages are written to the log and, as `
 from __future__ import annotations
 
 import logging
+import secrets
 import smtplib
 import ssl
 import threading
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, render_template
-from sqlalchemy import Integer, String, Text, or_, select
+from markupsafe import escape
+from sqlalchemy import Integer, String, Text, insert, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from course.core.database import UTCDateTime, begin_write, get_for_update, utcnow
@@ -37,6 +41,8 @@ FIRST_RETRY_DELAY = timedelta(seconds=30)
 LONGEST_RETRY_DELAY = timedelta(hours=6)
 #: After this many failed attempts (about three days of retries) a message is given up.
 MAX_ATTEMPTS = 20
+#: Rows per INSERT when queueing many messages at once.
+BULK_BATCH_SIZE = 1000
 
 
 class OutboxMessage(db.Model):
@@ -76,6 +82,71 @@ def queue_email(recipient: str, subject: str, template: str, **context: object) 
     )
     db.session.add(message)
     return message
+
+
+def queue_mail_merge(
+    subject: str,
+    template: str,
+    context: Mapping[str, Any],
+    recipients: Iterable[tuple[str, Mapping[str, str | None]]],
+) -> int:
+    """Queue one email per recipient from the same template, in the current transaction: a mail
+    merge for tens of thousands of messages (a large invitation upload) in seconds, not minutes.
+
+    ``context`` is the same for everyone; each recipient comes with its own *merge fields*, plain
+    strings such as a name or a link's token. The template is rendered once for each combination
+    of empty and filled merge fields, with unguessable placeholders standing in for the filled
+    ones, which are then replaced in each copy (HTML-escaped in the HTML body). So a merge field
+    must only be printed, never transformed, by the template.
+
+    :returns: how many were queued.
+    """
+    marker = secrets.token_hex(8)
+    rendered: dict[frozenset[str], tuple[str, str]] = {}
+    batch: list[dict[str, Any]] = []
+    queued = 0
+    for recipient, fields in recipients:
+        filled = frozenset(name for name, value in fields.items() if value)
+        if filled not in rendered:
+            placeholders = {
+                name: f"MERGE{marker}{name.upper()}" if name in filled else None for name in fields
+            }
+            rendered[filled] = (
+                render_template(
+                    f"email/{template}.txt", subject=subject, **context, **placeholders
+                ),
+                render_template(
+                    f"email/{template}.html", subject=subject, **context, **placeholders
+                ),
+            )
+        text_body, html_body = rendered[filled]
+        for name in filled:
+            placeholder, value = f"MERGE{marker}{name.upper()}", str(fields[name])
+            text_body = text_body.replace(placeholder, value)
+            html_body = html_body.replace(placeholder, str(escape(value)))
+        batch.append(
+            {
+                "recipient": recipient,
+                "subject": subject,
+                "text_body": text_body,
+                "html_body": html_body,
+            }
+        )
+        if len(batch) == BULK_BATCH_SIZE:
+            queued += _insert_messages(batch)
+    return queued + _insert_messages(batch)
+
+
+def _insert_messages(batch: list[dict[str, Any]]) -> int:
+    if batch:
+        now = utcnow()
+        db.session.execute(
+            insert(OutboxMessage),
+            [{**row, "created_at": now, "next_attempt_at": now, "attempts": 0} for row in batch],
+        )
+    count = len(batch)
+    batch.clear()
+    return count
 
 
 def retry_delay(attempts: int) -> timedelta:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+
+from course.accounts.forms import email_field
 
 
 class OrganisationForm(FlaskForm):
@@ -25,4 +28,39 @@ class OrganisationForm(FlaskForm):
             Optional(),
             NumberRange(min=1, max=3650, message=_l("Enter a number of days from 1 to 3650")),
         ],
+    )
+
+
+class InvitationForm(FlaskForm):
+    """Invite one person by email."""
+
+    email = email_field()
+    name = StringField(
+        _l("Name"),
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("The name must be 200 characters or fewer")),
+        ],
+        filters=[lambda value: " ".join(value.split()) if isinstance(value, str) else value],
+    )
+    team = StringField(
+        _l("Team or site"),
+        validators=[
+            Optional(),
+            Length(max=100, message=_l("The team must be 100 characters or fewer")),
+        ],
+        filters=[lambda value: " ".join(value.split()) if isinstance(value, str) else value],
+    )
+
+
+class InvitationUploadForm(FlaskForm):
+    """Invite many people from a CSV file."""
+
+    file = FileField(
+        _l("CSV file"),
+        description=_l(
+            "A first line naming the columns: email, and optionally name and team (or site). "
+            "Up to 50,000 people and 8 MB."
+        ),
+        validators=[FileRequired(_l("Choose a CSV file to upload"))],
     )

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from course.catalogue import services as catalogue
 from course.core.access import login_required, public
+from course.core.database import utcnow
 from course.core.forms import ActionForm
+from course.organisations import reports
 from course.organisations import services as organisations
 from course.organisations.access import manager_of_org
 from course.organisations.forms import OrganisationForm
@@ -39,14 +51,10 @@ def create() -> str | Response:
 @bp.get("/orgs/<int:organisation_id>/")
 @manager_of_org
 def manage(organisation_id: int) -> str:
+    course = catalogue.the_course()
+    filters = organisations.MemberFilters.from_query(request.args)
     page = organisations.member_page(
-        g.organisation,
-        catalogue.the_course(),
-        search=request.args.get("q", ""),
-        team=request.args.get("team", ""),
-        sort=request.args.get("sort", "name"),
-        descending=request.args.get("order") == "desc",
-        page=request.args.get("page", 1, type=int),
+        g.organisation, course, filters, page=_page_number(request.args.get("page", ""))
     )
     return render_template(
         "organisations/manage.html",
@@ -54,7 +62,15 @@ def manage(organisation_id: int) -> str:
         page=page,
         form=ActionForm(),
         query=request.args,
+        filters=filters,
+        filter_args=filters.query_args(),
+        overview=reports.organisation_overview(g.organisation, course),
+        now=utcnow(),
     )
+
+
+def _page_number(value: str) -> int:
+    return int(value) if value.isdigit() and len(value) < 9 else 1
 
 
 @bp.post("/orgs/<int:organisation_id>/join-link")
@@ -133,3 +149,16 @@ def leave(organisation_id: int) -> Response:
                 "success",
             )
     return redirect(url_for("organisations.mine"))
+
+
+@bp.get("/orgs/<int:organisation_id>/members.csv")
+@manager_of_org
+def members_csv(organisation_id: int) -> Response:
+    filters = organisations.MemberFilters.from_query(request.args)
+    lines = reports.member_csv(g.organisation, catalogue.the_course(), filters)
+    response = Response(stream_with_context(lines), mimetype="text/csv")
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=reports.csv_filename(g.organisation)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response

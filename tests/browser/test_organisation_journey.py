@@ -38,5 +38,5 @@ def test_create_an_organisation_and_see_a_learner_join(desktop: BrowserSession, 
     desktop.activate("Your account", "account")
     desktop.activate("Organisations that can see your progress", "organisations")
     desktop.activate("Manage Harbour Arts Centre", "members")
-    table = page.locator("table").inner_text()
+    table = page.get_by_role("table", name="Members and their progress").inner_text()
     assert "Lee Learner" in table and "0 of 2" in table

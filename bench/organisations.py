@@ -1,0 +1,372 @@
+"""Organisation report benchmarks: the manager's page (summary, chart and member table), a
+filtered page, and the full CSV export, for organisations of 10,000 and 100,000 members. Run with
+``make bench`` (or ``python -m bench.organisations``).
+
+The members are seeded with bulk SQL inserts, with progress spread the way a real organisation's
+would be: some have not confirmed their email, some have not started, some are part-way, and the
+rest finished, with certificates that are valid, expiring, expired or revoked.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.certificate_pdf import percentile, rss_megabytes, timed
+
+SIZES = (10_000, 100_000)
+PAGE_REQUESTS = 20
+CHUNK = 5_000
+TEAMS = [f"Site {number:02d}" for number in range(1, 21)]
+MANAGER_PASSWORD = "plum kettle orbit saddle"  # noqa: S105 (a throwaway benchmark account)
+TARGETS = {"page_p95_ms": 300, "csv_seconds": 5, "csv_rss_mb": 100}
+
+
+def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    for start in range(0, len(rows), CHUNK):
+        yield rows[start : start + CHUNK]
+
+
+def _insert(model: Any, rows: list[dict[str, Any]]) -> None:
+    from sqlalchemy import insert
+
+    from course.extensions import db
+
+    for chunk in _chunks(rows):
+        db.session.execute(insert(model), chunk)
+
+
+class _Ids:
+    def __init__(self) -> None:
+        self.user = 0
+        self.attempt = 0
+
+
+def seed_organisation(name: str, members: int, ids: _Ids, now: datetime, seed: int) -> int:
+    """An organisation of ``members`` members with realistic progress; returns its id."""
+    from course.accounts.models import User
+    from course.catalogue.services import the_course
+    from course.certificates.codes import new_code
+    from course.certificates.models import Certificate
+    from course.extensions import db
+    from course.learning.models import LessonView, ModuleCompletion, QuizAttempt
+    from course.organisations.models import Membership, Organisation
+
+    rng = random.Random(seed)
+    course = the_course()
+    assert course is not None
+    modules = [
+        (
+            module.id,
+            module.current_version_id,
+            [lesson.slug for lesson in module.current_version.lessons],
+        )
+        for module in course.required_modules
+    ]
+    organisation = Organisation(name=name, due_days=60)
+    db.session.add(organisation)
+    db.session.flush()
+    users, memberships, views, attempts, completions, certificates = [], [], [], [], [], []
+    for number in range(members):
+        ids.user += 1
+        user_id = ids.user
+        joined = now - timedelta(days=rng.randint(0, 500), seconds=rng.randint(0, 86_400))
+        confirmed = rng.random() > 0.08
+        users.append(
+            {
+                "id": user_id,
+                "email": f"member{user_id}@example.org",
+                "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} {number}",
+                "password_hash": "!",
+                "email_verified_at": joined if confirmed else None,
+                "created_at": joined,
+            }
+        )
+        memberships.append(
+            {
+                "organisation_id": organisation.id,
+                "user_id": user_id,
+                "team": rng.choice(TEAMS),
+                "joined_at": joined,
+                "due_at": joined + timedelta(days=60),
+            }
+        )
+        stage = rng.random()
+        if stage < 0.25:
+            continue  # not started
+        finished = stage > 0.6
+        done = len(modules) if finished else rng.randint(0, len(modules) - 1)
+        moment = joined + timedelta(hours=1)
+        for index, (module_id, version_id, lessons) in enumerate(modules):
+            if index > done:
+                break
+            for slug in lessons if index < done else lessons[: rng.randint(1, len(lessons))]:
+                moment += timedelta(minutes=rng.randint(1, 30))
+                views.append(
+                    {
+                        "user_id": user_id,
+                        "module_id": module_id,
+                        "lesson_slug": slug,
+                        "viewed_at": moment,
+                    }
+                )
+            if index < done:
+                ids.attempt += 1
+                attempts.append(
+                    {
+                        "id": ids.attempt,
+                        "user_id": user_id,
+                        "module_id": module_id,
+                        "module_version_id": version_id,
+                        "region": "uk",
+                        "pass_mark": 80,
+                        "questions": [],
+                        "answers": [],
+                        "results": [],
+                        "score_percent": 100,
+                        "passed": True,
+                        "started_at": moment,
+                        "submitted_at": moment + timedelta(minutes=5),
+                    }
+                )
+                completions.append(
+                    {
+                        "user_id": user_id,
+                        "module_id": module_id,
+                        "module_version_id": version_id,
+                        "attempt_id": ids.attempt,
+                        "completed_at": moment + timedelta(minutes=5),
+                    }
+                )
+        if finished and confirmed:
+            issued = min(moment + timedelta(hours=1), now - timedelta(minutes=1))
+            kind = rng.random()
+            expires = issued + timedelta(days=365)
+            if kind < 0.1:
+                expires = now + timedelta(days=rng.randint(1, 29))  # expiring
+            certificates.append(
+                {
+                    "user_id": user_id,
+                    "course_id": course.id,
+                    "sequence": 1,
+                    "code": new_code(),
+                    "holder_name": users[-1]["name"],
+                    "issued_at": issued,
+                    "expires_at": expires,
+                    "module_versions": [],
+                    "revoked_at": now if kind > 0.97 else None,
+                }
+            )
+    _insert(User, users)
+    _insert(Membership, memberships)
+    _insert(LessonView, views)
+    _insert(QuizAttempt, attempts)
+    _insert(ModuleCompletion, completions)
+    _insert(Certificate, certificates)
+    db.session.commit()
+    return organisation.id
+
+
+FIRST_NAMES = ["Ada", "Bea", "Cal", "Dev", "Eli", "Fay", "Gus", "Hana", "Ian", "Jo", "Kit", "Lee"]
+LAST_NAMES = ["Ahmed", "Brown", "Chen", "Davies", "Evans", "Khan", "Nowak", "Okafor", "Smith"]
+
+
+def build_app(folder: Path) -> tuple[Any, dict[int, int], float]:
+    """An app with the real course and one organisation per size, managed by one account."""
+    from course import PROJECT_ROOT, create_app
+    from course.accounts.models import User
+    from course.accounts.passwords import hash_password
+    from course.catalogue.bundle import read_bundle
+    from course.catalogue.services import import_course
+    from course.core.database import utcnow
+    from course.extensions import db
+    from course.organisations.models import Membership, MembershipRole
+
+    app = create_app(
+        {
+            "SECRET_KEY": "bench",
+            "DATABASE_URL": f"sqlite:///{folder / 'bench.sqlite3'}",
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": False,
+        },
+        instance_path=str(folder / "instance"),
+    )
+    start = time.perf_counter()
+    organisations: dict[int, int] = {}
+    with app.app_context():
+        db.create_all()
+        import_course(read_bundle(PROJECT_ROOT / "modules"))
+        db.session.commit()
+        now = utcnow()
+        ids = _Ids()
+        for size in SIZES:
+            organisations[size] = seed_organisation(f"Bench {size}", size, ids, now, size)
+        manager = User(
+            email="manager@example.org",
+            name="Manager",
+            password_hash=hash_password(MANAGER_PASSWORD),
+            email_verified_at=now,
+        )
+        db.session.add(manager)
+        db.session.flush()
+        for organisation_id in organisations.values():
+            db.session.add(
+                Membership(
+                    organisation_id=organisation_id,
+                    user_id=manager.id,
+                    role=MembershipRole.MANAGER,
+                )
+            )
+        db.session.commit()
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
+    return app, organisations, time.perf_counter() - start
+
+
+def _ms(durations: list[float]) -> tuple[float, float]:
+    return statistics.median(durations) * 1000, percentile(durations, 0.95) * 1000
+
+
+def _csv_export(client: Any, path: str) -> tuple[float, float, int]:
+    """Seconds, peak growth of resident memory in MB, and rows, for one full export."""
+    before = peak = rss_megabytes()
+    rows = 0
+    start = time.perf_counter()
+    response = client.get(path, buffered=False)
+    assert response.status_code == 200, response.status_code
+    for chunk in response.response:
+        rows += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
+        peak = max(peak, rss_megabytes())
+    response.close()
+    return time.perf_counter() - start, peak - before, rows - 1
+
+
+def run() -> str:
+    """Seed, measure, and return the results as Markdown."""
+    from course.catalogue.services import the_course
+    from course.extensions import db
+    from course.organisations import reports, services
+    from course.organisations.models import Organisation
+
+    folder = Path(tempfile.mkdtemp(prefix="ct-bench-orgs-"))
+    app, organisations, seeding = build_app(folder)
+    lines = [
+        "## Organisations",
+        "",
+        f"Seeded with bulk inserts in {seeding:.0f} s: {sum(SIZES):,} members in two "
+        "organisations, about 8% with unconfirmed email, 25% not started, 35% part-way and the "
+        "rest finished (certificates valid, expiring, expired and revoked), in 20 teams. Requests "
+        f"go through the WSGI test client as a signed-in manager; {PAGE_REQUESTS} of each.",
+        "",
+        "| Members | Page (summary, chart, first 50 rows) p50 / p95 | Filtered page (team + "
+        "overdue) p50 / p95 | Sorted by last activity p50 / p95 | Summary + chart alone p50 / "
+        "p95 | Member table alone (3 queries) p50 / p95 | CSV export (all rows) | CSV peak "
+        "memory growth |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    verdicts = []
+    with app.test_client() as client:
+        response = client.post(
+            "/login", data={"email": "manager@example.org", "password": MANAGER_PASSWORD}
+        )
+        assert response.status_code == 302, response.status_code
+        for size, organisation_id in organisations.items():
+            base = f"/orgs/{organisation_id}/"
+            assert client.get(base).status_code == 200
+            page = timed(lambda base=base: client.get(base), PAGE_REQUESTS)
+            filtered_path = f"{base}?team=Site+03&status=overdue"
+            filtered = timed(lambda path=filtered_path: client.get(path), PAGE_REQUESTS)
+            activity_path = f"{base}?sort=activity&order=desc"
+            by_activity = timed(lambda path=activity_path: client.get(path), PAGE_REQUESTS)
+            with app.test_request_context():
+                organisation = db.session.get(Organisation, organisation_id)
+                course = the_course()
+
+                def summary_and_chart(
+                    organisation: Organisation = organisation, course: Any = course
+                ) -> None:
+                    reports.organisation_overview(organisation, course)
+
+                summary = timed(summary_and_chart, PAGE_REQUESTS)
+                table = timed(
+                    lambda organisation=organisation, course=course: services.member_page(
+                        organisation, course
+                    ),
+                    PAGE_REQUESTS,
+                )
+            seconds, growth, rows = _csv_export(client, f"{base}members.csv")
+            assert rows == size + 1, (rows, size)
+            cells = [_ms(page), _ms(filtered), _ms(by_activity), _ms(summary), _ms(table)]
+            lines.append(
+                f"| {size:,} | "
+                + " | ".join(f"{p50:.0f} / {p95:.0f} ms" for p50, p95 in cells)
+                + f" | {seconds:.1f} s ({rows:,} rows) | {growth:+.0f} MB |"
+            )
+            if size == max(SIZES):
+                verdicts = [
+                    _verdict("Page p95", cells[0][1], TARGETS["page_p95_ms"], "ms", "at most"),
+                    _verdict(
+                        "Filtered page p95", cells[1][1], TARGETS["page_p95_ms"], "ms", "at most"
+                    ),
+                    _verdict(
+                        "Member table alone p95",
+                        cells[4][1],
+                        TARGETS["page_p95_ms"],
+                        "ms",
+                        "at most",
+                    ),
+                    _verdict("CSV export", seconds, TARGETS["csv_seconds"], "s", "at most"),
+                    _verdict(
+                        "CSV peak memory growth", growth, TARGETS["csv_rss_mb"], "MB", "under"
+                    ),
+                ]
+    lines += ["", f"Targets at {max(SIZES):,} members:", "", *verdicts, "", ANALYSIS]
+    return "\n".join(lines)
+
+
+def _verdict(label: str, value: float, target: float, unit: str, words: str) -> str:
+    met = value <= target if words == "at most" else value < target
+    return (
+        f"- {label}: {value:.1f} {unit} (target {words} {target} {unit}): "
+        f"{'met' if met else 'not met'}."
+    )
+
+
+ANALYSIS = """### What limits these figures, and what was tried
+
+- **The member table** costs three queries whatever the size of the organisation: the count, the
+  page's 50 membership ids (sorting and filtering only on what was asked for), then the full rows
+  for those 50, whose per-member figures (modules completed, last activity, current certificate)
+  are correlated subqueries on indexed columns. The default sort by name still sorts every
+  member's name: no index can serve it from one organisation's memberships. Sorting by a figure
+  (last activity, certificate) or filtering by a status computes it for every member of the
+  organisation (or of the team), so those pages cost more.
+- **The summary and chart** are what miss the page target at 100,000 members. They describe the
+  whole organisation, so they read every member: the member's account (is the email confirmed),
+  their current certificate, and for those without a valid one whether they have read or answered
+  anything (two index lookups). On SQLite that is most of the page. Tried: one query grouped by
+  the month of each member's first certificate (slower: grouping sorts every member); a covering
+  index on certificates (about 10% faster, not kept). Kept: the chart's query is driven by the
+  certificates, which are fewer than the members (about 50 ms saved).
+- **Last activity** became one index lookup per table with two new indexes,
+  `lesson_views(user_id, viewed_at)` and `quiz_attempts(user_id, submitted_at)`: sorting 100,000
+  members by last activity went from about 1.5 s to 0.4 s in the query, and the CSV export got
+  about a fifth faster.
+- **The CSV export** is one query whose rows are fetched 1,000 at a time (`yield_per`) and written
+  out as they come, so memory stays flat whatever the number of members; each verification link
+  is made by putting the code into one link built once, not through the URL map per row.
+- **Left to try** for the page at 100,000 members: keep each membership's completion state
+  (completed at, current certificate expiry) up to date when a certificate is issued, renewed or
+  revoked, so that the summary becomes a count over one indexed table; or cache the summary and
+  chart per organisation for a minute. Both trade simplicity for speed, so neither is done yet.
+"""
+
+
+if __name__ == "__main__":
+    print(run())

@@ -1,0 +1,156 @@
+"""Manager pages for one member, for reminders and for closing the organisation."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from course.catalogue import services as catalogue
+from course.core.forms import ActionForm
+from course.organisations import management, reminders
+from course.organisations.access import manager_of_org
+from course.organisations.member_forms import CloseForm, TeamForm
+from course.organisations.models import Membership
+from course.organisations.services import membership_of
+
+bp = Blueprint("organisation_members", __name__)
+
+MEMBER_ACTIONS = ("team", "make_manager", "remove_manager", "remove", "transfer")
+
+
+def _member_page(membership: Membership, team_form: TeamForm) -> str:
+    own = membership_of(current_user, g.organisation)
+    return render_template(
+        "organisations/member.html",
+        organisation=g.organisation,
+        membership=membership,
+        member=membership.user,
+        team_form=team_form,
+        form=ActionForm(),
+        can_transfer=own is not None and own.is_manager and own.user_id != membership.user_id,
+        is_self=membership.user_id == current_user.id,
+    )
+
+
+@bp.route("/orgs/<int:organisation_id>/members/<int:user_id>", methods=["GET", "POST"])
+@manager_of_org
+def member(organisation_id: int, user_id: int) -> str | Response:
+    membership = management.member_in(g.organisation, user_id)
+    if membership is None:
+        abort(404)
+    here = url_for(".member", organisation_id=organisation_id, user_id=user_id)
+    if request.method == "GET":
+        return _member_page(membership, TeamForm(team=membership.team))
+    action = request.form.get("action")
+    if action not in MEMBER_ACTIONS:
+        flash(_("Choose one of the buttons on this page."), "error")
+        return redirect(here)
+    name = membership.user.name
+    if action == "team":
+        team_form = TeamForm()
+        if not team_form.validate_on_submit():
+            return _member_page(membership, team_form)
+        try:
+            management.set_team(g.organisation, user_id, team_form.team.data)
+        except management.ManagementError as refusal:
+            flash(str(refusal), "error")
+            return redirect(here)
+        flash(
+            _("%(name)s is now in %(team)s.", name=name, team=team_form.team.data)
+            if team_form.team.data
+            else _("%(name)s is no longer in a team.", name=name),
+            "success",
+        )
+        return redirect(here)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        if action == "make_manager":
+            management.make_manager(g.organisation, user_id)
+            flash(_("%(name)s is now a manager.", name=name), "success")
+        elif action == "remove_manager":
+            management.remove_manager(g.organisation, user_id)
+            flash(_("%(name)s is no longer a manager.", name=name), "success")
+        elif action == "remove":
+            management.remove_member(g.organisation, user_id, current_user)
+            flash(
+                _(
+                    "%(name)s has been removed. Their own progress and certificates stay theirs.",
+                    name=name,
+                ),
+                "success",
+            )
+            return redirect(url_for("organisations.manage", organisation_id=organisation_id))
+        else:
+            management.transfer_management(g.organisation, current_user, user_id)
+            flash(_("%(name)s is now a manager and you are no longer one.", name=name), "success")
+            if not current_user.has_role("admin"):
+                return redirect(url_for("organisations.mine"))
+    except management.ManagementError as refusal:
+        flash(str(refusal), "error")
+    return redirect(here)
+
+
+@bp.route("/orgs/<int:organisation_id>/close", methods=["GET", "POST"])
+@manager_of_org
+def close(organisation_id: int) -> str | Response:
+    form = CloseForm()
+    if form.validate_on_submit():
+        try:
+            management.close_organisation(g.organisation, form.name.data)
+        except management.ManagementError as refusal:
+            form.name.errors = [str(refusal)]
+        else:
+            flash(
+                _(
+                    "%(name)s is closed. Its members keep their progress and certificates.",
+                    name=g.organisation.name,
+                ),
+                "success",
+            )
+            return redirect(url_for("organisations.mine"))
+    return render_template("organisations/close.html", organisation=g.organisation, form=form)
+
+
+@bp.route("/orgs/<int:organisation_id>/reminders", methods=["GET", "POST"])
+@manager_of_org
+def send_reminders(organisation_id: int) -> str | Response:
+    here = url_for(".send_reminders", organisation_id=organisation_id)
+    form = ActionForm()
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        action = request.form.get("action")
+        if action == "due":
+            report = reminders.send_reminders(g.organisation, catalogue.the_course())
+        elif action == "selected":
+            chosen = request.form.getlist("user_id", type=int)
+            if not chosen:
+                flash(_("Choose at least one member to remind."), "error")
+                return redirect(here)
+            report = reminders.send_reminders(
+                g.organisation, catalogue.the_course(), user_ids=chosen
+            )
+        else:
+            flash(_("Choose one of the buttons on this page."), "error")
+            return redirect(here)
+        flash(
+            ngettext("%(num)d reminder queued.", "%(num)d reminders queued.", report.queued)
+            + " "
+            + ngettext(
+                "%(num)d skipped because they had a reminder in the last 7 days.",
+                "%(num)d skipped because they had a reminder in the last 7 days.",
+                report.skipped,
+            ),
+            "success",
+        )
+        return redirect(here)
+    page = reminders.reminder_page(
+        g.organisation, catalogue.the_course(), page=request.args.get("page", 1, type=int)
+    )
+    return render_template(
+        "organisations/reminders.html", organisation=g.organisation, page=page, form=form
+    )

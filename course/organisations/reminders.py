@@ -1,0 +1,253 @@
+"""Reminders to finish (or renew) the course, from an organisation to its members.
+
+A member gets at most one reminder from an organisation every 7 days, whatever the manager clicks
+and however often: the reminder is claimed with one conditional ``UPDATE`` of
+``memberships.last_reminded_at`` and only the rows that update actually changed are emailed, so a
+double click or two managers at once never send two. Only members whose email address is confirmed
+are reminded. Everything is set-based: no query per member.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from flask_babel import format_date
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, Select, exists, func, or_, select, true, update
+
+from course.accounts.models import User
+from course.catalogue.models import Course
+from course.certificates.models import Certificate
+from course.core.database import begin_write, utcnow
+from course.core.mail import queue_mail_merge
+from course.extensions import db
+from course.organisations.models import Membership, Organisation
+from course.organisations.services import EXPIRING_WITHIN
+
+REMINDER_INTERVAL = timedelta(days=7)
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class ReminderReport:
+    """What one round of reminders did."""
+
+    queued: int
+    #: Members who would have been reminded but already had a reminder in the last 7 days.
+    skipped: int
+
+
+def needs_course(course: Course | None, now: datetime) -> ColumnElement[bool]:
+    """True for a member who has no certificate for ``course`` that is valid for more than 30
+    days: not complete, expired, revoked, or expiring soon."""
+    if course is None:
+        return true()
+    return ~exists().where(
+        Certificate.user_id == Membership.user_id,
+        Certificate.course_id == course.id,
+        Certificate.revoked_at.is_(None),
+        Certificate.superseded_at.is_(None),
+        Certificate.expires_at > now + EXPIRING_WITHIN,
+    )
+
+
+def _eligible(
+    organisation: Organisation,
+    course: Course | None,
+    now: datetime,
+    user_ids: list[int] | None,
+) -> list[ColumnElement[bool]]:
+    confirmed = select(User.id).where(User.email_verified_at.is_not(None))
+    conditions = [
+        Membership.organisation_id == organisation.id,
+        Membership.user_id.in_(confirmed.scalar_subquery()),
+    ]
+    if user_ids is None:
+        conditions.append(needs_course(course, now))
+    else:
+        conditions.append(Membership.user_id.in_(user_ids))
+    return conditions
+
+
+def send_reminders(
+    organisation: Organisation,
+    course: Course | None,
+    *,
+    user_ids: list[int] | None = None,
+    now: datetime | None = None,
+) -> ReminderReport:
+    """Queue a reminder email to members of ``organisation``: those in ``user_ids``, or, when it is
+    ``None``, everyone who has not completed the course or whose certificate expires within 30
+    days.
+
+    Refuses, by skipping them, members reminded by this organisation in the last 7 days; members
+    whose email address is not confirmed and ids that are not members are left out altogether.
+    """
+    now = now or utcnow()
+    begin_write()
+    conditions = _eligible(organisation, course, now, user_ids)
+    eligible = (
+        db.session.scalar(select(func.count()).select_from(Membership).where(*conditions)) or 0
+    )
+    claimed = db.session.execute(
+        update(Membership)
+        .where(
+            *conditions,
+            or_(
+                Membership.last_reminded_at.is_(None),
+                Membership.last_reminded_at <= now - REMINDER_INTERVAL,
+            ),
+        )
+        .values(last_reminded_at=now)
+        .returning(Membership.id)
+        .execution_options(synchronize_session=False)
+    )
+    claimed_ids = list(claimed.scalars())
+    if claimed_ids:
+        recipients = db.session.execute(
+            select(Membership, User)
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.id.in_(claimed_ids))
+            .order_by(Membership.id)
+        ).all()
+        subject = _("%(name)s asks you to complete CT Citizen", name=organisation.name)
+        queue_mail_merge(
+            subject,
+            "organisation_reminder",
+            {"organisation": organisation},
+            (
+                (
+                    user.email,
+                    {
+                        "member_name": user.name,
+                        "due_on": format_date(membership.due_at, "long")
+                        if membership.due_at
+                        else None,
+                    },
+                )
+                for membership, user in recipients
+            ),
+        )
+    return ReminderReport(queued=len(claimed_ids), skipped=eligible - len(claimed_ids))
+
+
+def remind_every_open_organisation(
+    course: Course | None, now: datetime | None = None
+) -> list[tuple[Organisation, ReminderReport]]:
+    """Queue the due reminders (members not complete, or whose certificate expires within 30
+    days, and not reminded in the last 7 days) for every open organisation, committing after each
+    organisation so a failure in one keeps the others' reminders."""
+    now = now or utcnow()
+    organisation_ids = list(
+        db.session.scalars(
+            select(Organisation.id)
+            .where(Organisation.closed_at.is_(None))
+            .order_by(Organisation.id)
+        )
+    )
+    db.session.commit()
+    results = []
+    for organisation_id in organisation_ids:
+        organisation = db.session.get(Organisation, organisation_id)
+        if organisation is None or not organisation.is_open:
+            continue
+        report = send_reminders(organisation, course, now=now)
+        db.session.commit()
+        results.append((organisation, report))
+    return results
+
+
+@dataclass(frozen=True)
+class ReminderRow:
+    """One member as the reminders page lists them."""
+
+    user_id: int
+    name: str
+    email: str
+    email_verified: bool
+    needs_course: bool
+    last_reminded_at: datetime | None
+    can_be_reminded: bool
+
+
+@dataclass(frozen=True)
+class ReminderPage:
+    rows: list[ReminderRow]
+    total: int
+    due: int
+    page: int
+    page_size: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.page_size))
+
+
+def reminder_page(
+    organisation: Organisation, course: Course | None, page: int = 1, now: datetime | None = None
+) -> ReminderPage:
+    """One page of members, by name, with whether each still needs the course and when they were
+    last reminded; and how many members a reminder to "everyone due" would reach now."""
+    now = now or utcnow()
+    needs = needs_course(course, now)
+    query: Select = (
+        select(
+            Membership.user_id,
+            User.name,
+            User.email,
+            User.email_verified_at,
+            needs.label("needs_course"),
+            Membership.last_reminded_at,
+        )
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.organisation_id == organisation.id)
+    )
+    total = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.organisation_id == organisation.id)
+        )
+        or 0
+    )
+    due = (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(
+                *_eligible(organisation, course, now, None),
+                or_(
+                    Membership.last_reminded_at.is_(None),
+                    Membership.last_reminded_at <= now - REMINDER_INTERVAL,
+                ),
+            )
+        )
+        or 0
+    )
+    page = max(1, page)
+    rows = db.session.execute(
+        query.order_by(func.lower(User.name), Membership.id)
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+    ).all()
+    cutoff = now - REMINDER_INTERVAL
+    return ReminderPage(
+        rows=[
+            ReminderRow(
+                user_id=user_id,
+                name=name,
+                email=email,
+                email_verified=verified_at is not None,
+                needs_course=bool(needs_row),
+                last_reminded_at=reminded_at,
+                can_be_reminded=verified_at is not None
+                and (reminded_at is None or reminded_at <= cutoff),
+            )
+            for user_id, name, email, verified_at, needs_row, reminded_at in rows
+        ],
+        total=total,
+        due=due,
+        page=page,
+        page_size=PAGE_SIZE,
+    )
