@@ -7,6 +7,7 @@ from flask import Blueprint, render_template, request
 from course.accounts.access import two_factor_required
 from course.accounts.models import Role
 from course.core.access import role_required
+from course.core.paging import page_number
 from course.organisations.management import organisation_directory
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -26,6 +27,6 @@ def organisations() -> str:
     search = request.args.get("q", "")
     return render_template(
         "admin/organisations.html",
-        page=organisation_directory(search, request.args.get("page", 1, type=int)),
+        page=organisation_directory(search, page_number(request.args.get("page"))),
         search=search,
     )

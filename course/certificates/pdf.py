@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 TEMPLATE = "certificates/certificate.html"
 STYLESHEET = "css/certificate.css"
 #: Change this whenever the template or its stylesheet changes: stored PDFs are re-rendered.
-TEMPLATE_VERSION = "2026-11-21.3"
+TEMPLATE_VERSION = "2026-11-21.4"
 RENDER_TIME_LIMIT_SECONDS = 30
 _render_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="certificate-pdf")
 # WeasyPrint builds a font configuration per render unless given one; those are never freed (about

@@ -9,6 +9,7 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from course.accounts.forms import email_field
+from course.organisations.management import TEAM_MAX_LENGTH, normalised_team
 
 
 class OrganisationForm(FlaskForm):
@@ -31,6 +32,23 @@ class OrganisationForm(FlaskForm):
     )
 
 
+def single_spaced(value: object) -> object:
+    """Trim a text field and make each run of spaces one space."""
+    return " ".join(value.split()) if isinstance(value, str) else value
+
+
+def team_field(description: str | object | None = None) -> StringField:
+    return StringField(
+        _l("Team or site"),
+        description=description,
+        filters=[normalised_team],
+        validators=[
+            Optional(),
+            Length(max=TEAM_MAX_LENGTH, message=_l("The team must be 100 characters or fewer")),
+        ],
+    )
+
+
 class InvitationForm(FlaskForm):
     """Invite one person by email."""
 
@@ -41,16 +59,9 @@ class InvitationForm(FlaskForm):
             Optional(),
             Length(max=200, message=_l("The name must be 200 characters or fewer")),
         ],
-        filters=[lambda value: " ".join(value.split()) if isinstance(value, str) else value],
+        filters=[single_spaced],
     )
-    team = StringField(
-        _l("Team or site"),
-        validators=[
-            Optional(),
-            Length(max=100, message=_l("The team must be 100 characters or fewer")),
-        ],
-        filters=[lambda value: " ".join(value.split()) if isinstance(value, str) else value],
-    )
+    team = team_field()
 
 
 class InvitationUploadForm(FlaskForm):
@@ -63,4 +74,17 @@ class InvitationUploadForm(FlaskForm):
             "Up to 50,000 people and 8 MB."
         ),
         validators=[FileRequired(_l("Choose a CSV file to upload"))],
+    )
+
+
+class TeamForm(FlaskForm):
+    """Set or clear a member's team."""
+
+    team = team_field(_l("For example, Box office or Leeds. Leave empty for none."))
+
+
+class CloseForm(FlaskForm):
+    name = StringField(
+        _l("Type the name of the organisation to confirm"),
+        validators=[DataRequired(_l("Type the name of the organisation to confirm"))],
     )

@@ -12,6 +12,7 @@ from course.accounts import services as accounts
 from course.accounts.forms import RegistrationForm
 from course.core.access import public
 from course.core.forms import ActionForm
+from course.core.paging import page_number
 from course.core.regions import Region
 from course.extensions import limiter
 from course.organisations import invitations
@@ -33,7 +34,7 @@ def _invitations_page(
     pending = invitations.pending_invitations(
         g.organisation,
         search=request.args.get("q", ""),
-        page=request.args.get("page", 1, type=int) or 1,
+        page=page_number(request.args.get("page")),
     )
     return render_template(
         "organisations/invitations.html",

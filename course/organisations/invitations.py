@@ -28,6 +28,7 @@ from course.accounts.models import User
 from course.accounts.services import normalise_email
 from course.core.database import begin_write, get_for_update, utcnow
 from course.core.mail import queue_email, queue_mail_merge
+from course.core.paging import Page
 from course.extensions import db
 from course.organisations.models import Invitation, Membership, Organisation
 from course.organisations.services import join
@@ -390,20 +391,9 @@ def withdraw(organisation: Organisation, invitation_id: int) -> Invitation:
     return invitation
 
 
-@dataclass(frozen=True)
-class InvitationPage:
-    invitations: list[Invitation]
-    total: int
-    page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // PAGE_SIZE))
-
-
 def pending_invitations(
     organisation: Organisation, *, search: str = "", page: int = 1
-) -> InvitationPage:
+) -> Page[Invitation]:
     """Invitations not yet accepted, newest first, a page at a time."""
     query = select(Invitation).where(
         Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None)
@@ -417,7 +407,7 @@ def pending_invitations(
         .limit(PAGE_SIZE)
         .offset((page - 1) * PAGE_SIZE)
     ).all()
-    return InvitationPage(list(invitations), total, page)
+    return Page(list(invitations), total, page, PAGE_SIZE)
 
 
 def usable_invitation(token: str, now: datetime | None = None) -> Invitation | None:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 
 from course.accounts.models import User
 from course.core.database import get_for_update, utcnow
+from course.core.paging import Page
 from course.extensions import db
 from course.organisations.models import Membership, MembershipRole, Organisation
 from course.organisations.services import manager_count
@@ -171,19 +172,7 @@ class DirectoryRow:
     managers: int
 
 
-@dataclass(frozen=True)
-class DirectoryPage:
-    rows: list[DirectoryRow]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
-def organisation_directory(search: str = "", page: int = 1) -> DirectoryPage:
+def organisation_directory(search: str = "", page: int = 1) -> Page[DirectoryRow]:
     """One page of every open organisation, by name, with its member and manager counts from a
     single grouped query."""
     managers = func.count(Membership.id).filter(Membership.role == MembershipRole.MANAGER)
@@ -210,7 +199,7 @@ def organisation_directory(search: str = "", page: int = 1) -> DirectoryPage:
         .limit(DIRECTORY_PAGE_SIZE)
         .offset((page - 1) * DIRECTORY_PAGE_SIZE)
     ).all()
-    return DirectoryPage(
+    return Page(
         rows=[DirectoryRow(*row) for row in rows],
         total=total,
         page=page,

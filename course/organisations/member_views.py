@@ -10,9 +10,10 @@ from werkzeug.wrappers import Response
 
 from course.catalogue import services as catalogue
 from course.core.forms import ActionForm
+from course.core.paging import page_number
 from course.organisations import management, reminders
 from course.organisations.access import manager_of_org
-from course.organisations.member_forms import CloseForm, TeamForm
+from course.organisations.forms import CloseForm, TeamForm
 from course.organisations.models import Membership
 from course.organisations.services import membership_of
 
@@ -149,7 +150,7 @@ def send_reminders(organisation_id: int) -> str | Response:
         )
         return redirect(here)
     page = reminders.reminder_page(
-        g.organisation, catalogue.the_course(), page=request.args.get("page", 1, type=int)
+        g.organisation, catalogue.the_course(), page=page_number(request.args.get("page"))
     )
     return render_template(
         "organisations/reminders.html", organisation=g.organisation, page=page, form=form

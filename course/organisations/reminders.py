@@ -21,6 +21,7 @@ from course.catalogue.models import Course
 from course.certificates.models import Certificate
 from course.core.database import begin_write, utcnow
 from course.core.mail import queue_mail_merge
+from course.core.paging import Page
 from course.extensions import db
 from course.organisations.models import Membership, Organisation
 from course.organisations.services import EXPIRING_WITHIN
@@ -172,16 +173,9 @@ class ReminderRow:
 
 
 @dataclass(frozen=True)
-class ReminderPage:
-    rows: list[ReminderRow]
-    total: int
-    due: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
+class ReminderPage(Page[ReminderRow]):
+    #: How many members a reminder to "everyone due" would reach now.
+    due: int = 0
 
 
 def reminder_page(

@@ -18,6 +18,7 @@ from course.catalogue.models import Course
 from course.certificates.codes import formatted
 from course.certificates.models import Certificate, CertificateStatus
 from course.core.database import begin_write, utcnow
+from course.core.paging import Page
 from course.extensions import db
 from course.learning.models import LessonView, ModuleCompletion, QuizAttempt
 from course.organisations.models import Membership, MembershipRole, Organisation, new_join_token
@@ -247,18 +248,6 @@ class MemberRow:
         return self.due_at is not None and self.due_at < now and not self.is_completed
 
 
-@dataclass(frozen=True)
-class MemberPage:
-    rows: list[MemberRow]
-    total: int
-    page: int
-    page_size: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.page_size))
-
-
 class MemberReport:
     """The SQL for one organisation's members and their progress, shared by the table, the
     summary and the CSV export. Every per-member figure is a correlated subquery on an indexed
@@ -447,7 +436,7 @@ def member_page(
     *,
     page: int = 1,
     now: datetime | None = None,
-) -> MemberPage:
+) -> Page[MemberRow]:
     """One page of the member table, filtered and sorted in SQL, in three queries whatever the
     number of members: the count, the page's membership ids in order, then those rows' columns."""
     filters = filters or MemberFilters()
@@ -474,7 +463,7 @@ def member_page(
             )
         )
     }
-    return MemberPage(
+    return Page(
         rows=[rows[membership_id] for membership_id in ids if membership_id in rows],
         total=total,
         page=page,

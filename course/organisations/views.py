@@ -21,6 +21,7 @@ from course.catalogue import services as catalogue
 from course.core.access import login_required, public
 from course.core.database import utcnow
 from course.core.forms import ActionForm
+from course.core.paging import page_number
 from course.organisations import reports
 from course.organisations import services as organisations
 from course.organisations.access import manager_of_org
@@ -54,7 +55,7 @@ def manage(organisation_id: int) -> str:
     course = catalogue.the_course()
     filters = organisations.MemberFilters.from_query(request.args)
     page = organisations.member_page(
-        g.organisation, course, filters, page=_page_number(request.args.get("page", ""))
+        g.organisation, course, filters, page=page_number(request.args.get("page"))
     )
     return render_template(
         "organisations/manage.html",
@@ -67,10 +68,6 @@ def manage(organisation_id: int) -> str:
         overview=reports.organisation_overview(g.organisation, course),
         now=utcnow(),
     )
-
-
-def _page_number(value: str) -> int:
-    return int(value) if value.isdigit() and len(value) < 9 else 1
 
 
 @bp.post("/orgs/<int:organisation_id>/join-link")
