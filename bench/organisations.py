@@ -86,6 +86,7 @@ def seed_organisation(name: str, members: int, ids: _Ids, now: datetime, seed: i
                 "password_hash": "!",
                 "email_verified_at": joined if confirmed else None,
                 "created_at": joined,
+                "last_activity_at": None,
             }
         )
         memberships.append(
@@ -144,6 +145,7 @@ def seed_organisation(name: str, members: int, ids: _Ids, now: datetime, seed: i
                         "completed_at": moment + timedelta(minutes=5),
                     }
                 )
+        users[-1]["last_activity_at"] = moment + timedelta(minutes=5)
         if finished and confirmed:
             issued = min(moment + timedelta(hours=1), now - timedelta(minutes=1))
             kind = rng.random()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -12,7 +13,7 @@ from alembic.migration import MigrationContext
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect, select, text
+from sqlalchemy import insert, inspect, select, text
 from sqlalchemy.exc import OperationalError
 
 from course.core.database import begin_write, get_for_update
@@ -173,3 +174,65 @@ def test_migrations_build_exactly_the_schema_the_models_describe(app: Flask) -> 
 
         downgrade(revision="base")
         assert set(inspect(database.engine).get_table_names()) <= {"alembic_version"}
+
+
+def test_the_last_activity_migration_fills_it_from_what_learners_did(app: Flask) -> None:
+    from course.accounts.models import User
+    from course.catalogue.models import Course, Module
+    from course.learning.models import LessonView
+
+    early, late = datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 5, 9, 30, tzinfo=UTC)
+    with app.app_context():
+        SupportBase.metadata.drop_all(database.engine)
+        database.drop_all()
+        upgrade(revision="a1242267a083")  # the revision before the column
+        with database.engine.begin() as connection:
+            for email in ("a@example.org", "b@example.org"):
+                connection.execute(
+                    insert(User.__table__),
+                    {
+                        "email": email,
+                        "name": email,
+                        "password_hash": "!",
+                        "region": "uk",
+                        "role": "learner",
+                        "created_at": early,
+                        "session_token": email,
+                        "session_token_created_at": early,
+                    },
+                )
+            connection.execute(
+                insert(Course.__table__),
+                {
+                    "id": 1,
+                    "slug": "c",
+                    "title": "C",
+                    "summary": "",
+                    "regions": [],
+                    "certificate_validity_months": 12,
+                    "updated_at": early,
+                },
+            )
+            connection.execute(
+                insert(Module.__table__),
+                {
+                    "id": 1,
+                    "course_id": 1,
+                    "slug": "m",
+                    "position": 1,
+                    "is_required": True,
+                    "created_at": early,
+                },
+            )
+            connection.execute(
+                insert(LessonView.__table__),
+                [
+                    {"user_id": 1, "module_id": 1, "lesson_slug": "one", "viewed_at": early},
+                    {"user_id": 1, "module_id": 1, "lesson_slug": "two", "viewed_at": late},
+                ],
+            )
+
+        upgrade()
+
+        active, idle = database.session.scalars(select(User.last_activity_at).order_by(User.id))
+        assert active == late and idle is None

@@ -10,6 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 
+from course.accounts.models import User
 from course.catalogue.bundle import read_bundle
 from course.catalogue.models import Module
 from course.core.regions import Region
@@ -359,3 +360,27 @@ def test_the_overview_makes_no_query_per_module(tmp_path) -> None:  # noqa: ANN0
     eight_modules = queries_for_overview(PROJECT_ROOT / "modules", tmp_path / "eight")
 
     assert eight_modules == two_modules
+
+
+def test_reading_and_handing_in_a_quiz_record_the_learners_last_activity(
+    learner: FlaskClient, course_app: Flask
+) -> None:
+    def last_activity() -> Any:
+        with course_app.app_context():
+            return db.session.scalar(select(User.last_activity_at))
+
+    assert last_activity() is None
+    post_form(
+        learner,
+        "/modules/staying-safe/the-steps/read",
+        {},
+        form_page="/modules/staying-safe/the-steps",
+    )
+    after_reading = last_activity()
+    assert after_reading is not None
+    path = start_quiz(learner)
+    assert last_activity() == after_reading  # starting a quiz is not yet doing it
+
+    submit(learner, path, answers_for(attempt_of(course_app, path), right=False))
+
+    assert last_activity() == attempt_of(course_app, path).submitted_at > after_reading

@@ -19,6 +19,7 @@ from course.core.database import utcnow
 from course.core.mail import OutboxMessage
 from course.extensions import db
 from course.organisations.invitations import (
+    MAX_UPLOAD_BYTES,
     MAX_UPLOAD_ROWS,
     UploadRefused,
     read_invitation_csv,
@@ -204,6 +205,15 @@ def test_an_upload_with_no_file_is_refused(manager: FlaskClient, organisation_id
 
     assert response.status_code == 400
     assert "Choose a CSV file to upload" in response.get_data(as_text=True)
+
+
+def test_a_file_larger_than_8_mb_is_refused(manager: FlaskClient, organisation_id: int) -> None:
+    content = b"email,name\n" + b"someone@example.org," + b"x" * MAX_UPLOAD_BYTES
+
+    response = upload(manager, organisation_id, content)
+
+    assert response.status_code == 400
+    assert "The file is larger than 8 MB." in response.get_data(as_text=True)
 
 
 def test_a_file_of_more_than_50000_people_is_refused() -> None:
@@ -505,3 +515,24 @@ def test_the_cli_refuses_bad_arguments_clearly(
 
     assert result.exit_code != 0 and message in result.output
     assert invitations(app) == []
+
+
+def test_someone_who_accepted_and_left_can_be_invited_again(
+    app: Flask, manager: FlaskClient, organisation_id: int
+) -> None:
+    path = INVITATIONS.format(organisation_id)
+    post_form(manager, path, {"email": "lee@example.org"})
+    lee = signed_in(app, "lee@example.org")
+    post_form(lee, invitation_link(app, "lee@example.org"), {})
+    post_form(lee, f"/account/organisations/{organisation_id}/leave", {}, "/account/organisations")
+
+    response = post_form(manager, path, {"email": "lee@example.org", "team": "Bar"})
+
+    assert "We have emailed an invitation to lee@example.org." in manager.get(
+        response.headers["Location"]
+    ).get_data(as_text=True)
+    with app.app_context():
+        invitation = db.session.scalar(select(Invitation))
+        assert invitation is not None and invitation.is_pending
+        assert invitation.times_sent == 2 and invitation.team == "Bar"
+        assert len(queued_emails(to="lee@example.org")) == 2

@@ -67,12 +67,13 @@ def add_member(
         )
     )
     if read_days_ago is not None:
+        user.last_activity_at = now - timedelta(days=read_days_ago)
         db.session.add(
             LessonView(
                 user_id=user.id,
                 module_id=course.required_modules[0].id,
                 lesson_slug="any",
-                viewed_at=now - timedelta(days=read_days_ago),
+                viewed_at=user.last_activity_at,
             )
         )
     if certificate is not None:

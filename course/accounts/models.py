@@ -60,6 +60,9 @@ class User(db.Model):
     )
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: When the learner last read a lesson for the first time or handed in a quiz: the "last
+    #: activity" organisations see, kept here so their reports need not search every view.
+    last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     session_token_created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -54,7 +54,9 @@ def record_lesson_read(user: User, module: Module, lesson: Lesson) -> None:
         )
     )
     if already is None:
-        db.session.add(LessonView(user_id=user.id, module_id=module.id, lesson_slug=lesson.slug))
+        view = LessonView(user_id=user.id, module_id=module.id, lesson_slug=lesson.slug)
+        view.viewed_at = user.last_activity_at = utcnow()
+        db.session.add(view)
         db.session.flush()
     _complete_module_if_done(user, module)
 
@@ -162,7 +164,7 @@ def submit_attempt(user: User, attempt_id: int, sheet: AnswerSheet) -> QuizAttem
     attempt.results = results
     attempt.score_percent = round(100 * sum(results) / len(results)) if results else 0
     attempt.passed = attempt.score_percent >= attempt.pass_mark
-    attempt.submitted_at = utcnow()
+    attempt.submitted_at = user.last_activity_at = utcnow()
     db.session.flush()
     if attempt.passed:
         _complete_module_if_done(user, attempt.module)

@@ -9,9 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, exists, func, or_, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import ReturnTypeFromArgs
+from sqlalchemy import Select, and_, case, func, or_, select
 
 from course.accounts.models import User
 from course.catalogue.models import Course
@@ -20,7 +18,7 @@ from course.certificates.models import Certificate, CertificateStatus
 from course.core.database import begin_write, utcnow
 from course.core.paging import Page
 from course.extensions import db
-from course.learning.models import LessonView, ModuleCompletion, QuizAttempt
+from course.learning.models import ModuleCompletion
 from course.organisations.models import Membership, MembershipRole, Organisation, new_join_token
 
 EXPIRING_WITHIN = timedelta(days=30)
@@ -278,19 +276,8 @@ class MemberReport:
             ),
             else_=None,
         )
-        read_at = select(func.max(LessonView.viewed_at)).where(LessonView.user_id == member)
-        answered_at = select(func.max(QuizAttempt.submitted_at)).where(
-            QuizAttempt.user_id == member
-        )
-        read, answered = read_at.scalar_subquery(), answered_at.scalar_subquery()
-        self.last_activity = case(
-            (self.visible, func.coalesce(_greatest(read, answered), read, answered)),
-            else_=None,
-        )
-        self.has_activity = or_(
-            exists().where(LessonView.user_id == member),
-            exists().where(QuizAttempt.user_id == member),
-        )
+        self.last_activity = case((self.visible, User.last_activity_at), else_=None)
+        self.has_activity = User.last_activity_at.is_not(None)
         # A learner holds at most one certificate that is not superseded: renewal supersedes the
         # last one, and a revoked one cannot be renewed.
         self.certificate_join = and_(
@@ -410,23 +397,6 @@ class MemberReport:
 
     def member_row(self, row: Any) -> MemberRow:
         return _member_row(row, len(self.required_ids), self.now)
-
-
-class _greatest(ReturnTypeFromArgs[Any]):
-    """The larger of two values: ``max(a, b)`` on SQLite, ``greatest(a, b)`` elsewhere (both are
-    NULL when either is on SQLite, hence the ``coalesce`` around it)."""
-
-    inherit_cache = True
-
-
-@compiles(_greatest)
-def _compile_greatest(element: _greatest, compiler: Any, **kw: Any) -> str:
-    return f"greatest({compiler.process(element.clauses, **kw)})"
-
-
-@compiles(_greatest, "sqlite")
-def _compile_greatest_sqlite(element: _greatest, compiler: Any, **kw: Any) -> str:
-    return f"max({compiler.process(element.clauses, **kw)})"
 
 
 def member_page(
