@@ -18,11 +18,7 @@ class LessonView(db.Model):
     versions of the module that keep the lesson."""
 
     __tablename__ = "lesson_views"
-    __table_args__ = (
-        UniqueConstraint("user_id", "module_id", "lesson_slug"),
-        # A learner's last activity, for the organisation reports, in one index seek.
-        Index("ix_lesson_views_user_viewed", "user_id", "viewed_at"),
-    )
+    __table_args__ = (UniqueConstraint("user_id", "module_id", "lesson_slug"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -43,10 +39,7 @@ class QuizAttempt(db.Model):
     """
 
     __tablename__ = "quiz_attempts"
-    __table_args__ = (
-        Index("ix_quiz_attempts_user_module", "user_id", "module_id"),
-        Index("ix_quiz_attempts_user_submitted", "user_id", "submitted_at"),
-    )
+    __table_args__ = (Index("ix_quiz_attempts_user_module", "user_id", "module_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

@@ -24,13 +24,13 @@ bp = Blueprint("invitations", __name__)
 
 @bp.get("/orgs/<int:organisation_id>/invitations")
 @manager_of_org
-def index(organisation_id: int) -> str:
+def index(organisation_id: int) -> tuple[str, int]:
     return _invitations_page(InvitationForm(formdata=None), InvitationUploadForm(formdata=None))
 
 
 def _invitations_page(
     invite_form: InvitationForm, upload_form: InvitationUploadForm, status: int = 200
-) -> tuple[str, int]:  # type: ignore[return-value]
+) -> tuple[str, int]:
     pending = invitations.pending_invitations(
         g.organisation,
         search=request.args.get("q", ""),
