@@ -1,4 +1,5 @@
-"""A bare Flask app that serves one file's bytes, the yardstick for stored-PDF downloads.
+"""A bare Flask app that serves one file's bytes, the yardstick for stored-PDF downloads, and a
+health check, the yardstick for the app's own cost per request.
 
 ``BENCH_FILE`` names the file; the response matches ours: a PDF attachment with a filename.
 """
@@ -23,3 +24,8 @@ def bare_file() -> Response:
         as_attachment=True,
         download_name="certificate.pdf",
     )
+
+
+@app.get("/healthz")
+def bare_health() -> dict[str, str]:
+    return {"status": "ok"}
