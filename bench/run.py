@@ -8,7 +8,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import certificate_pdf, organisations
+from bench import analytics, certificate_pdf, organisations
 
 ROOT = Path(__file__).resolve().parent.parent
 INTRO = """# Performance
@@ -37,7 +37,16 @@ def machine() -> str:
 
 
 def main() -> None:
-    sections = [INTRO, machine(), "", certificate_pdf.run(), "", organisations.run()]
+    sections = [
+        INTRO,
+        machine(),
+        "",
+        certificate_pdf.run(),
+        "",
+        organisations.run(),
+        "",
+        analytics.run(),
+    ]
     (ROOT / "docs" / "performance.md").write_text("\n".join(sections))
     print((ROOT / "docs" / "performance.md").read_text())
 

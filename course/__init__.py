@@ -39,6 +39,9 @@ def create_app(
     init_sessions(app)
 
     from course.accounts.views import bp as accounts_bp
+    from course.admin.analytics_views import bp as admin_analytics_bp
+    from course.admin.audit_views import bp as admin_audit_bp
+    from course.admin.users import bp as admin_users_bp
     from course.admin.views import bp as admin_bp
     from course.certificates.views import bp as certificates_bp
     from course.core.health import bp as health_bp
@@ -60,6 +63,9 @@ def create_app(
         dashboard_bp,
         privacy_bp,
         admin_bp,
+        admin_analytics_bp,
+        admin_users_bp,
+        admin_audit_bp,
     ):
         app.register_blueprint(blueprint)
 

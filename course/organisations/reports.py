@@ -21,6 +21,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from course.accounts.models import User
 from course.catalogue.models import Course
 from course.certificates.models import Certificate
+from course.core.charts import bar_geometry
 from course.core.database import utcnow
 from course.core.urls import absolute_url
 from course.extensions import db
@@ -161,20 +162,12 @@ def _chart(firsts: dict[str, int], now: datetime) -> CompletionChart:
     totals = [
         sum(count for key, count in firsts.items() if key <= f"{month:%Y-%m}") for month in months
     ]
-    chart = CompletionChart(bars=[], highest=max(totals, default=0))
-    slot = (chart.width - chart.left - 10) / len(months)
-    scale = (chart.bottom - chart.top) / max(chart.highest, 1)
+    geometry, bar_width = bar_geometry(totals)
     bars = [
-        ChartBar(
-            month=month,
-            completed=total,
-            x=round(chart.left + index * slot + slot * 0.15, 1),
-            y=round(chart.bottom - total * scale, 1),
-            height=round(total * scale, 1),
-        )
-        for index, (month, total) in enumerate(zip(months, totals, strict=True))
+        ChartBar(month=month, completed=total, x=place.x, y=place.y, height=place.height)
+        for month, total, place in zip(months, totals, geometry, strict=True)
     ]
-    return CompletionChart(bars=bars, highest=chart.highest, bar_width=round(slot * 0.7, 1))
+    return CompletionChart(bars=bars, highest=max(totals, default=0), bar_width=bar_width)
 
 
 def _month_starts(now: datetime, count: int) -> list[datetime]:

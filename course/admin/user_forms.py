@@ -1,0 +1,62 @@
+"""Forms admins use on a person's page."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, Length, ValidationError
+
+from course.accounts.models import Role
+from course.admin.user_administration import (
+    HOLDER_NAME_MAX_LENGTH,
+    REVOCATION_REASON_MAX_LENGTH,
+)
+from course.organisations.forms import single_spaced
+
+ROLE_LABELS = {
+    Role.LEARNER: _l("Learner: takes the course"),
+    Role.AUTHOR: _l("Author: writes and publishes the course"),
+    Role.ADMIN: _l("Admin: looks after accounts, certificates and the course"),
+}
+
+
+class RoleForm(FlaskForm):
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()],
+        validate_choice=False,
+        validators=[DataRequired(_l("Choose a role"))],
+    )
+
+    def validate_role(self, field: SelectField) -> None:
+        if field.data not in {role.value for role in Role}:
+            raise ValidationError(_l("Choose learner, author or admin"))
+
+
+class HolderNameForm(FlaskForm):
+    holder_name = StringField(
+        _l("Name to print"),
+        filters=[single_spaced],
+        validators=[
+            DataRequired(_l("Enter the name to print on the certificate")),
+            Length(
+                max=HOLDER_NAME_MAX_LENGTH, message=_l("The name must be 200 characters or fewer")
+            ),
+        ],
+    )
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for revoking"),
+        description=_l("Kept privately. Up to 500 characters."),
+        validators=[
+            DataRequired(_l("Give a reason for revoking the certificate")),
+            Length(
+                max=REVOCATION_REASON_MAX_LENGTH,
+                message=_l("The reason must be 500 characters or fewer"),
+            ),
+        ],
+    )

@@ -1,0 +1,208 @@
+"""User administration, for admins signed in with two factors: find people, see their progress
+and certificates, change their role, disable or enable them, correct or revoke a certificate."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from course.accounts.access import two_factor_required
+from course.accounts.models import Role, User
+from course.admin import user_administration as administration
+from course.admin.user_forms import HolderNameForm, RevokeForm, RoleForm
+from course.catalogue.services import the_course
+from course.certificates.models import Certificate
+from course.certificates.services import certificates_of
+from course.core.access import role_required
+from course.core.database import utcnow
+from course.core.forms import ActionForm
+from course.core.paging import page_number
+from course.extensions import db
+from course.learning.services import course_progress
+
+bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
+
+
+def _user_or_404(user_id: int) -> User:
+    user = db.session.get(User, user_id)
+    if user is None:
+        abort(404)
+    return user
+
+
+def _certificate_or_404(user: User, certificate_id: int) -> Certificate:
+    certificate = administration.certificate_of(user, certificate_id)
+    if certificate is None:
+        abort(404)
+    return certificate
+
+
+def _name_prefix(certificate_id: int) -> str:
+    return f"name-{certificate_id}"
+
+
+def _revoke_prefix(certificate_id: int) -> str:
+    return f"revoke-{certificate_id}"
+
+
+def _user_page(
+    user: User,
+    role_form: RoleForm | None = None,
+    certificate_form: HolderNameForm | RevokeForm | None = None,
+    certificate_id: int | None = None,
+) -> str:
+    course = the_course()
+    certificates = certificates_of(user)
+    name_forms, revoke_forms = {}, {}
+    for certificate in certificates:
+        name_forms[certificate.id] = HolderNameForm(
+            prefix=_name_prefix(certificate.id), formdata=None, holder_name=certificate.holder_name
+        )
+        revoke_forms[certificate.id] = RevokeForm(
+            prefix=_revoke_prefix(certificate.id), formdata=None
+        )
+    if isinstance(certificate_form, HolderNameForm):
+        name_forms[certificate_id] = certificate_form
+    elif isinstance(certificate_form, RevokeForm):
+        revoke_forms[certificate_id] = certificate_form
+    return render_template(
+        "admin/users/user.html",
+        user=user,
+        progress=course_progress(user, course) if course else None,
+        certificates=certificates,
+        now=utcnow(),
+        role_form=role_form or RoleForm(formdata=None, role=user.role.value),
+        name_forms=name_forms,
+        revoke_forms=revoke_forms,
+        form=role_form or certificate_form,
+        action_form=ActionForm(),
+        is_self=user.id == current_user.id,
+    )
+
+
+def _role_changed_message(user: User) -> str:
+    if user.role == Role.ADMIN:
+        return _("%(name)s is now an admin.", name=user.name)
+    if user.role == Role.AUTHOR:
+        return _("%(name)s is now an author.", name=user.name)
+    return _("%(name)s is now a learner.", name=user.name)
+
+
+def _back_to(user: User) -> Response:
+    return redirect(url_for(".user", user_id=user.id))
+
+
+@bp.get("/")
+@role_required(Role.ADMIN)
+@two_factor_required
+def index() -> str:
+    search = request.args.get("q", "")
+    return render_template(
+        "admin/users/index.html",
+        page=administration.user_directory(search, page_number(request.args.get("page"))),
+        search=search,
+    )
+
+
+@bp.get("/<int:user_id>")
+@role_required(Role.ADMIN)
+@two_factor_required
+def user(user_id: int) -> str:
+    return _user_page(_user_or_404(user_id))
+
+
+@bp.post("/<int:user_id>/role")
+@role_required(Role.ADMIN)
+@two_factor_required
+def change_role(user_id: int) -> str | Response:
+    user = _user_or_404(user_id)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _user_page(user, role_form=form)
+    try:
+        changed = administration.change_role(current_user, user, Role(form.role.data))
+    except administration.AdministrationError as refusal:
+        flash(str(refusal), "error")
+    else:
+        if changed:
+            flash(_role_changed_message(user), "success")
+    return _back_to(user)
+
+
+@bp.post("/<int:user_id>/disable")
+@role_required(Role.ADMIN)
+@two_factor_required
+def disable(user_id: int) -> Response:
+    user = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        if administration.disable(current_user, user):
+            flash(
+                _(
+                    "%(name)s can no longer sign in, and all their sessions have ended.",
+                    name=user.name,
+                ),
+                "success",
+            )
+    except administration.AdministrationError as refusal:
+        flash(str(refusal), "error")
+    return _back_to(user)
+
+
+@bp.post("/<int:user_id>/enable")
+@role_required(Role.ADMIN)
+@two_factor_required
+def enable(user_id: int) -> Response:
+    user = _user_or_404(user_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        if administration.enable(current_user, user):
+            flash(_("%(name)s can sign in again.", name=user.name), "success")
+    except administration.AdministrationError as refusal:
+        flash(str(refusal), "error")
+    return _back_to(user)
+
+
+@bp.post("/<int:user_id>/certificates/<int:certificate_id>/name")
+@role_required(Role.ADMIN)
+@two_factor_required
+def correct_name(user_id: int, certificate_id: int) -> str | Response:
+    user = _user_or_404(user_id)
+    certificate = _certificate_or_404(user, certificate_id)
+    form = HolderNameForm(prefix=_name_prefix(certificate.id))
+    if not form.validate_on_submit():
+        return _user_page(user, certificate_form=form, certificate_id=certificate.id)
+    try:
+        if administration.correct_name(current_user, certificate, form.holder_name.data or ""):
+            flash(
+                _(
+                    "Certificate %(code)s now shows %(name)s. Its PDF has been made again.",
+                    code=certificate.display_code,
+                    name=certificate.holder_name,
+                ),
+                "success",
+            )
+    except administration.AdministrationError as refusal:
+        flash(str(refusal), "error")
+    return _back_to(user)
+
+
+@bp.post("/<int:user_id>/certificates/<int:certificate_id>/revoke")
+@role_required(Role.ADMIN)
+@two_factor_required
+def revoke(user_id: int, certificate_id: int) -> str | Response:
+    user = _user_or_404(user_id)
+    certificate = _certificate_or_404(user, certificate_id)
+    form = RevokeForm(prefix=_revoke_prefix(certificate.id))
+    if not form.validate_on_submit():
+        return _user_page(user, certificate_form=form, certificate_id=certificate.id)
+    try:
+        if administration.revoke(current_user, certificate, form.reason.data or ""):
+            flash(_("Certificate %(code)s is revoked.", code=certificate.display_code), "success")
+    except administration.AdministrationError as refusal:
+        flash(str(refusal), "error")
+    return _back_to(user)

@@ -1,0 +1,1 @@
+"""Analytics for admins: how learners move through each module, from aggregate SQL."""

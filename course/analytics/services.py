@@ -1,0 +1,359 @@
+"""Per-module analytics: learners started and completed, how many read each lesson, how many
+attempts learners needed to pass, and how often each question is answered correctly.
+
+Every figure comes from a fixed number of aggregate queries, whatever the number of learners:
+nothing is loaded per learner or per module. Per-question figures read the snapshots stored with
+each submitted attempt (``QuizAttempt.questions`` and ``results``) with the database's own JSON
+functions, so the rows never travel to Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import exists, func, select, text, union
+from sqlalchemy.orm import selectinload
+
+from course.catalogue.models import Course, Module, ModuleVersion, Question
+from course.core.charts import BarChart, bar_chart
+from course.extensions import db
+from course.learning.models import LessonView, ModuleCompletion, QuizAttempt
+
+#: A question is flagged once it has been answered this many times...
+OUTLIER_MIN_ANSWERS = 30
+#: ...and fewer than this percentage of answers are correct (too hard, or wrong)...
+OUTLIER_LOW_PERCENT = 40
+#: ...or more than this percentage are (too easy to tell anyone anything).
+OUTLIER_HIGH_PERCENT = 97
+#: Attempts to pass are shown as 1, 2, 3, and this many or more.
+ATTEMPTS_TOP_BUCKET = 4
+ATTEMPT_LABELS = {
+    1: _l("1st attempt"),
+    2: _l("2nd attempt"),
+    3: _l("3rd attempt"),
+    4: _l("4th attempt or later"),
+}
+#: Correct rates per question come from at most this many of the module's latest submitted
+#: attempts. Reading every snapshot costs time in proportion to all the attempts ever made (about
+#: 10 s for 100,000 attempts); this many give each question thousands of answers, enough for
+#: rates to within a percent or two, and reflect how the current questions are doing.
+QUESTION_SAMPLE_ATTEMPTS = 10_000
+
+
+class Outlier(Enum):
+    LOW = "low"
+    HIGH = "high"
+
+
+def outlier(answered: int, correct: int) -> Outlier | None:
+    """Whether a question's correct rate is an outlier: below 40% or above 97% of answers, once it
+    has been answered at least 30 times. Compared exactly, without rounding: 39.9% is low, 40% is
+    not; 97% is not high, 97.1% is."""
+    if answered < OUTLIER_MIN_ANSWERS:
+        return None
+    if correct * 100 < OUTLIER_LOW_PERCENT * answered:
+        return Outlier.LOW
+    if correct * 100 > OUTLIER_HIGH_PERCENT * answered:
+        return Outlier.HIGH
+    return None
+
+
+def percent(part: int, whole: int) -> float | None:
+    """``part`` as a percentage of ``whole``, or ``None`` when there is no whole."""
+    return 100 * part / whole if whole else None
+
+
+@dataclass(frozen=True)
+class ModuleFigures:
+    """How many learners started a module (read a lesson or started its quiz) and completed it."""
+
+    module: Module
+    title: str
+    started: int
+    completed: int
+
+    @property
+    def completion_rate(self) -> float | None:
+        return percent(self.completed, self.started)
+
+
+@dataclass(frozen=True)
+class LessonReach:
+    """How many learners read one lesson of the module's current version."""
+
+    position: int
+    slug: str
+    title: str
+    learners: int
+
+
+@dataclass(frozen=True)
+class QuestionFigures:
+    """How often a question (by its stable id) was answered, in submitted attempts, and how often
+    correctly."""
+
+    key: str
+    prompt: str
+    answered: int
+    correct: int
+
+    @property
+    def correct_rate(self) -> float | None:
+        return percent(self.correct, self.answered)
+
+    @property
+    def outlier(self) -> Outlier | None:
+        return outlier(self.answered, self.correct)
+
+
+@dataclass(frozen=True)
+class ModuleAnalytics:
+    figures: ModuleFigures
+    #: How many of the latest submitted attempts the question rates come from, and whether there
+    #: are more than that.
+    sampled_attempts: int
+    more_attempts: bool
+    lessons: list[LessonReach]
+    lesson_chart: BarChart
+    #: Learners who passed, by the attempt they passed on: ``(1, n), (2, n), (3, n), (4, n)``,
+    #: the last meaning 4 or more.
+    attempts_to_pass: list[tuple[int, int]]
+    attempts_chart: BarChart
+    questions: list[QuestionFigures]
+
+    @property
+    def passed(self) -> int:
+        return sum(count for _attempts, count in self.attempts_to_pass)
+
+
+def course_modules(course: Course) -> list[Module]:
+    """The course's modules that have a version (archived ones too), in course order."""
+    return list(
+        db.session.scalars(
+            select(Module)
+            .options(selectinload(Module.current_version))
+            .where(Module.course_id == course.id, Module.current_version_id.is_not(None))
+            .order_by(Module.position)
+        )
+    )
+
+
+def find_module(course: Course, slug: str) -> Module | None:
+    """The course's module with this slug and a version, or ``None``."""
+    return db.session.scalar(
+        select(Module)
+        .options(selectinload(Module.current_version).selectinload(ModuleVersion.lessons))
+        .where(
+            Module.course_id == course.id,
+            Module.slug == slug,
+            Module.current_version_id.is_not(None),
+        )
+    )
+
+
+def _learners():  # noqa: ANN202 (a subquery)
+    """Each (learner, module) pair where the learner read a lesson or started the quiz."""
+    return union(
+        select(LessonView.user_id, LessonView.module_id),
+        select(QuizAttempt.user_id, QuizAttempt.module_id),
+    ).subquery()
+
+
+def _started(module: Module) -> int:
+    """Learners who read a lesson of ``module`` plus those who only started its quiz: counted
+    apart, this reads only indexes, where one union of both would read every attempt's row."""
+    readers = select(LessonView.user_id).where(LessonView.module_id == module.id).distinct()
+    quiz_only = (
+        select(QuizAttempt.user_id)
+        .where(
+            QuizAttempt.module_id == module.id,
+            ~exists().where(
+                LessonView.user_id == QuizAttempt.user_id, LessonView.module_id == module.id
+            ),
+        )
+        .distinct()
+    )
+    count = select(
+        select(func.count()).select_from(readers.subquery()).scalar_subquery()
+        + select(func.count()).select_from(quiz_only.subquery()).scalar_subquery()
+    )
+    return db.session.scalar(count) or 0
+
+
+def course_analytics(course: Course) -> list[ModuleFigures]:
+    """Learners started and completed for every module of ``course``, from three queries."""
+    modules = course_modules(course)
+    learners = _learners()
+    started = dict(
+        db.session.execute(
+            select(learners.c.module_id, func.count()).group_by(learners.c.module_id)
+        ).all()
+    )
+    completed = dict(
+        db.session.execute(
+            select(ModuleCompletion.module_id, func.count()).group_by(ModuleCompletion.module_id)
+        ).all()
+    )
+    return [
+        ModuleFigures(
+            module=module,
+            title=module.current_version.title if module.current_version else module.slug,
+            started=started.get(module.id, 0),
+            completed=completed.get(module.id, 0),
+        )
+        for module in modules
+    ]
+
+
+def module_analytics(module: Module) -> ModuleAnalytics:
+    """Every figure of one module's page, from a fixed number of aggregate queries."""
+    started = _started(module)
+    completed = (
+        db.session.scalar(select(func.count()).where(ModuleCompletion.module_id == module.id)) or 0
+    )
+    figures = ModuleFigures(
+        module=module,
+        title=module.current_version.title if module.current_version else module.slug,
+        started=started,
+        completed=completed,
+    )
+    lessons = _lesson_reach(module)
+    attempts = _attempts_to_pass(module)
+    # Counting every submitted attempt would read every attempt's row; counting one more than the
+    # sample tells whether the sample holds them all, from the rows the sample reads anyway.
+    latest = (
+        select(QuizAttempt.id)
+        .where(QuizAttempt.module_id == module.id, QuizAttempt.submitted_at.is_not(None))
+        .order_by(QuizAttempt.id.desc())
+        .limit(QUESTION_SAMPLE_ATTEMPTS + 1)
+        .subquery()
+    )
+    submitted = db.session.scalar(select(func.count()).select_from(latest)) or 0
+    return ModuleAnalytics(
+        figures=figures,
+        sampled_attempts=min(submitted, QUESTION_SAMPLE_ATTEMPTS),
+        more_attempts=submitted > QUESTION_SAMPLE_ATTEMPTS,
+        lessons=lessons,
+        lesson_chart=bar_chart([(lesson.title, lesson.learners) for lesson in lessons]),
+        attempts_to_pass=attempts,
+        attempts_chart=bar_chart(
+            [(str(ATTEMPT_LABELS[number]), count) for number, count in attempts]
+        ),
+        questions=_question_figures(module),
+    )
+
+
+def _lesson_reach(module: Module) -> list[LessonReach]:
+    """Learners who read each lesson of the current version, in lesson order. A view counts by
+    the lesson's slug, so reading it in an earlier version that had it counts too."""
+    if module.current_version is None:
+        return []
+    readers = dict(
+        db.session.execute(
+            select(LessonView.lesson_slug, func.count())
+            .where(LessonView.module_id == module.id)
+            .group_by(LessonView.lesson_slug)
+        ).all()
+    )
+    return [
+        LessonReach(
+            position=lesson.position,
+            slug=lesson.slug,
+            title=lesson.title,
+            learners=readers.get(lesson.slug, 0),
+        )
+        for lesson in module.current_version.lessons
+    ]
+
+
+def _attempts_to_pass(module: Module) -> list[tuple[int, int]]:
+    """Learners who passed the quiz, by how many submitted attempts it took them (their first
+    pass included); attempts after the first pass do not count."""
+    numbered = (
+        select(
+            QuizAttempt.user_id,
+            QuizAttempt.passed,
+            func.row_number()
+            .over(partition_by=QuizAttempt.user_id, order_by=QuizAttempt.id)
+            .label("number"),
+        )
+        .where(QuizAttempt.module_id == module.id, QuizAttempt.submitted_at.is_not(None))
+        .subquery()
+    )
+    needed = (
+        select(func.min(numbered.c.number).label("needed"))
+        .where(numbered.c.passed.is_(True))
+        .group_by(numbered.c.user_id)
+        .subquery()
+    )
+    buckets = dict.fromkeys(range(1, ATTEMPTS_TOP_BUCKET + 1), 0)
+    for attempts, count in db.session.execute(
+        select(needed.c.needed, func.count()).group_by(needed.c.needed)
+    ):
+        buckets[min(attempts, ATTEMPTS_TOP_BUCKET)] += count
+    return list(buckets.items())
+
+
+#: Each question of the latest submitted attempts, by the question's id in the snapshot, paired
+#: with its result (the results list holds one boolean per question, in the same order).
+_QUESTION_RATES = {
+    "sqlite": """
+        SELECT json_extract(q.value, '$.key') AS question_key,
+               max(json_extract(q.value, '$.prompt')) AS prompt,
+               count(*) AS answered,
+               sum(CASE WHEN json_extract(a.results, '$[' || q.key || ']') THEN 1 ELSE 0 END)
+                   AS correct
+        FROM (
+            SELECT questions, results FROM quiz_attempts
+            WHERE module_id = :module_id AND submitted_at IS NOT NULL
+            ORDER BY id DESC LIMIT :sample
+        ) AS a, json_each(a.questions) AS q
+        GROUP BY question_key
+    """,
+    "postgresql": """
+        SELECT q.value ->> 'key' AS question_key,
+               max(q.value ->> 'prompt') AS prompt,
+               count(*) AS answered,
+               sum(CASE WHEN (a.results::json ->> (q.position - 1)::int) = 'true' THEN 1 ELSE 0 END)
+                   AS correct
+        FROM (
+            SELECT questions, results FROM quiz_attempts
+            WHERE module_id = :module_id AND submitted_at IS NOT NULL
+            ORDER BY id DESC LIMIT :sample
+        ) AS a
+        CROSS JOIN LATERAL json_array_elements(a.questions::json) WITH ORDINALITY
+            AS q(value, position)
+        GROUP BY q.value ->> 'key'
+    """,
+}
+
+
+def _question_figures(module: Module) -> list[QuestionFigures]:
+    """The correct rate of every question seen in the module's latest submitted attempts (at
+    most :data:`QUESTION_SAMPLE_ATTEMPTS`), hardest first. The prompt shown is the one in the
+    latest version that has the question, or else one it was shown with."""
+    statement = text(_QUESTION_RATES[db.session.get_bind().dialect.name])
+    rates = db.session.execute(
+        statement, {"module_id": module.id, "sample": QUESTION_SAMPLE_ATTEMPTS}
+    ).all()
+    prompts: dict[str, str] = {}
+    for key, data in db.session.execute(
+        select(Question.key, Question.data)
+        .join(ModuleVersion, ModuleVersion.id == Question.module_version_id)
+        .where(ModuleVersion.module_id == module.id)
+        .order_by(ModuleVersion.number)
+    ):
+        prompts[key] = data.get("prompt", key)
+    figures = [
+        QuestionFigures(
+            key=key,
+            prompt=prompts.get(key) or shown or key,
+            answered=answered,
+            correct=int(correct or 0),
+        )
+        for key, shown, answered, correct in rates
+    ]
+    figures.sort(key=lambda question: (question.correct / question.answered, question.key))
+    return figures

@@ -1,0 +1,2 @@
+"""The audit log: an append-only record of what admins and authors did: who, what, when, before
+and after."""

@@ -1,0 +1,272 @@
+"""Admin analytics: learners started and completed per module, readers per lesson, attempts
+needed to pass, correct rate per question with outliers flagged, and who may see them."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import event, insert, select
+
+from course.accounts.models import Role, User
+from course.analytics.services import Outlier, outlier
+from course.catalogue.models import Module
+from course.core.database import utcnow
+from course.extensions import db
+from course.learning import services as learning
+from course.learning.models import QuizAttempt
+from tests.factories import make_user
+from tests.learning_helpers import correct_answer
+from tests.test_organisations import signed_in, signed_in_admin
+
+MODULE = "staying-safe"
+
+
+def module_named(slug: str) -> Module:
+    module = db.session.scalar(select(Module).where(Module.slug == slug))
+    assert module is not None
+    return module
+
+
+def read(user: User, slug: str, *lessons: int) -> None:
+    module = module_named(slug)
+    for number in lessons:
+        learning.record_lesson_read(user, module, module.current_version.lessons[number - 1])
+
+
+def take_quiz(user: User, slug: str, *, right: bool, submit: bool = True) -> None:
+    module = module_named(slug)
+    attempt = learning.start_attempt(user, module, user.region, random.Random(1))
+    if submit:
+        answers = [correct_answer(q) if right else None for q in attempt.questions]
+        learning.submit_attempt(user, attempt.id, learning.AnswerSheet(answers))
+
+
+def seed_learners(app: Flask) -> None:
+    """Four learners who started "Staying safe", one of whom completed it, and one who only
+    took "Reporting"."""
+    with app.app_context():
+        ann, ben, cat, dan, eve = (make_user(email=f"{name}@example.org") for name in "abcde")
+        read(ann, MODULE, 1, 2)
+        take_quiz(ann, MODULE, right=True)  # passes on the 1st attempt, completes
+        read(ben, MODULE, 1)
+        take_quiz(ben, MODULE, right=False)
+        take_quiz(ben, MODULE, right=True)  # passes on the 2nd, has not read lesson 2
+        take_quiz(ben, MODULE, right=True)  # a later pass does not count again
+        take_quiz(cat, MODULE, right=True, submit=False)  # started, never handed in
+        read(dan, MODULE, 1)
+        read(eve, "reporting", 1)
+        take_quiz(eve, "reporting", right=True)
+        db.session.commit()
+
+
+def cells(page: str, table_id: str) -> list[list[str]]:
+    """The text of each body row of a table, cell by cell."""
+    table = page.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
+    body = table.split("<tbody>", 1)[1]
+    return [
+        [
+            re.sub(r"<[^>]+>|\s+", " ", cell).strip()
+            for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)
+        ]
+        for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)
+    ]
+
+
+@pytest.fixture
+def admin(course_app: Flask) -> FlaskClient:
+    return signed_in_admin(course_app)
+
+
+def test_the_overview_shows_learners_started_and_completed_per_module(
+    course_app: Flask, admin: FlaskClient
+) -> None:
+    seed_learners(course_app)
+
+    response = admin.get("/admin/analytics/")
+
+    assert response.status_code == 200
+    rows = cells(response.get_data(as_text=True), "modules-table")
+    assert rows == [["Staying safe", "4", "1", "25%"], ["Reporting", "1", "1", "100%"]]
+
+
+def test_a_module_page_shows_readers_per_lesson_and_attempts_to_pass(
+    course_app: Flask, admin: FlaskClient
+) -> None:
+    seed_learners(course_app)
+
+    page = admin.get(f"/admin/analytics/{MODULE}").get_data(as_text=True)
+
+    assert '<h1 class="heading-xl">Staying safe</h1>' in page
+    summary = " ".join(re.sub(r"<[^>]+>", " ", page.split('id="summary-heading"')[1]).split())
+    assert "Learners started 4" in summary and "Learners completed 1" in summary
+    assert cells(page, "lessons-table") == [["1", "The steps", "3"], ["2", "Calling for help", "1"]]
+    assert cells(page, "attempts-table") == [
+        ["1", "1st attempt", "1"],
+        ["2", "2nd attempt", "1"],
+        ["3", "3rd attempt", "0"],
+        ["4", "4th attempt or later", "0"],
+    ]
+    assert 'role="img" aria-labelledby="lessons-title lessons-desc"' in page
+    assert 'role="img" aria-labelledby="attempts-title attempts-desc"' in page
+    assert "2 learners passed the quiz." in page
+
+
+def test_question_rates_come_from_submitted_attempts_only(
+    course_app: Flask, admin: FlaskClient
+) -> None:
+    seed_learners(course_app)
+
+    page = admin.get(f"/admin/analytics/{MODULE}").get_data(as_text=True)
+
+    rows = cells(page, "questions-table")
+    # Ann's pass, Ben's fail and two passes: 4 answers, 3 right. Cat's open attempt is left out.
+    assert len(rows) == 5
+    assert {row[1:] for row in map(tuple, rows)} == {("4", "3", "75%", "Too few answers to judge")}
+    assert any(row[0].startswith("What is the first thing to do") for row in rows)
+
+
+def add_answers(app: Flask, key: str, answered: int, correct: int) -> None:
+    """``answered`` submitted attempts of "Staying safe" showing only question ``key``."""
+    with app.app_context():
+        module = module_named(MODULE)
+        user = db.session.scalar(select(User).limit(1)) or make_user()
+        rows = [
+            {
+                "user_id": user.id,
+                "module_id": module.id,
+                "module_version_id": module.current_version_id,
+                "region": "uk",
+                "pass_mark": 80,
+                "questions": [{"key": key, "type": "true_false", "prompt": f"Prompt {key}"}],
+                "answers": [True],
+                "results": [number < correct],
+                "score_percent": 0,
+                "passed": False,
+                "submitted_at": utcnow(),
+            }
+            for number in range(answered)
+        ]
+        db.session.execute(insert(QuizAttempt), rows)
+        db.session.commit()
+
+
+def flags(page: str) -> dict[str, str]:
+    return {row[0].split(" (")[0].strip(): row[4] for row in cells(page, "questions-table")}
+
+
+def test_outliers_are_flagged_in_words_once_answered_30_times(
+    course_app: Flask, admin: FlaskClient
+) -> None:
+    add_answers(course_app, "never-29", 29, 0)
+    add_answers(course_app, "never-30", 30, 0)
+    add_answers(course_app, "low-399", 1000, 399)
+    add_answers(course_app, "edge-400", 1000, 400)
+    add_answers(course_app, "edge-970", 1000, 970)
+    add_answers(course_app, "high-971", 1000, 971)
+
+    page = admin.get(f"/admin/analytics/{MODULE}").get_data(as_text=True)
+
+    assert flags(page) == {
+        "Prompt never-29": "Too few answers to judge",
+        "Prompt never-30": "Outlier: below 40%",
+        "Prompt low-399": "Outlier: below 40%",
+        "Prompt edge-400": "None",
+        "Prompt edge-970": "None",
+        "Prompt high-971": "Outlier: above 97%",
+    }
+    assert "39.9%" in page and "97.1%" in page
+
+
+@pytest.mark.parametrize(
+    ("answered", "correct", "expected"),
+    [
+        (29, 0, None),
+        (29, 29, None),
+        (30, 0, Outlier.LOW),
+        (30, 30, Outlier.HIGH),
+        (1000, 399, Outlier.LOW),
+        (1000, 400, None),
+        (1000, 970, None),
+        (1000, 971, Outlier.HIGH),
+    ],
+)
+def test_the_outlier_rule_at_its_thresholds(
+    answered: int, correct: int, expected: Outlier | None
+) -> None:
+    assert outlier(answered, correct) is expected
+
+
+def test_the_number_of_queries_does_not_grow_with_learners(
+    course_app: Flask, admin: FlaskClient
+) -> None:
+    def queries_for(path: str) -> int:
+        statements: list[str] = []
+        with course_app.app_context():
+            engine = db.engine
+        listener = lambda *args: statements.append(args[2])  # noqa: E731
+        event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert admin.get(path).status_code == 200
+        finally:
+            event.remove(engine, "before_cursor_execute", listener)
+        return len(statements)
+
+    def add_learners(count: int, start: int) -> None:
+        with course_app.app_context():
+            for number in range(start, start + count):
+                user = make_user(email=f"many{number}@example.org")
+                read(user, MODULE, 1, 2)
+                take_quiz(user, MODULE, right=number % 2 == 0)
+                read(user, "reporting", 1)
+            db.session.commit()
+
+    add_learners(2, 0)
+    few = (queries_for("/admin/analytics/"), queries_for(f"/admin/analytics/{MODULE}"))
+    add_learners(8, 2)
+    many = (queries_for("/admin/analytics/"), queries_for(f"/admin/analytics/{MODULE}"))
+
+    assert few == many
+
+
+def test_an_unknown_module_is_not_found(admin: FlaskClient) -> None:
+    assert admin.get("/admin/analytics/no-such-module").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/admin/analytics/", f"/admin/analytics/{MODULE}"])
+def test_only_admins_signed_in_with_two_factors_see_analytics(course_app: Flask, path: str) -> None:
+    anonymous = course_app.test_client().get(path)
+    assert anonymous.status_code == 302 and anonymous.headers["Location"].startswith("/login")
+
+    assert signed_in(course_app, "learner@example.org").get(path).status_code == 403
+    author = signed_in(course_app, "author@example.org", role=Role.AUTHOR)
+    assert author.get(path).status_code == 403
+
+    admin_without = signed_in(course_app, "plain-admin@example.org", role=Role.ADMIN)
+    response = admin_without.get(path)
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/account/two-factor/set-up"
+
+    assert signed_in_admin(course_app).get(path).status_code == 200
+
+
+def test_the_admin_area_links_to_analytics(admin: FlaskClient) -> None:
+    assert 'href="/admin/analytics/"' in admin.get("/admin/").get_data(as_text=True)
+
+
+def test_question_rates_come_from_the_latest_attempts_when_there_are_many(
+    course_app: Flask, admin: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from course.analytics import services
+
+    monkeypatch.setattr(services, "QUESTION_SAMPLE_ATTEMPTS", 30)
+    add_answers(course_app, "old", 40, 0)
+    add_answers(course_app, "new", 30, 30)
+
+    page = admin.get(f"/admin/analytics/{MODULE}").get_data(as_text=True)
+
+    assert flags(page) == {"Prompt new": "Outlier: above 97%"}
+    assert "From the latest 30 submitted attempts" in page

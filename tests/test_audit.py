@@ -1,0 +1,198 @@
+"""The audit log: entries are written with the change they record, never changed or deleted, and
+admins can search, filter and page through them."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import delete, func, select, update
+
+from course.accounts.models import Role
+from course.audit.models import AuditEntry, AuditLogIsAppendOnly
+from course.audit.services import PAGE_SIZE, audit_log, record
+from course.extensions import db
+from tests.factories import make_user
+from tests.test_organisations import signed_in, signed_in_admin
+
+
+def entry_count() -> int:
+    return db.session.scalar(select(func.count(AuditEntry.id))) or 0
+
+
+def test_an_entry_keeps_who_what_and_the_values_before_and_after(app: Flask) -> None:
+    with app.app_context():
+        admin = make_user(email="boss@example.org", role=Role.ADMIN)
+        record(
+            "user.role_changed",
+            actor=admin,
+            target_type="user",
+            target_id=7,
+            summary="Changed a role",
+            before={"role": "learner"},
+            after={"role": "author"},
+        )
+        db.session.commit()
+        admin_id = admin.id
+        db.session.expunge_all()
+
+        entry = db.session.scalar(select(AuditEntry))
+        assert entry is not None
+        assert (entry.actor_id, entry.actor_email) == (admin_id, "boss@example.org")
+        assert (entry.action, entry.target_type, entry.target_id) == (
+            "user.role_changed",
+            "user",
+            "7",
+        )
+        assert entry.before == {"role": "learner"} and entry.after == {"role": "author"}
+        assert entry.at is not None
+
+
+def test_an_entry_rolled_back_with_its_change_is_not_kept(app: Flask) -> None:
+    with app.app_context():
+        admin = make_user(email="boss@example.org", role=Role.ADMIN)
+        record("user.disabled", actor=admin, target_type="user", target_id=1, summary="x")
+        db.session.rollback()
+
+        assert entry_count() == 0
+
+
+def test_the_entry_survives_its_actor_and_still_names_them(app: Flask) -> None:
+    with app.app_context():
+        admin = make_user(email="boss@example.org", role=Role.ADMIN)
+        record("user.disabled", actor=admin, target_type="user", target_id=1, summary="x")
+        db.session.commit()
+        db.session.delete(admin)
+        db.session.commit()
+        db.session.expunge_all()
+
+        entry = db.session.scalar(select(AuditEntry))
+        assert entry is not None and entry.actor_id is None
+        assert entry.actor_email == "boss@example.org"
+
+
+@pytest.fixture
+def one_entry(app: Flask) -> Flask:
+    with app.app_context():
+        admin = make_user(email="boss@example.org", role=Role.ADMIN)
+        record("user.enabled", actor=admin, target_type="user", target_id=1, summary="before")
+        db.session.commit()
+    return app
+
+
+def test_an_entry_cannot_be_changed(one_entry: Flask) -> None:
+    with one_entry.app_context():
+        entry = db.session.scalar(select(AuditEntry))
+        assert entry is not None
+        entry.summary = "rewritten"
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.flush()
+        db.session.rollback()
+        assert db.session.scalar(select(AuditEntry.summary)) == "before"
+
+
+def test_an_entry_cannot_be_deleted(one_entry: Flask) -> None:
+    with one_entry.app_context():
+        entry = db.session.scalar(select(AuditEntry))
+        db.session.delete(entry)
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.flush()
+        db.session.rollback()
+        assert entry_count() == 1
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [update(AuditEntry).values(summary="rewritten"), delete(AuditEntry)],
+    ids=["bulk update", "bulk delete"],
+)
+def test_bulk_statements_cannot_change_the_log(one_entry: Flask, statement: object) -> None:
+    with one_entry.app_context():
+        with pytest.raises(AuditLogIsAppendOnly):
+            db.session.execute(statement)  # type: ignore[call-overload]
+        db.session.rollback()
+        assert db.session.scalar(select(AuditEntry.summary)) == "before"
+
+
+def many_entries(app: Flask, count: int) -> None:
+    with app.app_context():
+        admin = make_user(email="boss@example.org", role=Role.ADMIN)
+        other = make_user(email="other_admin@example.org", role=Role.ADMIN)
+        for number in range(count):
+            record(
+                "user.disabled" if number % 2 else "user.enabled",
+                actor=admin if number % 3 else other,
+                target_type="user",
+                target_id=number,
+                summary=f"Entry number {number}",
+            )
+        db.session.commit()
+
+
+def test_the_log_is_newest_first_fifty_to_a_page(app: Flask) -> None:
+    many_entries(app, PAGE_SIZE + 5)
+    with app.app_context():
+        first, second = audit_log(page=1), audit_log(page=2)
+
+        assert first.total == PAGE_SIZE + 5 and first.pages == 2
+        assert len(first.rows) == PAGE_SIZE and len(second.rows) == 5
+        assert first.rows[0].summary == f"Entry number {PAGE_SIZE + 4}"
+        assert second.rows[-1].summary == "Entry number 0"
+
+
+def test_search_by_actor_action_or_target_and_filter_by_action(app: Flask) -> None:
+    many_entries(app, 12)
+    with app.app_context():
+        by_actor = audit_log("OTHER_ADMIN@")
+        by_target = audit_log("user 11")
+        filtered = audit_log(action="user.disabled")
+        both = audit_log("other_admin", action="user.disabled")
+
+        assert by_actor.total == 4  # 0, 3, 6, 9
+        assert [entry.target_id for entry in by_target.rows] == ["11"]
+        assert filtered.total == 6
+        assert [entry.target_id for entry in both.rows] == ["9", "3"]
+
+
+@pytest.mark.parametrize(("wildcard", "expected"), [("%", 0), ("_", 1)])
+def test_search_wildcards_match_only_themselves(app: Flask, wildcard: str, expected: int) -> None:
+    many_entries(app, 3)
+    with app.app_context():
+        # Only the entry by "other_admin@" holds an underscore, and none a percent sign.
+        assert audit_log(wildcard).total == expected
+        assert audit_log("b" + wildcard + "ss").total == 0
+
+
+def test_the_audit_page_shows_entries_safely_and_filters_them(app: Flask) -> None:
+    with app.app_context():
+        admin = make_user(email="boss@example.org", role=Role.ADMIN)
+        record(
+            "certificate.name_corrected",
+            actor=admin,
+            target_type="certificate",
+            target_id=3,
+            summary="Corrected <b>a name</b>",
+            before={"holder_name": "<script>alert(1)</script>"},
+            after={"holder_name": "Ada Lovelace"},
+        )
+        record("user.disabled", actor=admin, target_type="user", target_id=4, summary="Disabled")
+        db.session.commit()
+    client = signed_in_admin(app, "chief@example.org")
+
+    page = client.get("/admin/audit/").get_data(as_text=True)
+    filtered = client.get("/admin/audit/?action=user.disabled").get_data(as_text=True)
+    unknown = client.get("/admin/audit/?action=nonsense&q=%25&page=x")
+
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert "Corrected &lt;b&gt;a name&lt;/b&gt;" in page and "boss@example.org" in page
+    assert "Ada Lovelace" in page and "2 entries" in page
+    assert "Disabled" in filtered and "Corrected" not in filtered
+    assert unknown.status_code == 200
+
+
+def test_only_admins_see_the_audit_log(app: Flask) -> None:
+    author = signed_in(app, "author@example.org", role=Role.AUTHOR)
+    learner = signed_in(app, "learner@example.org")
+
+    assert author.get("/admin/audit/").status_code == 403
+    assert learner.get("/admin/audit/").status_code == 403
+    assert app.test_client().get("/admin/audit/").status_code == 302
