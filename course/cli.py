@@ -13,6 +13,7 @@ from flask.cli import AppGroup
 from course.accounts import services as accounts
 from course.accounts.models import Role
 from course.accounts.passwords import password_problem
+from course.admin import user_administration
 from course.catalogue import services as catalogue
 from course.catalogue.bundle import read_bundle, write_bundle, write_module
 from course.catalogue.problems import ContentError
@@ -32,9 +33,12 @@ certificates_cli = AppGroup("certificates", help="Revoke certificates.")
 @click.option("--reason", required=True, help="Why (kept privately; never shown publicly).")
 def revoke_certificate_command(code: str, reason: str) -> None:
     """Revoke the certificate with CODE at once; its verification page then says revoked."""
+    certificate = certificate_services.find_by_code(code)
+    if certificate is None:
+        raise click.UsageError("No certificate has that code.")
     try:
-        certificate = certificate_services.revoke_certificate(code, reason)
-    except certificate_services.CertificateError as refusal:
+        user_administration.revoke(None, certificate, reason)
+    except user_administration.AdministrationError as refusal:
         raise click.UsageError(str(refusal)) from None
     db.session.commit()
     click.echo(f"Revoked {certificate.display_code}.")

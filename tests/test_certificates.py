@@ -300,6 +300,12 @@ def test_revoking_shows_revoked_at_once_and_keeps_the_reason_private(course_app:
     page = course_app.test_client().get(f"/verify/{certificate.code}").get_data(as_text=True)
     assert "This certificate has been revoked" in page
     assert "Shared account" not in page
+    with course_app.app_context():
+        from course.audit.models import AuditEntry
+
+        (entry,) = db.session.scalars(select(AuditEntry))
+        assert entry.action == "certificate.revoked" and entry.actor_email == "command line"
+        assert entry.after is not None and entry.after["revocation_reason"] == "Shared account"
     unknown = course_app.test_cli_runner().invoke(
         args=["certificates", "revoke", "nope", "--reason", "x"]
     )

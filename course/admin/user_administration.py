@@ -212,8 +212,9 @@ def correct_name(admin: User, certificate: Certificate, holder_name: str) -> boo
     return True
 
 
-def revoke(admin: User, certificate: Certificate, reason: str) -> bool:
-    """Revoke ``certificate`` at once, keeping ``reason`` privately.
+def revoke(admin: User | None, certificate: Certificate, reason: str) -> bool:
+    """Revoke ``certificate`` at once, keeping ``reason`` privately; ``admin`` is ``None`` when an
+    operator does it from the command line.
 
     :returns: whether anything changed (a certificate already revoked stays as it was).
     :raises AdministrationError: for an empty reason or one longer than 500 characters.
