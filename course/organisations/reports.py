@@ -142,20 +142,6 @@ def organisation_overview(
     return OrganisationOverview(summary=summary, chart=_chart(firsts, report.now))
 
 
-def organisation_summary(
-    organisation: Organisation, course: Course | None, now: datetime | None = None
-) -> OrganisationSummary:
-    """The summary counts (see :func:`organisation_overview`)."""
-    return organisation_overview(organisation, course, now).summary
-
-
-def completion_chart(
-    organisation: Organisation, course: Course | None, now: datetime | None = None
-) -> CompletionChart:
-    """Completions per month over the last year (see :func:`organisation_overview`)."""
-    return organisation_overview(organisation, course, now).chart
-
-
 def _chart(firsts: dict[str, int], now: datetime) -> CompletionChart:
     """The chart from the number of members per month of first completion (``"YYYY-MM"``)."""
     months = _month_starts(now, CHART_MONTHS)
