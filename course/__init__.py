@@ -41,8 +41,14 @@ def create_app(
     from course.accounts.views import bp as accounts_bp
     from course.admin.analytics_views import bp as admin_analytics_bp
     from course.admin.audit_views import bp as admin_audit_bp
+    from course.admin.image_views import bp as admin_images_bp
+    from course.admin.lesson_views import bp as admin_lessons_bp
+    from course.admin.module_views import bp as admin_modules_bp
+    from course.admin.module_zip_views import bp as admin_module_zips_bp
+    from course.admin.question_views import bp as admin_questions_bp
     from course.admin.users import bp as admin_users_bp
     from course.admin.views import bp as admin_bp
+    from course.authoring.media_views import bp as media_bp
     from course.certificates.views import bp as certificates_bp
     from course.core.health import bp as health_bp
     from course.dashboard.views import bp as dashboard_bp
@@ -65,6 +71,12 @@ def create_app(
         admin_bp,
         admin_analytics_bp,
         admin_users_bp,
+        admin_modules_bp,
+        admin_lessons_bp,
+        admin_questions_bp,
+        admin_module_zips_bp,
+        admin_images_bp,
+        media_bp,
         admin_audit_bp,
     ):
         app.register_blueprint(blueprint)

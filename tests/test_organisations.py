@@ -26,13 +26,16 @@ def signed_in(app: Flask, email: str, **user: object) -> FlaskClient:
     return client
 
 
-def signed_in_admin(app: Flask, email: str = "admin@example.org") -> FlaskClient:
-    """An admin signed in with two factors, as admins must be to act on any organisation."""
+def signed_in_admin(
+    app: Flask, email: str = "admin@example.org", role: Role = Role.ADMIN
+) -> FlaskClient:
+    """An admin (or, with ``role``, an author) signed in with two factors, as the admin area
+    requires."""
     from tests.test_accounts_two_factor import code_at, enter_code, enter_password
 
     secret = new_two_factor_secret()
     with app.app_context():
-        make_user(email=email, role=Role.ADMIN, two_factor_secret=secret)
+        make_user(email=email, role=role, two_factor_secret=secret)
     client = app.test_client()
     enter_password(client, email)
     enter_code(client, code_at(secret))

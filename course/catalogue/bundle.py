@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -31,6 +32,8 @@ SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 NUMBERED_NAME = re.compile(r"^\d{2}-[a-z0-9][a-z0-9-]*$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)---[ \t]*\n", re.S)
 STATIC_PAGES = {"/who-to-call"}
+#: Images uploaded on the web are served here (see ``course.authoring.images``).
+MEDIA_PATH = re.compile(r"^/media/[a-z0-9]{16,64}\.(?:png|jpg|gif|webp)$")
 #: Lesson slugs that would clash with the module's own pages.
 RESERVED_LESSON_SLUGS = {"quiz", "read"}
 DEFAULT_PASS_MARK = 80
@@ -488,14 +491,51 @@ def _check_across_modules(
     for slug in course.required if every_folder_read else []:
         if slug not in seen:
             course_file.problem(1, f"modules lists {slug!r}, but no module folder has that slug")
-    _check_links(root, modules, problems, known_modules=set(seen))
+    _check_links(root, modules, modules, problems, known_modules=set(seen))
+
+
+def check_module(
+    module: ModuleSource, other_modules: list[ModuleSource], course_regions: list[str]
+) -> tuple[ModuleSource | None, list[Problem]]:
+    """Check one module exactly as the file validator would, alongside the course's others.
+
+    The module is written out as its folder and read back, so web drafts pass the very same checks
+    as files do.
+
+    :returns: the module as read back (``None`` if unreadable) and every problem found.
+    """
+    with tempfile.TemporaryDirectory() as folder:
+        root = Path(folder) / "modules"
+        write_module(module, root / module.folder_name)
+        return check_module_folder(root, root / module.folder_name, other_modules, course_regions)
+
+
+def check_module_folder(
+    root: Path, folder: Path, other_modules: list[ModuleSource], course_regions: list[str]
+) -> tuple[ModuleSource | None, list[Problem]]:
+    """Read and check one module folder under ``root``; its lessons may link to the lessons of
+    ``other_modules`` (the course's other modules).
+
+    :returns: the module as read (``None`` if unreadable) and every problem found, by file and line.
+    """
+    problems: list[Problem] = []
+    checked = read_module_folder(root, folder, problems, course_regions)
+    if checked is not None:
+        linkable = [checked] + [other for other in other_modules if other.slug != checked.slug]
+        _check_links(root, [checked], linkable, problems, known_modules={m.slug for m in linkable})
+    return checked, sorted(problems)
 
 
 def _check_links(
-    root: Path, modules: list[ModuleSource], problems: list[Problem], known_modules: set[str] | None
+    root: Path,
+    modules: list[ModuleSource],
+    linkable: list[ModuleSource],
+    problems: list[Problem],
+    known_modules: set[str] | None,
 ) -> None:
+    """Report links in ``modules``' lessons that lead to no page of the ``linkable`` modules."""
     lessons_by_module = {
-        module.slug: {lesson.slug for lesson in module.lessons} for module in modules
+        module.slug: {lesson.slug for lesson in module.lessons} for module in linkable
     }
     for module in modules:
         for lesson in module.lessons:
@@ -519,7 +559,7 @@ def _link_resolves(
     target: str, lessons_by_module: dict[str, set[str]], known_modules: set[str] | None
 ) -> bool:
     path = target.split("#", 1)[0].split("?", 1)[0]
-    if path in STATIC_PAGES:
+    if path in STATIC_PAGES or MEDIA_PATH.match(path):
         return True
     parts = [part for part in path.split("/") if part]
     if len(parts) not in (2, 3) or parts[0] != "modules":
@@ -536,16 +576,22 @@ def _dump_yaml(data: Any) -> str:
     )
 
 
-def write_module(module: ModuleSource, folder: Path) -> None:
-    """Write one module folder in canonical form; the same content always gives the same bytes."""
-    folder.mkdir(parents=True, exist_ok=True)
-    (folder / MODULE_FILE).write_text(_dump_yaml(module.metadata()), encoding="utf-8")
+def module_files(module: ModuleSource) -> dict[str, str]:
+    """Every file of the module's folder, by name, in canonical form: the same content always
+    gives the same text."""
+    files = {MODULE_FILE: _dump_yaml(module.metadata())}
     for lesson in module.lessons:
         front = _dump_yaml({"title": lesson.title, "slug": lesson.slug})
-        (folder / lesson.file_name).write_text(
-            f"---\n{front}---\n{lesson.markdown}", encoding="utf-8"
-        )
-    (folder / QUIZ_FILE).write_text(_dump_yaml({"questions": module.questions}), encoding="utf-8")
+        files[lesson.file_name] = f"---\n{front}---\n{lesson.markdown}"
+    files[QUIZ_FILE] = _dump_yaml({"questions": module.questions})
+    return files
+
+
+def write_module(module: ModuleSource, folder: Path) -> None:
+    """Write one module folder in canonical form."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in module_files(module).items():
+        (folder / name).write_text(text, encoding="utf-8")
 
 
 def write_bundle(course: CourseSource, root: Path) -> None:

@@ -97,6 +97,8 @@ class ModuleVersion(db.Model):
     #: SHA-256 of the canonical content: importing unchanged content adds no version.
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Who published it on the web; ``None`` when it came from files (the command line).
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
     module: Mapped[Module] = relationship(back_populates="versions", foreign_keys=[module_id])
     lessons: Mapped[list[Lesson]] = relationship(

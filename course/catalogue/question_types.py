@@ -9,8 +9,11 @@ under the same name. Adding a type means one class here and one there.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
+
+from flask_babel import LazyString
+from flask_babel import lazy_gettext as _l
 
 from course.catalogue.yaml_source import SourceList, SourceMap
 from course.core.regions import Region
@@ -22,10 +25,12 @@ MAX_EXPLANATION_LENGTH = 1500
 
 @dataclass(frozen=True)
 class FieldIssue:
-    """A problem in one question, at a line of its file."""
+    """A problem in one question: at a line of its file, and in which of its fields (what the web
+    editor shows it beside)."""
 
     line: int
     message: str
+    field: str = ""
 
 
 @dataclass(frozen=True)
@@ -33,22 +38,22 @@ class FieldSpec:
     """One field of a question type, as an editor would show it."""
 
     name: str
-    label: str
-    kind: str  # "text", "boolean", "choices", "items", "pairs"
+    label: LazyString  # shown in the web editor, in the author's language
+    kind: str  # "text", "boolean", "choices", "items", "pairs", "regions"
 
 
 class QuestionSchema:
     """The fields every question has; subclasses add their own and check them."""
 
     name: ClassVar[str]
-    label: ClassVar[str]
+    label: ClassVar[LazyString]
     fields: ClassVar[tuple[FieldSpec, ...]] = ()
 
     common_fields: ClassVar[tuple[FieldSpec, ...]] = (
-        FieldSpec("id", "Identifier", "text"),
-        FieldSpec("prompt", "Question", "text"),
-        FieldSpec("explanation", "Explanation shown after answering", "text"),
-        FieldSpec("regions", "Only for these regions", "regions"),
+        FieldSpec("id", _l("Identifier"), "text"),
+        FieldSpec("prompt", _l("Question"), "text"),
+        FieldSpec("explanation", _l("Explanation shown after answering"), "text"),
+        FieldSpec("regions", _l("Only for these regions"), "regions"),
     )
 
     @classmethod
@@ -60,7 +65,9 @@ class QuestionSchema:
             if not isinstance(regions, list) or not regions:
                 issues.append(
                     FieldIssue(
-                        question.line_of("regions"), "regions must be a list such as [uk, us]"
+                        question.line_of("regions"),
+                        "regions must be a list such as [uk, us]",
+                        "regions",
                     )
                 )
             else:
@@ -70,6 +77,7 @@ class QuestionSchema:
                             FieldIssue(
                                 question.line_of("regions"),
                                 f"unknown region {region!r}: use uk, us, au or eu",
+                                "regions",
                             )
                         )
         known = {spec.name for spec in cls.common_fields + cls.fields} | {"type"}
@@ -77,7 +85,9 @@ class QuestionSchema:
             if key not in known:
                 issues.append(
                     FieldIssue(
-                        question.line_of(key), f"unknown field {key!r} for a {cls.name} question"
+                        question.line_of(key),
+                        f"unknown field {key!r} for a {cls.name} question",
+                        key,
                     )
                 )
         return issues + cls.check_own_fields(question)
@@ -89,7 +99,7 @@ class QuestionSchema:
     @classmethod
     def canonical(cls, question: dict[str, Any]) -> dict[str, Any]:
         """The question as stored and exported: known fields only, in a fixed order."""
-        data: dict[str, Any] = {"id": str(question["id"]), "type": cls.name}
+        data: dict[str, Any] = {"id": str(question["id"]).strip(), "type": cls.name}
         if question.get("regions"):
             data["regions"] = [str(region) for region in question["regions"]]
         data["prompt"] = str(question["prompt"]).strip()
@@ -114,11 +124,11 @@ def question_type(schema: type[QuestionSchema]) -> type[QuestionSchema]:
 def _text_issues(data: SourceMap, key: str, limit: int) -> list[FieldIssue]:
     value = data.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
-        return [FieldIssue(data.line_of(key), f"missing {key}")]
+        return [FieldIssue(data.line_of(key), f"missing {key}", key)]
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        return [FieldIssue(data.line_of(key), f"{key} must be text")]
+        return [FieldIssue(data.line_of(key), f"{key} must be text", key)]
     if len(str(value)) > limit:
-        return [FieldIssue(data.line_of(key), f"{key} is longer than {limit} characters")]
+        return [FieldIssue(data.line_of(key), f"{key} is longer than {limit} characters", key)]
     return []
 
 
@@ -131,17 +141,18 @@ def _list_issues(
 ) -> list[FieldIssue]:
     items = data.get(key)
     if not isinstance(items, SourceList):
-        return [FieldIssue(data.line_of(key), f"{key} must be a list")]
+        return [FieldIssue(data.line_of(key), f"{key} must be a list", key)]
     issues: list[FieldIssue] = []
     if not smallest <= len(items) <= largest:
         issues.append(
             FieldIssue(
                 data.line_of(key),
                 f"{key} must have {smallest} to {largest} entries, not {len(items)}",
+                key,
             )
         )
     for index, item in enumerate(items):
-        issues += check_item(item, items.line_of(index))
+        issues += [replace(issue, field=key) for issue in check_item(item, items.line_of(index))]
     return issues
 
 
@@ -151,7 +162,7 @@ def _duplicates(texts: list[str]) -> set[str]:
 
 
 class _ChoiceQuestion(QuestionSchema):
-    fields = (FieldSpec("choices", "Choices (mark the correct ones)", "choices"),)
+    fields = (FieldSpec("choices", _l("Choices (mark the correct ones)"), "choices"),)
     min_correct: ClassVar[int]
     max_correct: ClassVar[int]
 
@@ -184,11 +195,14 @@ class _ChoiceQuestion(QuestionSchema):
                     FieldIssue(
                         question.line_of("choices"),
                         f"{wanted} must be marked correct: true (found {correct})",
+                        "choices",
                     )
                 )
             for text in _duplicates([str(choice.get("text", "")).strip() for choice in choices]):
                 issues.append(
-                    FieldIssue(question.line_of("choices"), f"the choice {text!r} appears twice")
+                    FieldIssue(
+                        question.line_of("choices"), f"the choice {text!r} appears twice", "choices"
+                    )
                 )
         return issues
 
@@ -208,7 +222,7 @@ class _ChoiceQuestion(QuestionSchema):
 @question_type
 class SingleChoice(_ChoiceQuestion):
     name = "single_choice"
-    label = "Single choice"
+    label = _l("Single choice")
     min_correct = 1
     max_correct = 1
 
@@ -216,7 +230,7 @@ class SingleChoice(_ChoiceQuestion):
 @question_type
 class MultipleChoice(_ChoiceQuestion):
     name = "multiple_choice"
-    label = "Multiple choice"
+    label = _l("Multiple choice")
     min_correct = 1
     max_correct = 8
 
@@ -224,13 +238,15 @@ class MultipleChoice(_ChoiceQuestion):
 @question_type
 class TrueFalse(QuestionSchema):
     name = "true_false"
-    label = "True or false"
-    fields = (FieldSpec("answer", "The statement is true", "boolean"),)
+    label = _l("True or false")
+    fields = (FieldSpec("answer", _l("The statement is true"), "boolean"),)
 
     @classmethod
     def check_own_fields(cls, question: SourceMap) -> list[FieldIssue]:
         if not isinstance(question.get("answer"), bool):
-            return [FieldIssue(question.line_of("answer"), "answer must be true or false")]
+            return [
+                FieldIssue(question.line_of("answer"), "answer must be true or false", "answer")
+            ]
         return []
 
     @classmethod
@@ -241,8 +257,8 @@ class TrueFalse(QuestionSchema):
 @question_type
 class Ordering(QuestionSchema):
     name = "ordering"
-    label = "Put in order"
-    fields = (FieldSpec("items", "Items, in the correct order", "items"),)
+    label = _l("Put in order")
+    fields = (FieldSpec("items", _l("Items, in the correct order"), "items"),)
 
     @classmethod
     def check_own_fields(cls, question: SourceMap) -> list[FieldIssue]:
@@ -260,7 +276,9 @@ class Ordering(QuestionSchema):
         if isinstance(items, list):
             for text in _duplicates([str(item).strip() for item in items]):
                 issues.append(
-                    FieldIssue(question.line_of("items"), f"the item {text!r} appears twice")
+                    FieldIssue(
+                        question.line_of("items"), f"the item {text!r} appears twice", "items"
+                    )
                 )
         return issues
 
@@ -272,8 +290,8 @@ class Ordering(QuestionSchema):
 @question_type
 class Matching(QuestionSchema):
     name = "matching"
-    label = "Match the pairs"
-    fields = (FieldSpec("pairs", "Pairs (left and right)", "pairs"),)
+    label = _l("Match the pairs")
+    fields = (FieldSpec("pairs", _l("Pairs (left and right)"), "pairs"),)
 
     @classmethod
     def check_own_fields(cls, question: SourceMap) -> list[FieldIssue]:
@@ -295,7 +313,9 @@ class Matching(QuestionSchema):
                 for text in _duplicates([str(pair.get(side, "")).strip() for pair in pairs]):
                     issues.append(
                         FieldIssue(
-                            question.line_of("pairs"), f"the {side} text {text!r} appears twice"
+                            question.line_of("pairs"),
+                            f"the {side} text {text!r} appears twice",
+                            "pairs",
                         )
                     )
         return issues

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from course.accounts.models import User
 from course.catalogue.bundle import CourseSource, LessonSource, ModuleSource
 from course.catalogue.markdown import render_all_regions
 from course.catalogue.models import Course, Lesson, Module, ModuleVersion, Question
@@ -51,7 +52,7 @@ def import_course(source: CourseSource) -> ImportReport:
         module.position = position
         module.is_required = module_source.slug in source.required
         module.archived_at = None
-        if _store_version(module, module_source):
+        if store_version(module, module_source):
             if module_source.slug not in report.created:
                 report.new_versions.append(module_source.slug)
         else:
@@ -63,11 +64,14 @@ def import_course(source: CourseSource) -> ImportReport:
     return report
 
 
-def _store_version(module: Module, source: ModuleSource) -> bool:
-    """Add a version for ``source`` unless the current one has the same content."""
+def store_version(
+    module: Module, source: ModuleSource, published_by: User | None = None
+) -> ModuleVersion | None:
+    """Add a version for ``source`` and make it the one learners see, unless the current one has
+    the same content (then ``None``)."""
     content_hash = source.content_hash()
     if module.current_version is not None and module.current_version.content_hash == content_hash:
-        return False
+        return None
     version = ModuleVersion(
         module=module,
         number=max((version.number for version in module.versions), default=0) + 1,
@@ -81,6 +85,7 @@ def _store_version(module: Module, source: ModuleSource) -> bool:
         objectives=list(source.objectives),
         sources=[dict(item) for item in source.sources],
         content_hash=content_hash,
+        published_by_id=published_by.id if published_by is not None else None,
         lessons=[
             Lesson(
                 position=position,
@@ -99,7 +104,7 @@ def _store_version(module: Module, source: ModuleSource) -> bool:
     )
     db.session.add(version)
     module.current_version = version
-    return True
+    return version
 
 
 def module_source(version: ModuleVersion) -> ModuleSource:

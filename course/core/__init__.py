@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, current_app
-from flask_babel import format_date, format_number
+from flask_babel import format_date, format_datetime, format_number
 
 from course.core.database import init_database
 from course.core.i18n import current_language, select_locale
@@ -21,6 +21,7 @@ def init_core(app: Flask) -> None:
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["format_date"] = format_date
+    app.jinja_env.globals["format_datetime"] = format_datetime
     app.jinja_env.globals["format_number"] = format_number
     app.context_processor(_site_settings)
 

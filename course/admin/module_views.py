@@ -1,0 +1,299 @@
+"""Authoring a module on the web: the list, a new module, its page and details, publishing,
+discarding, archiving, version history with diffs and restore, and previewing as a learner.
+
+Authors and admins only, signed in with two factors. Lessons and questions have their own views
+(``lesson_views``, ``question_views``).
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from course.accounts.access import two_factor_required
+from course.accounts.models import Role
+from course.admin.authoring_support import DraftForm, module_or_404, stale_draft_message
+from course.admin.module_forms import ModuleDetailsForm, NewModuleForm
+from course.authoring import drafts, history, preview
+from course.catalogue.models import Module, ModuleVersion
+from course.catalogue.problems import ContentError
+from course.catalogue.services import the_course
+from course.core.access import role_required
+from course.core.forms import ActionForm
+from course.core.regions import Region
+
+bp = Blueprint("admin_modules", __name__, url_prefix="/admin/modules")
+
+STAFF = (Role.ADMIN, Role.AUTHOR)
+
+
+def _course_or_404():  # type: ignore[no-untyped-def]
+    course = the_course()
+    if course is None:
+        abort(404)
+    return course
+
+
+def _version_or_404(module: Module, number: int) -> ModuleVersion:
+    version = drafts.module_version(module, number)
+    if version is None:
+        abort(404)
+    return version
+
+
+def _back_to(module: Module) -> Response:
+    return redirect(url_for("admin_modules.module", module_id=module.id))
+
+
+@bp.get("/")
+@role_required(*STAFF)
+@two_factor_required
+def index() -> str:
+    course = _course_or_404()
+    return render_template("admin/modules/index.html", rows=drafts.module_summaries(course))
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@role_required(*STAFF)
+@two_factor_required
+def new() -> str | Response:
+    course = _course_or_404()
+    form = NewModuleForm()
+    if form.validate_on_submit():
+        try:
+            module = drafts.create_module(course, form.slug.data, form.title.data, current_user)
+        except drafts.DraftRefused as refusal:
+            for name, messages in refusal.errors.items():
+                form[name].errors = list(messages)
+        else:
+            flash(
+                _("Module created. Add its details, lessons and questions, then publish it."),
+                "success",
+            )
+            return _back_to(module)
+    return render_template("admin/modules/new.html", form=form)
+
+
+@bp.get("/<int:module_id>/")
+@role_required(*STAFF)
+@two_factor_required
+def module(module_id: int) -> str:
+    module = module_or_404(module_id)
+    editing = drafts.editing(module)
+    return render_template(
+        "admin/modules/module.html",
+        module=module,
+        editing=editing,
+        problems=drafts.publish_problems(module) if editing.draft else [],
+        form=DraftForm(revision=editing.revision),
+        regions=list(Region),
+    )
+
+
+@bp.route("/<int:module_id>/details", methods=["GET", "POST"])
+@role_required(*STAFF)
+@two_factor_required
+def details(module_id: int) -> tuple[str, int] | Response:
+    module = module_or_404(module_id)
+    editing = drafts.editing(module)
+    form = ModuleDetailsForm()
+    status = 200
+    if not form.is_submitted():
+        form.revision.data = str(editing.revision)
+        form.fill_from(editing.document["metadata"], editing.document["required"])
+    elif form.validate():
+        try:
+            drafts.save_metadata(
+                module, form.revision_number(), current_user, form.metadata(), form.required.data
+            )
+        except drafts.StaleDraft as error:
+            flash(stale_draft_message(error), "error")
+            status = 409
+        else:
+            flash(_("The module's details are saved in the draft."), "success")
+            return _back_to(module)
+    page = render_template("admin/modules/details.html", module=module, form=form)
+    return page, status
+
+
+@bp.post("/<int:module_id>/publish")
+@role_required(*STAFF)
+@two_factor_required
+def publish(module_id: int) -> Response:
+    module = module_or_404(module_id)
+    form = DraftForm()
+    if form.validate_on_submit():
+        try:
+            version = drafts.publish(module, form.revision_number(), current_user)
+        except drafts.StaleDraft as error:
+            flash(stale_draft_message(error), "error")
+        except ContentError as error:
+            flash(
+                _(
+                    "The draft was not published: fix the %(count)d problems listed under "
+                    "Publish, then try again.",
+                    count=len(error.problems),
+                ),
+                "error",
+            )
+        except drafts.NothingToPublish:
+            flash(_("The draft matched what learners already see, so it was closed."), "success")
+        else:
+            flash(
+                _("Version %(number)d is published. Learners see it now.", number=version.number),
+                "success",
+            )
+    return _back_to(module)
+
+
+@bp.post("/<int:module_id>/discard")
+@role_required(*STAFF)
+@two_factor_required
+def discard(module_id: int) -> Response:
+    module = module_or_404(module_id)
+    form = DraftForm()
+    if form.validate_on_submit():
+        try:
+            drafts.discard_draft(module, form.revision_number(), current_user)
+        except drafts.StaleDraft as error:
+            flash(stale_draft_message(error), "error")
+        else:
+            flash(_("The unpublished changes were thrown away."), "success")
+    return _back_to(module)
+
+
+@bp.post("/<int:module_id>/archive")
+@role_required(*STAFF)
+@two_factor_required
+def archive(module_id: int) -> Response:
+    module = module_or_404(module_id)
+    if ActionForm().validate_on_submit():
+        archived = request.form.get("archived") == "yes"
+        drafts.set_archived(module, archived, current_user)
+        flash(
+            _("The module is archived: learners no longer see it. Their records of it stay.")
+            if archived
+            else _("The module is back on the course for learners."),
+            "success",
+        )
+    return _back_to(module)
+
+
+@bp.get("/<int:module_id>/versions/")
+@role_required(*STAFF)
+@two_factor_required
+def versions(module_id: int) -> str:
+    module = module_or_404(module_id)
+    entries = history.version_history(module)
+    return render_template(
+        "admin/modules/versions.html",
+        module=module,
+        entries=entries,
+        form=DraftForm(revision=drafts.editing(module).revision) if entries else None,
+    )
+
+
+@bp.get("/<int:module_id>/versions/compare")
+@role_required(*STAFF)
+@two_factor_required
+def compare(module_id: int) -> str:
+    module = module_or_404(module_id)
+    latest = module.current_version.number if module.current_version else 1
+    old_number = request.args.get("old", type=int) or max(latest - 1, 1)
+    new_number = request.args.get("new", type=int) or latest
+    old, new = _version_or_404(module, old_number), _version_or_404(module, new_number)
+    return render_template(
+        "admin/modules/compare.html",
+        module=module,
+        old=old,
+        new=new,
+        numbers=[entry.version.number for entry in history.version_history(module)],
+        diffs=history.version_diff(old, new),
+    )
+
+
+@bp.post("/<int:module_id>/versions/<int:number>/restore")
+@role_required(*STAFF)
+@two_factor_required
+def restore(module_id: int, number: int) -> Response:
+    module = module_or_404(module_id)
+    version = _version_or_404(module, number)
+    form = DraftForm()
+    if form.validate_on_submit():
+        try:
+            drafts.restore_version(module, version, form.revision_number(), current_user)
+        except drafts.StaleDraft as error:
+            flash(stale_draft_message(error), "error")
+            return redirect(url_for("admin_modules.versions", module_id=module.id))
+        flash(
+            _(
+                "The draft now holds version %(number)d. Learners still see the published "
+                "version until you publish.",
+                number=number,
+            ),
+            "success",
+        )
+    return _back_to(module)
+
+
+def _preview_region() -> Region:
+    try:
+        return Region(request.args.get("region", ""))
+    except ValueError:
+        return Region.UK
+
+
+@bp.get("/<int:module_id>/preview")
+@role_required(*STAFF)
+@two_factor_required
+def preview_module(module_id: int) -> str:
+    module = module_or_404(module_id)
+    return render_template(
+        "admin/modules/preview_module.html",
+        module=module,
+        document=drafts.editing(module).document,
+        region=_preview_region(),
+        regions=list(Region),
+    )
+
+
+@bp.get("/<int:module_id>/preview/lessons/<int:number>")
+@role_required(*STAFF)
+@two_factor_required
+def preview_lesson(module_id: int, number: int) -> str:
+    module = module_or_404(module_id)
+    document = drafts.editing(module).document
+    region = _preview_region()
+    try:
+        html = preview.lesson_html(document, number, region)
+    except LookupError:
+        abort(404)
+    return render_template(
+        "admin/modules/preview_lesson.html",
+        module=module,
+        document=document,
+        number=number,
+        lesson=document["lessons"][number - 1],
+        html=html,
+        region=region,
+        regions=list(Region),
+    )
+
+
+@bp.get("/<int:module_id>/preview/quiz")
+@role_required(*STAFF)
+@two_factor_required
+def preview_quiz(module_id: int) -> str:
+    module = module_or_404(module_id)
+    document = drafts.editing(module).document
+    region = _preview_region()
+    return render_template(
+        "admin/modules/preview_quiz.html",
+        module=module,
+        document=document,
+        questions=preview.questions_for(document, region),
+        region=region,
+        regions=list(Region),
+    )

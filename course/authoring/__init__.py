@@ -1,0 +1,1 @@
+"""Writing the course on the web: drafts, publishing, versions, images and module zips."""

@@ -1,0 +1,47 @@
+"""A draft as a learner would see it once published, in any region: rendered on demand, with
+the same Markdown renderer, sanitiser and question templates learners get."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from typing import Any
+
+from course.authoring.documents import Document
+from course.catalogue.markdown import render_for_region
+from course.core.regions import Region
+from course.learning.question_behaviour import QuestionBehaviour, behaviour_for
+
+
+@dataclass(frozen=True)
+class PreviewQuestion:
+    behaviour: type[QuestionBehaviour]
+    #: What the learner's form shows: no correct answer and no explanation.
+    shown: dict[str, Any]
+    explanation: str
+
+
+def lesson_html(document: Document, number: int, region: Region) -> str:
+    """Lesson ``number``'s sanitised HTML for ``region``.
+
+    :raises LookupError: when there is no such lesson.
+    """
+    if not 1 <= number <= len(document["lessons"]):
+        raise LookupError(f"no lesson {number}")
+    return render_for_region(document["lessons"][number - 1]["markdown"], region)
+
+
+def questions_for(document: Document, region: Region) -> list[PreviewQuestion]:
+    """Every question of the bank that learners in ``region`` can be asked, in bank order, shown
+    as an attempt would show it (choices shuffled, the same way each time for the same draft)."""
+    rng = random.Random(0)  # noqa: S311 - the order of a preview, not a secret
+    previews = []
+    for data in document["questions"]:
+        if data.get("regions") and region.value not in data["regions"]:
+            continue
+        behaviour = behaviour_for(data["type"])
+        presented = behaviour.present(data, rng)
+        previews.append(
+            PreviewQuestion(behaviour, behaviour.for_display(presented), data["explanation"])
+        )
+    return previews
