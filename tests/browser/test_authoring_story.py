@@ -1,0 +1,248 @@
+"""Authoring in a real browser, by keyboard, with axe-core on every page: an author writes a new
+module with a lesson, an image and a question of every type, previews it as a US learner and
+publishes it; a learner takes it; the author changes a question and publishes version 2; the
+learner's earlier attempt still shows version 1 exactly as answered; an admin sees the change in
+the audit log and the question's correct rate in analytics."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pyotp
+from flask import Flask
+from PIL import Image
+
+from course.accounts.models import Role
+from course.catalogue.question_types import QUESTION_TYPES
+from tests.browser.conftest import BrowserSession
+from tests.browser.test_learning_journey import answer_by_keyboard, open_attempt_questions
+from tests.conftest import import_bundle
+from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
+
+LESSON = (
+    "Leave the area and keep others away.\n\n"
+    "![A cordon tape across an empty street](IMAGE)\n\n"
+    "::: region us\nCall 911 once you are safe.\n:::\n\n"
+    "::: region uk\nCall 999 once you are safe.\n:::\n"
+)
+
+#: One question of each type, as the author types it: field id -> text, and boxes to tick.
+QUESTIONS: dict[str, tuple[dict[str, str], list[str]]] = {
+    "single_choice": (
+        {
+            "question-id": "first-step",
+            "question-prompt": "What do you do first when you find a suspicious item?",
+            "question-choices-1-text": "Move away from it",
+            "question-choices-2-text": "Pick it up",
+            "question-explanation": "Distance keeps you safe.",
+        },
+        ["question-choices-1-correct"],
+    ),
+    "multiple_choice": (
+        {
+            "question-id": "who-to-tell",
+            "question-prompt": "Who should you tell?",
+            "question-choices-1-text": "The police",
+            "question-choices-2-text": "Staff in charge",
+            "question-choices-3-text": "Nobody",
+            "question-explanation": "Tell the police and the people in charge.",
+        },
+        ["question-choices-1-correct", "question-choices-2-correct"],
+    ),
+    "true_false": (
+        {
+            "question-id": "use-radio",
+            "question-prompt": "You should use a radio right next to a suspicious item.",
+            "question-explanation": "Radios and phones should be used at a distance.",
+        },
+        ["question-answer-false"],
+    ),
+    "ordering": (
+        {
+            "question-id": "order-of-steps",
+            "question-prompt": "Put the steps in order.",
+            "question-items-1": "Move away",
+            "question-items-2": "Keep others away",
+            "question-items-3": "Call the police",
+            "question-explanation": "Get safe first, then keep others safe, then call.",
+        },
+        [],
+    ),
+    "matching": (
+        {
+            "question-id": "match-numbers",
+            "question-prompt": "Match each country to its emergency number.",
+            "question-pairs-1-left": "United Kingdom",
+            "question-pairs-1-right": "999",
+            "question-pairs-2-left": "United States",
+            "question-pairs-2-right": "911",
+            "question-explanation": "Use the number for where you are.",
+        },
+        [],
+    ),
+}
+
+
+def png_file(tmp_path: Path) -> Path:
+    buffer = io.BytesIO()
+    Image.new("RGB", (120, 60), (200, 160, 0)).save(buffer, format="PNG")
+    path = tmp_path / "cordon.png"
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def sign_in_with_code(session: BrowserSession, email: str, secret: str, label: str) -> None:
+    session.open("/login", label=f"{label}-login")
+    session.sign_in(email, STRONG_PASSWORD, f"{label}-security-code")
+    session.type_into("code", pyotp.TOTP(secret).now())
+    session.activate("Continue", f"{label}-signed-in")
+
+
+def test_an_author_writes_publishes_and_revises_a_module(
+    desktop: BrowserSession, app: Flask, tmp_path: Path
+) -> None:
+    import_bundle(app)
+    author_secret, admin_secret = new_two_factor_secret(), new_two_factor_secret()
+    with app.app_context():
+        make_user(email="writer@example.org", role=Role.AUTHOR, two_factor_secret=author_secret)
+        make_user(email="chief@example.org", role=Role.ADMIN, two_factor_secret=admin_secret)
+        make_user(email="lee@example.org", name="Lee Learner")
+    page = desktop.page
+    assert set(QUESTIONS) == set(QUESTION_TYPES), "the story writes a question of every type"
+
+    # The author creates the module and fills in its details.
+    sign_in_with_code(desktop, "writer@example.org", author_secret, "author")
+    desktop.open("/admin/", label="admin")
+    desktop.activate("Modules: write", "modules")
+    desktop.activate("Add a module", "new-module")
+    desktop.type_into("title", "Suspicious items")
+    desktop.type_into("slug", "suspicious-items")
+    desktop.activate("Add the module", "module-page")
+    module_url = page.url
+    assert "Not published yet" in page.locator("main").inner_text()
+    desktop.activate("Change the details", "details")
+    desktop.type_into("summary", "What to do when you find an item that could be dangerous.")
+    desktop.type_into("objectives", "Know how far to move away.")
+    desktop.type_into("sources", "ProtectUK, Suspicious items | https://www.protectuk.police.uk/")
+    desktop.activate("Save the details", "details-saved")
+
+    # An image for the lesson.
+    desktop.open("/admin/images/", label="images")
+    desktop.tab_to(element_id="image")
+    page.set_input_files("#image", str(png_file(tmp_path)))
+    desktop.type_into("alt_text", "A cordon tape across an empty street")
+    desktop.activate("Upload the image", "image-uploaded")
+    image_markdown = page.locator("main table code").first.inner_text()
+    image_path = image_markdown.split("(", 1)[1].rstrip(")")
+    assert image_path.startswith("/media/")
+
+    # A lesson, previewed for the US before saving.
+    page.goto(module_url)
+    desktop.audit("module-before-lesson")
+    desktop.activate("Add a lesson", "new-lesson")
+    desktop.type_into("title", "Move away")
+    desktop.type_into("slug", "move-away")
+    desktop.tab_to(element_id="markdown")
+    page.keyboard.insert_text(LESSON.replace("IMAGE", image_path))
+    desktop.tab_to(element_id="region")
+    page.keyboard.press("End")  # the last region, then back up to the United States
+    page.select_option("#region", "us")
+    desktop.activate("Preview", "lesson-preview")
+    preview = page.locator("#live-preview").inner_text()
+    assert "Call 911 once you are safe." in preview and "999" not in preview
+    assert page.locator("#live-preview img").get_attribute("alt") == (
+        "A cordon tape across an empty street"
+    )
+    desktop.activate("Save the lesson", "lesson-saved")
+
+    # One question of every type, through the one editor.
+    for type_name, (texts, ticks) in QUESTIONS.items():
+        desktop.activate("Edit the questions", f"{type_name}-bank")
+        desktop.activate("Add a question", f"{type_name}-choose")
+        desktop.activate(str(QUESTION_TYPES[type_name].label), f"{type_name}-editor")
+        for element_id, text in texts.items():
+            desktop.type_into(element_id, text)
+        for element_id in ticks:
+            if element_id.endswith("-false"):
+                # Tab enters a radio group at its first option; the arrow key picks the next.
+                desktop.tab_to(element_id=element_id.replace("-false", "-true"))
+                page.keyboard.press("ArrowDown")
+            else:
+                desktop.tab_to(element_id=element_id)
+                page.keyboard.press("Space")
+        desktop.activate("Save question", f"{type_name}-saved")
+        page.goto(module_url)
+        desktop.audit(f"{type_name}-module")
+
+    # Preview as a US learner: the lesson with its image and the US passage, then the quiz.
+    desktop.activate("United States", "preview-us")
+    desktop.activate("Move away", "preview-us-lesson")
+    lesson_text = page.locator("main").inner_text()
+    assert "Call 911 once you are safe." in lesson_text and "Call 999" not in lesson_text
+    image = page.locator(".prose img")
+    assert image.evaluate("element => element.complete && element.naturalWidth") == 120
+    desktop.activate("Next: the quiz", "preview-us-quiz")
+    assert page.locator(".question").count() == 5
+    page.goto(module_url)
+    desktop.audit("module-ready")
+    desktop.activate("Publish the draft", "published")
+    assert "Version 1 is published" in page.locator(".notification").inner_text()
+    desktop.activate("Sign out", "author-signed-out")
+
+    # A learner takes the new module.
+    desktop.open("/login", label="learner-login")
+    desktop.sign_in("lee@example.org", STRONG_PASSWORD, "learner-dashboard")
+    desktop.open("/modules/suspicious-items/", label="learner-module")
+    desktop.activate("Start the first lesson", "learner-lesson")
+    assert page.locator(".prose img").count() == 1
+    desktop.activate("Continue to the quiz", "learner-quiz-intro")
+    desktop.activate("Start the quiz", "learner-quiz")
+    first_attempt = open_attempt_questions(app)
+    answer_by_keyboard(desktop, first_attempt, right=True)
+    desktop.activate("Submit my answers", "learner-result")
+    result_url = page.url
+    assert (
+        "What do you do first when you find a suspicious item?" in page.locator("main").inner_text()
+    )
+    desktop.activate("Sign out", "learner-signed-out")
+
+    # The author rewrites a question and publishes version 2.
+    sign_in_with_code(desktop, "writer@example.org", author_secret, "author-again")
+    page.goto(module_url)
+    desktop.audit("module-v1")
+    desktop.activate("Edit the questions", "bank-v1")
+    desktop.activate("Edit question 1", "edit-first-question")
+    desktop.type_into("question-prompt", "What is the first thing to do about a suspicious item?")
+    desktop.activate("Save question", "question-changed")
+    page.goto(module_url)
+    desktop.audit("module-changed")
+    desktop.activate("Publish the draft", "published-v2")
+    assert "Version 2 is published" in page.locator(".notification").inner_text()
+    desktop.activate("Version history", "history")
+    desktop.activate("Show the differences", "differences")
+    differences = page.locator("main").inner_text()
+    assert "What is the first thing to do about a suspicious item?" in differences
+    desktop.activate("Sign out", "author-out-again")
+
+    # The learner's earlier attempt still shows version 1, exactly as answered.
+    desktop.open("/login", label="learner-login-again")
+    desktop.sign_in("lee@example.org", STRONG_PASSWORD, "learner-dashboard-again")
+    page.goto(result_url)
+    desktop.audit("earlier-attempt")
+    earlier = page.locator("main").inner_text()
+    assert "What do you do first when you find a suspicious item?" in earlier
+    assert "What is the first thing to do about a suspicious item?" not in earlier
+    desktop.activate("Sign out", "learner-out-again")
+
+    # The admin sees the change in the audit log and the question's correct rate.
+    sign_in_with_code(desktop, "chief@example.org", admin_secret, "admin")
+    desktop.open("/admin/audit/?q=question.saved", label="audit")
+    log = page.locator("main").inner_text()
+    assert "writer@example.org" in log and "What is the first thing to do" in log
+    desktop.open("/admin/analytics/", label="analytics")
+    desktop.activate("Suspicious items", "analytics-module")
+    desktop.tab_to(text="Correct answers by question")
+    table = page.evaluate("() => document.activeElement.innerText")
+    assert "first thing to do about a suspicious item" in table or "first-step" in table
+    assert "100%" in table
