@@ -5,7 +5,8 @@ The learners are seeded with bulk SQL inserts. Fewer start each later module; wi
 some stop part-way through the lessons; those who read every lesson take the quiz, retrying until
 they pass (at most five attempts). Every attempt stores a real snapshot drawn from the module's
 question bank, as the quiz does, with results driven by a difficulty per question (a few questions
-are made very easy or very hard, so that outliers show).
+are made very easy or very hard, so that outliers show), and one question answer row per question,
+as handing in an attempt writes.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ def seed(now: datetime) -> dict[str, int]:
     from course.accounts.models import User
     from course.catalogue.services import the_course
     from course.extensions import db
-    from course.learning.models import LessonView, ModuleCompletion, QuizAttempt
+    from course.learning.models import LessonView, ModuleCompletion, QuestionAnswer, QuizAttempt
 
     rng = random.Random(8)
     course = the_course()
@@ -71,10 +72,12 @@ def seed(now: datetime) -> dict[str, int]:
             )
         )
     ids = {"attempt": 0}
-    counts = dict.fromkeys(("users", "lesson_views", "quiz_attempts", "module_completions"), 0)
+    counts = dict.fromkeys(
+        ("users", "lesson_views", "quiz_attempts", "question_answers", "module_completions"), 0
+    )
     batch = 5_000
     for first in range(1, LEARNERS + 1, batch):
-        users, views, attempts, completions = [], [], [], []
+        users, views, attempts, answers, completions = [], [], [], [], []
         for user_id in range(first, min(first + batch, LEARNERS + 1)):
             joined = now - timedelta(days=rng.randint(0, 700), seconds=rng.randint(0, 86_400))
             users.append(
@@ -133,6 +136,16 @@ def seed(now: datetime) -> dict[str, int]:
                             "submitted_at": moment,
                         }
                     )
+                    answers.extend(
+                        {
+                            "attempt_id": ids["attempt"],
+                            "module_id": module_id,
+                            "question_key": question["key"],
+                            "correct": correct,
+                            "submitted_at": moment,
+                        }
+                        for question, correct in zip(snapshot, results, strict=True)
+                    )
                     if score >= pass_mark:
                         completions.append(
                             {
@@ -147,9 +160,10 @@ def seed(now: datetime) -> dict[str, int]:
         _insert(User, users)
         _insert(LessonView, views)
         _insert(QuizAttempt, attempts)
+        _insert(QuestionAnswer, answers)
         _insert(ModuleCompletion, completions)
         db.session.commit()
-        for table, rows in zip(counts, (users, views, attempts, completions), strict=True):
+        for table, rows in zip(counts, (users, views, attempts, answers, completions), strict=True):
             counts[table] += len(rows)
     return counts
 

@@ -9,7 +9,7 @@ import re
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import event, insert, select
+from sqlalchemy import delete, event, func, insert, select
 
 from course.accounts.models import Role, User
 from course.analytics.services import Outlier, outlier
@@ -17,7 +17,7 @@ from course.catalogue.models import Module
 from course.core.database import utcnow
 from course.extensions import db
 from course.learning import services as learning
-from course.learning.models import QuizAttempt
+from course.learning.models import QuestionAnswer, QuizAttempt
 from tests.factories import make_user
 from tests.learning_helpers import correct_answer
 from tests.test_organisations import signed_in, signed_in_admin
@@ -129,11 +129,15 @@ def test_question_rates_come_from_submitted_attempts_only(
     assert any(row[0].startswith("What is the first thing to do") for row in rows)
 
 
-def add_answers(app: Flask, key: str, answered: int, correct: int) -> None:
-    """``answered`` submitted attempts of "Staying safe" showing only question ``key``."""
+def add_answers(
+    app: Flask, key: str, answered: int, correct: int, prompt: str | None = None
+) -> None:
+    """``answered`` submitted attempts of "Staying safe" showing only question ``key``, with the
+    question answer rows that handing them in writes."""
     with app.app_context():
         module = module_named(MODULE)
         user = db.session.scalar(select(User).limit(1)) or make_user()
+        now = utcnow()
         rows = [
             {
                 "user_id": user.id,
@@ -141,16 +145,33 @@ def add_answers(app: Flask, key: str, answered: int, correct: int) -> None:
                 "module_version_id": module.current_version_id,
                 "region": "uk",
                 "pass_mark": 80,
-                "questions": [{"key": key, "type": "true_false", "prompt": f"Prompt {key}"}],
+                "questions": [
+                    {"key": key, "type": "true_false", "prompt": prompt or f"Prompt {key}"}
+                ],
                 "answers": [True],
                 "results": [number < correct],
                 "score_percent": 0,
                 "passed": False,
-                "submitted_at": utcnow(),
+                "submitted_at": now,
             }
             for number in range(answered)
         ]
-        db.session.execute(insert(QuizAttempt), rows)
+        ids = db.session.scalars(
+            insert(QuizAttempt).returning(QuizAttempt.id, sort_by_parameter_order=True), rows
+        ).all()
+        db.session.execute(
+            insert(QuestionAnswer),
+            [
+                {
+                    "attempt_id": attempt_id,
+                    "module_id": module.id,
+                    "question_key": key,
+                    "correct": row["results"][0],
+                    "submitted_at": now,
+                }
+                for attempt_id, row in zip(ids, rows, strict=True)
+            ],
+        )
         db.session.commit()
 
 
@@ -257,16 +278,87 @@ def test_the_admin_area_links_to_analytics(admin: FlaskClient) -> None:
     assert 'href="/admin/analytics/"' in admin.get("/admin/").get_data(as_text=True)
 
 
-def test_question_rates_come_from_the_latest_attempts_when_there_are_many(
-    course_app: Flask, admin: FlaskClient, monkeypatch: pytest.MonkeyPatch
+def test_question_rates_count_every_answer_ever_handed_in(
+    course_app: Flask, admin: FlaskClient
 ) -> None:
-    from course.analytics import services
-
-    monkeypatch.setattr(services, "QUESTION_SAMPLE_ATTEMPTS", 30)
-    add_answers(course_app, "old", 40, 0)
+    add_answers(course_app, "old", 12_000, 3_000)
     add_answers(course_app, "new", 30, 30)
 
     page = admin.get(f"/admin/analytics/{MODULE}").get_data(as_text=True)
 
-    assert flags(page) == {"Prompt new": "Outlier: above 97%"}
-    assert "From the latest 30 submitted attempts" in page
+    assert cells(page, "questions-table") == [
+        ["Prompt old", "12,000", "3,000", "25%", "Outlier: below 40%"],
+        ["Prompt new", "30", "30", "100%", "Outlier: above 97%"],
+    ]
+    assert "From all 12,030 submitted attempts, hardest first." in page
+
+
+def test_a_question_no_version_has_shows_the_prompt_of_its_latest_attempt(
+    course_app: Flask, admin: FlaskClient
+) -> None:
+    add_answers(course_app, "removed", 2, 1, prompt="How it was first asked")
+    add_answers(course_app, "removed", 1, 1, prompt="How it was last asked")
+
+    page = admin.get(f"/admin/analytics/{MODULE}").get_data(as_text=True)
+
+    assert cells(page, "questions-table") == [
+        ["How it was last asked", "3", "2", "66.7%", "Too few answers to judge"]
+    ]
+
+
+def stored_answers(attempt_id: int) -> list[tuple[str, bool]]:
+    return [
+        (answer.question_key, answer.correct)
+        for answer in db.session.scalars(
+            select(QuestionAnswer)
+            .where(QuestionAnswer.attempt_id == attempt_id)
+            .order_by(QuestionAnswer.id)
+        )
+    ]
+
+
+def test_handing_in_an_attempt_stores_each_question_answered_once(course_app: Flask) -> None:
+    with course_app.app_context():
+        user = make_user()
+        module = module_named(MODULE)
+        attempt = learning.start_attempt(user, module, user.region, random.Random(1))
+        right = [correct_answer(question) for question in attempt.questions]
+        sheet = learning.AnswerSheet([right[0]] + [None] * (len(right) - 1))
+
+        learning.submit_attempt(user, attempt.id, sheet)
+        learning.submit_attempt(user, attempt.id, learning.AnswerSheet(right))  # a double click
+        db.session.commit()
+
+        expected = [
+            (question["key"], number == 0) for number, question in enumerate(attempt.questions)
+        ]
+        assert len(expected) > 1
+        assert stored_answers(attempt.id) == expected
+        answer = db.session.scalar(
+            select(QuestionAnswer).where(QuestionAnswer.attempt_id == attempt.id)
+        )
+        assert answer is not None
+        assert answer.module_id == module.id and answer.submitted_at == attempt.submitted_at
+
+
+def test_an_attempt_never_handed_in_stores_no_answers(course_app: Flask) -> None:
+    with course_app.app_context():
+        user = make_user()
+        attempt = learning.start_attempt(user, module_named(MODULE), user.region, random.Random(1))
+        db.session.commit()
+
+        assert stored_answers(attempt.id) == []
+
+
+def test_deleting_a_learner_deletes_their_answers(course_app: Flask) -> None:
+    with course_app.app_context():
+        user = make_user()
+        take_quiz(user, MODULE, right=True)
+        db.session.commit()
+        assert db.session.scalar(select(func.count()).select_from(QuestionAnswer))
+
+        db.session.execute(delete(User).where(User.id == user.id))
+        db.session.commit()
+
+        assert db.session.scalar(select(func.count()).select_from(QuestionAnswer)) == 0
+        assert db.session.scalar(select(func.count()).select_from(QuizAttempt)) == 0

@@ -670,3 +670,95 @@ def test_two_imports_of_a_new_module_at_once_make_one_module(
 
     assert sorted(outcomes) == ["created", "unchanged"]
     assert module_ids(course_app).keys() == {"staying-safe", "reporting", "first-aid"}
+
+
+# Images travel with the module -------------------------------------------------------------------
+
+
+def module_showing_an_image(app: Flask) -> tuple[int, str, bytes]:
+    """Version 2 of staying-safe, whose first lesson shows an uploaded image: (module id, image
+    name, image bytes)."""
+    from course.authoring.images import store_image
+    from course.catalogue.bundle import LessonSource
+    from course.catalogue.services import module_source, store_version
+    from tests.test_images import image_bytes
+
+    data = image_bytes()
+    with app.app_context():
+        uploader = db.session.scalar(select(User).where(User.email == "author@example.org"))
+        assert uploader is not None
+        media = store_image(data, "A cordon across a street", uploader)
+        module = db.session.scalar(select(Module).where(Module.slug == "staying-safe"))
+        assert module is not None and module.current_version is not None
+        source = module_source(module.current_version)
+        first = source.lessons[0]
+        source.lessons[0] = LessonSource(
+            first.file_name,
+            first.slug,
+            first.title,
+            first.markdown + f"\n![A cordon across a street](/media/{media.name})\n",
+        )
+        store_version(module, source)
+        db.session.commit()
+        return module.id, media.name, data
+
+
+def test_an_export_carries_the_images_its_lessons_show(
+    course_app: Flask, author: FlaskClient
+) -> None:
+    module_id, name, data = module_showing_an_image(course_app)
+    files = files_of(exported(author, module_id, 2))
+    assert files[f"01-staying-safe/media/{name}"] == data
+    assert [path for path in files if "/media/" in path] == [f"01-staying-safe/media/{name}"]
+    # The same site: importing it back changes nothing and stores no second copy.
+    response = upload(author, exported(author, module_id, 2))
+    assert response.status_code == 302
+    assert version_count(course_app) == 3
+    with course_app.app_context():
+        from course.authoring.models import MediaFile
+
+        assert db.session.scalar(select(func.count(MediaFile.id))) == 1
+
+
+def test_a_zip_brings_its_images_to_another_site(
+    course_app: Flask, author: FlaskClient, tmp_path: Path
+) -> None:
+    module_id, name, data = module_showing_an_image(course_app)
+    archive = exported(author, module_id, 2)
+    other_site = build_app(tmp_path / "other")
+    import_bundle(other_site)
+    other_author = signed_in_admin(other_site, "author@example.org", role=Role.AUTHOR)
+    response = upload(other_author, archive)
+    assert response.status_code == 302, page_text(response)
+    image = other_author.get(f"/media/{name}")
+    assert image.status_code == 200 and image.data == data
+    lesson = other_author.get("/modules/staying-safe/the-steps").get_data(as_text=True)
+    assert f'src="/media/{name}"' in lesson
+
+
+def test_a_lesson_showing_an_image_the_zip_lacks_is_refused(
+    course_app: Flask, author: FlaskClient, staying_safe: dict[str, bytes]
+) -> None:
+    files: dict[str, bytes | str] = dict(staying_safe)
+    lesson = "01-staying-safe/01-the-steps.md"
+    files[lesson] = (
+        staying_safe[lesson] + b"\n![Gone](/media/0123456789abcdef0123456789abcdef.png)\n"
+    )
+    response = upload(author, zip_of(files))
+    assert response.status_code == 400
+    text = page_text(response)
+    assert "01-staying-safe/01-the-steps.md shows the image /media/0123456789abcdef" in text
+    assert "neither in the zip's media folder nor on this site" in text
+    assert version_count(course_app) == 2
+
+
+def test_a_media_file_that_is_not_an_image_is_refused(
+    course_app: Flask, author: FlaskClient, staying_safe: dict[str, bytes]
+) -> None:
+    name = "0123456789abcdef0123456789abcdef.png"
+    files: dict[str, bytes | str] = dict(staying_safe)
+    files[f"01-staying-safe/media/{name}"] = b"<html><script>alert(1)</script></html>"
+    response = upload(author, zip_of(files))
+    assert response.status_code == 400
+    assert f"01-staying-safe/media/{name}:" in page_text(response)
+    assert author.get(f"/media/{name}").status_code == 404

@@ -2,9 +2,10 @@
 attempts learners needed to pass, and how often each question is answered correctly.
 
 Every figure comes from a fixed number of aggregate queries, whatever the number of learners:
-nothing is loaded per learner or per module. Per-question figures read the snapshots stored with
-each submitted attempt (``QuizAttempt.questions`` and ``results``) with the database's own JSON
-functions, so the rows never travel to Python.
+nothing is loaded per learner or per module. Each query reads an index made for it rather than
+the rows (see ``course.learning.models``): attempt rows hold their question snapshot and are slow
+to read. Per-question figures count every answer ever handed in, from the narrow
+:class:`~course.learning.models.QuestionAnswer` rows written when an attempt is graded.
 """
 
 from __future__ import annotations
@@ -13,13 +14,13 @@ from dataclasses import dataclass
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select, text, union
+from sqlalchemy import exists, func, select, union
 from sqlalchemy.orm import selectinload
 
 from course.catalogue.models import Course, Module, ModuleVersion, Question
 from course.core.charts import BarChart, bar_chart
 from course.extensions import db
-from course.learning.models import LessonView, ModuleCompletion, QuizAttempt
+from course.learning.models import LessonView, ModuleCompletion, QuestionAnswer, QuizAttempt
 
 #: A question is flagged once it has been answered this many times...
 OUTLIER_MIN_ANSWERS = 30
@@ -35,11 +36,6 @@ ATTEMPT_LABELS = {
     3: _l("3rd attempt"),
     4: _l("4th attempt or later"),
 }
-#: Correct rates per question come from at most this many of the module's latest submitted
-#: attempts. Reading every snapshot costs time in proportion to all the attempts ever made (about
-#: 10 s for 100,000 attempts); this many give each question thousands of answers, enough for
-#: rates to within a percent or two, and reflect how the current questions are doing.
-QUESTION_SAMPLE_ATTEMPTS = 10_000
 
 
 class Outlier(Enum):
@@ -111,10 +107,8 @@ class QuestionFigures:
 @dataclass(frozen=True)
 class ModuleAnalytics:
     figures: ModuleFigures
-    #: How many of the latest submitted attempts the question rates come from, and whether there
-    #: are more than that.
-    sampled_attempts: int
-    more_attempts: bool
+    #: How many submitted attempts the question rates come from: all of them.
+    submitted_attempts: int
     lessons: list[LessonReach]
     lesson_chart: BarChart
     #: Learners who passed, by the attempt they passed on: ``(1, n), (2, n), (3, n), (4, n)``,
@@ -221,20 +215,17 @@ def module_analytics(module: Module) -> ModuleAnalytics:
     )
     lessons = _lesson_reach(module)
     attempts = _attempts_to_pass(module)
-    # Counting every submitted attempt would read every attempt's row; counting one more than the
-    # sample tells whether the sample holds them all, from the rows the sample reads anyway.
-    latest = (
-        select(QuizAttempt.id)
-        .where(QuizAttempt.module_id == module.id, QuizAttempt.submitted_at.is_not(None))
-        .order_by(QuizAttempt.id.desc())
-        .limit(QUESTION_SAMPLE_ATTEMPTS + 1)
-        .subquery()
+    submitted = (
+        db.session.scalar(
+            select(func.count()).where(
+                QuizAttempt.module_id == module.id, QuizAttempt.submitted_at.is_not(None)
+            )
+        )
+        or 0
     )
-    submitted = db.session.scalar(select(func.count()).select_from(latest)) or 0
     return ModuleAnalytics(
         figures=figures,
-        sampled_attempts=min(submitted, QUESTION_SAMPLE_ATTEMPTS),
-        more_attempts=submitted > QUESTION_SAMPLE_ATTEMPTS,
+        submitted_attempts=submitted,
         lessons=lessons,
         lesson_chart=bar_chart([(lesson.title, lesson.learners) for lesson in lessons]),
         attempts_to_pass=attempts,
@@ -296,48 +287,41 @@ def _attempts_to_pass(module: Module) -> list[tuple[int, int]]:
     return list(buckets.items())
 
 
-#: Each question of the latest submitted attempts, by the question's id in the snapshot, paired
-#: with its result (the results list holds one boolean per question, in the same order).
-_QUESTION_RATES = {
-    "sqlite": """
-        SELECT json_extract(q.value, '$.key') AS question_key,
-               max(json_extract(q.value, '$.prompt')) AS prompt,
-               count(*) AS answered,
-               sum(CASE WHEN json_extract(a.results, '$[' || q.key || ']') THEN 1 ELSE 0 END)
-                   AS correct
-        FROM (
-            SELECT questions, results FROM quiz_attempts
-            WHERE module_id = :module_id AND submitted_at IS NOT NULL
-            ORDER BY id DESC LIMIT :sample
-        ) AS a, json_each(a.questions) AS q
-        GROUP BY question_key
-    """,
-    "postgresql": """
-        SELECT q.value ->> 'key' AS question_key,
-               max(q.value ->> 'prompt') AS prompt,
-               count(*) AS answered,
-               sum(CASE WHEN (a.results::json ->> (q.position - 1)::int) = 'true' THEN 1 ELSE 0 END)
-                   AS correct
-        FROM (
-            SELECT questions, results FROM quiz_attempts
-            WHERE module_id = :module_id AND submitted_at IS NOT NULL
-            ORDER BY id DESC LIMIT :sample
-        ) AS a
-        CROSS JOIN LATERAL json_array_elements(a.questions::json) WITH ORDINALITY
-            AS q(value, position)
-        GROUP BY q.value ->> 'key'
-    """,
-}
-
-
 def _question_figures(module: Module) -> list[QuestionFigures]:
-    """The correct rate of every question seen in the module's latest submitted attempts (at
-    most :data:`QUESTION_SAMPLE_ATTEMPTS`), hardest first. The prompt shown is the one in the
-    latest version that has the question, or else one it was shown with."""
-    statement = text(_QUESTION_RATES[db.session.get_bind().dialect.name])
-    rates = db.session.execute(
-        statement, {"module_id": module.id, "sample": QUESTION_SAMPLE_ATTEMPTS}
-    ).all()
+    """The correct rate of every question answered in the module's submitted attempts, counting
+    every answer, hardest first. The prompt shown is the one in the latest version that has the
+    question, or else the one it was shown with in its latest answered attempt."""
+    counts: dict[str, list[int]] = {}
+    latest_attempt: dict[str, int] = {}
+    # Grouped by result too, so that the count needs nothing outside the index.
+    for key, correct, answered, attempt_id in db.session.execute(
+        select(
+            QuestionAnswer.question_key,
+            QuestionAnswer.correct,
+            func.count(),
+            func.max(QuestionAnswer.attempt_id),
+        )
+        .where(QuestionAnswer.module_id == module.id)
+        .group_by(QuestionAnswer.question_key, QuestionAnswer.correct)
+    ):
+        answered_and_correct = counts.setdefault(key, [0, 0])
+        answered_and_correct[0] += answered
+        if correct:
+            answered_and_correct[1] += answered
+        latest_attempt[key] = max(latest_attempt.get(key, 0), attempt_id)
+    prompts = _prompts(module, latest_attempt)
+    figures = [
+        QuestionFigures(key=key, prompt=prompts.get(key) or key, answered=answered, correct=correct)
+        for key, (answered, correct) in counts.items()
+    ]
+    figures.sort(key=lambda question: (question.correct / question.answered, question.key))
+    return figures
+
+
+def _prompts(module: Module, latest_attempt: dict[str, int]) -> dict[str, str]:
+    """Each question's prompt: from the latest version of ``module`` that has the question, else
+    from the snapshot of the attempt given for it in ``latest_attempt`` (a question since removed
+    from every version). One query, plus one for the snapshots when any question needs them."""
     prompts: dict[str, str] = {}
     for key, data in db.session.execute(
         select(Question.key, Question.data)
@@ -346,14 +330,14 @@ def _question_figures(module: Module) -> list[QuestionFigures]:
         .order_by(ModuleVersion.number)
     ):
         prompts[key] = data.get("prompt", key)
-    figures = [
-        QuestionFigures(
-            key=key,
-            prompt=prompts.get(key) or shown or key,
-            answered=answered,
-            correct=int(correct or 0),
-        )
-        for key, shown, answered, correct in rates
-    ]
-    figures.sort(key=lambda question: (question.correct / question.answered, question.key))
-    return figures
+    missing = {key: attempt for key, attempt in latest_attempt.items() if key not in prompts}
+    if missing:
+        for attempt_id, snapshot in db.session.execute(
+            select(QuizAttempt.id, QuizAttempt.questions).where(
+                QuizAttempt.id.in_(set(missing.values()))
+            )
+        ):
+            for question in snapshot:
+                if missing.get(question.get("key")) == attempt_id and question.get("prompt"):
+                    prompts[question["key"]] = question["prompt"]
+    return prompts

@@ -37,8 +37,10 @@ from sqlalchemy import func, select
 
 from course.accounts.models import User
 from course.audit.services import record
+from course.authoring import images
 from course.authoring.models import ModuleDraft
 from course.catalogue.bundle import (
+    MEDIA_PATH,
     MODULE_FILE,
     NUMBERED_NAME,
     QUIZ_FILE,
@@ -56,6 +58,8 @@ MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 MAX_ENTRIES = 200
 MAX_FILE_BYTES = 1024 * 1024
 MAX_TOTAL_BYTES = 10 * 1024 * 1024
+#: The module folder's sub-folder for the images its lessons show.
+MEDIA_FOLDER = "media"
 
 #: Every entry of an exported zip carries this time, so one version always gives the same bytes.
 FIXED_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
@@ -81,17 +85,23 @@ class EntryKind:
     folder: str
     file_name: re.Pattern[str]
     is_content: bool = True
+    #: The most one such file may hold, unzipped.
+    max_bytes: int = MAX_FILE_BYTES
 
 
-#: The one place that says what a module zip may hold. Images hook: lessons may show
-#: ``/media/<name>`` images; to carry them, add ``EntryKind("media", "media", <image name
-#: pattern>, is_content=False)`` here (the folder ``media/`` is then allowed, and only it), and
-#: store ``UploadedModule.files_of("media")`` in :func:`import_module_zip` where it says so; export
-#: adds them in :func:`_exported_files`.
+#: The one place that says what a module zip may hold: the module's files, and in ``media/`` the
+#: images its lessons show (``/media/<name>``), so a zip carries everything to another site.
 ENTRY_KINDS: tuple[EntryKind, ...] = (
     EntryKind("module", "", re.compile(re.escape(MODULE_FILE))),
     EntryKind("quiz", "", re.compile(re.escape(QUIZ_FILE))),
     EntryKind("lesson", "", re.compile(NUMBERED_NAME.pattern.removesuffix("$") + r"\.md$")),
+    EntryKind(
+        "media",
+        MEDIA_FOLDER,
+        re.compile(MEDIA_PATH.pattern.removeprefix("^/media/").removesuffix("$")),
+        is_content=False,
+        max_bytes=images.MAX_BYTES,
+    ),
 )
 
 
@@ -162,9 +172,13 @@ def export_version_zip(version: ModuleVersion) -> tuple[str, bytes]:
 
 
 def _exported_files(version: ModuleVersion) -> dict[str, bytes]:
-    return {
-        name: text.encode("utf-8") for name, text in module_files(module_source(version)).items()
-    }
+    """The module's files, then every image its lessons show, in ``media/``."""
+    source = module_source(version)
+    files = {name: text.encode("utf-8") for name, text in module_files(source).items()}
+    shown = [name for lesson in source.lessons for name in images.referenced_media(lesson.markdown)]
+    for name, media in sorted(images.media_files_named(shown).items()):
+        files[f"{MEDIA_FOLDER}/{name}"] = media.data
+    return files
 
 
 def stored_version(module: Module, number: int) -> ModuleVersion | None:
@@ -194,7 +208,7 @@ def import_module_zip(course: Course, data: bytes, author: User) -> ModuleImport
     # second finds the module the first made.
     course = get_for_update(Course, course.id) or course
     source = _checked_source(course, uploaded)
-    # Images hook: store uploaded.files_of("media") here, before the version that shows them.
+    _store_media(source, uploaded, author)
     module = db.session.scalar(
         select(Module).where(Module.course_id == course.id, Module.slug == source.slug)
     )
@@ -229,6 +243,52 @@ def import_module_zip(course: Course, data: bytes, author: User) -> ModuleImport
         after={"outcome": outcome.value, "version": current.number, "folder": source.folder_name},
     )
     return ModuleImport(module, current, outcome, module.archived_at is not None, has_draft)
+
+
+def _store_media(source: ModuleSource, uploaded: UploadedModule, author: User) -> None:
+    """Store the zip's images under their own names, after checking every one of them and that
+    each image a lesson shows is in the zip or already on this site.
+
+    :raises ModuleZipRefused: listing every image refused or missing; nothing is stored then.
+    """
+    carried = {
+        path.removeprefix(MEDIA_FOLDER + "/"): data
+        for path, data in uploaded.files_of("media").items()
+    }
+    messages = []
+    for name, data in carried.items():
+        try:
+            images.check_image(data)
+        except images.ImageRefused as refusal:
+            messages.append(f"{uploaded.folder_name}/{MEDIA_FOLDER}/{name}: {refusal}")
+    stored = images.media_files_named(
+        name for lesson in source.lessons for name in images.referenced_media(lesson.markdown)
+    )
+    for lesson in source.lessons:
+        for name in images.referenced_media(lesson.markdown):
+            if name not in carried and name not in stored:
+                messages.append(
+                    _(
+                        "%(lesson)s shows the image /media/%(name)s, which is neither in the "
+                        "zip's media folder nor on this site.",
+                        lesson=f"{uploaded.folder_name}/{lesson.file_name}",
+                        name=name,
+                    )
+                )
+    if messages:
+        raise ModuleZipRefused(
+            ngettext(
+                "%(num)d image cannot be used.", "%(num)d images cannot be used.", len(messages)
+            ),
+            messages,
+        )
+    for name, data in carried.items():
+        try:
+            images.restore_image(name, data, author)
+        except images.ImageRefused as refusal:
+            raise ModuleZipRefused(
+                f"{uploaded.folder_name}/{MEDIA_FOLDER}/{name}: {refusal}"
+            ) from None
 
 
 def _audit_summary(outcome: ImportOutcome, slug: str, number: int) -> str:
@@ -318,7 +378,7 @@ def read_module_zip(data: bytes) -> UploadedModule:
             )
         if folder_name is None:  # pragma: no cover - a message above says why
             raise ModuleZipRefused(_("The zip holds no module folder."))
-        files = _read_files(archive, entries, folder_name)
+        files = _read_files(archive, entries, folder_name, kinds)
     return UploadedModule(folder_name, files, kinds)
 
 
@@ -376,8 +436,8 @@ def _sorted_entries(
             else:
                 messages.append(
                     _(
-                        "%(name)s cannot be in a module: use module.yaml, quiz.yaml and lessons "
-                        "named like 01-some-slug.md.",
+                        "%(name)s cannot be in a module: use module.yaml, quiz.yaml, lessons "
+                        "named like 01-some-slug.md, and images of the lessons in media/.",
                         name=shown,
                     )
                 )
@@ -433,19 +493,25 @@ def _kind_of(inner_parts: tuple[str, ...]) -> EntryKind | None:
 
 
 def _read_files(
-    archive: zipfile.ZipFile, entries: list[zipfile.ZipInfo], folder_name: str
+    archive: zipfile.ZipFile,
+    entries: list[zipfile.ZipInfo],
+    folder_name: str,
+    kinds: dict[str, str],
 ) -> dict[str, bytes]:
-    """Each file's bytes, read with a hard cap whatever sizes the zip's headers claim."""
+    """Each file's bytes, read with a hard cap (by its kind) whatever sizes the zip's headers
+    claim."""
+    limits = {kind.name: kind.max_bytes for kind in ENTRY_KINDS}
     files: dict[str, bytes] = {}
     total = 0
     for entry in entries:
         if entry.is_dir():
             continue
         inner = entry.filename.removeprefix(folder_name + "/")
+        limit = limits[kinds[inner]]
         try:
             with archive.open(entry) as stream:
                 # A short read means the end was reached, where the file's checksum is checked.
-                data = stream.read(MAX_FILE_BYTES + 1)
+                data = stream.read(limit + 1)
         except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, ValueError):
             raise ModuleZipRefused(
                 _("%(name)s is damaged and cannot be read.", name=entry.filename)
@@ -458,12 +524,12 @@ def _read_files(
                     name=entry.filename,
                 )
             ) from None
-        if len(data) > MAX_FILE_BYTES:
+        if len(data) > limit:
             raise ModuleZipRefused(
                 _(
                     "%(name)s is larger than %(size)s MB when unzipped.",
                     name=entry.filename,
-                    size=MAX_FILE_BYTES // (1024 * 1024),
+                    size=limit // (1024 * 1024),
                 )
             )
         total += len(data)

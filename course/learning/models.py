@@ -18,11 +18,15 @@ class LessonView(db.Model):
     versions of the module that keep the lesson."""
 
     __tablename__ = "lesson_views"
-    __table_args__ = (UniqueConstraint("user_id", "module_id", "lesson_slug"),)
+    __table_args__ = (
+        UniqueConstraint("user_id", "module_id", "lesson_slug"),
+        # Learners started and readers per lesson read this index alone, never the rows.
+        Index("ix_lesson_views_module_user", "module_id", "user_id", "lesson_slug"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
     lesson_slug: Mapped[str] = mapped_column(String(100))
     viewed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
@@ -39,11 +43,23 @@ class QuizAttempt(db.Model):
     """
 
     __tablename__ = "quiz_attempts"
-    __table_args__ = (Index("ix_quiz_attempts_user_module", "user_id", "module_id"),)
+    __table_args__ = (
+        Index("ix_quiz_attempts_user_module", "user_id", "module_id"),
+        # Attempts to pass and learners started read this index alone: the rows hold the
+        # snapshot, so reading ``passed`` or ``submitted_at`` from them walks overflow pages.
+        Index(
+            "ix_quiz_attempts_module_progress",
+            "module_id",
+            "user_id",
+            "id",
+            "passed",
+            "submitted_at",
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
-    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
     module_version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id"), index=True)
     region: Mapped[str] = mapped_column(String(8))
     pass_mark: Mapped[int] = mapped_column(Integer)
@@ -68,6 +84,41 @@ class QuizAttempt(db.Model):
     @property
     def correct_count(self) -> int:
         return sum(1 for result in self.results or [] if result)
+
+
+class QuestionAnswer(db.Model):
+    """One question of a submitted attempt, and whether it was answered correctly.
+
+    Written with the grading of the attempt, one row per question of its snapshot, so that the
+    correct rate of each question is counted from these narrow rows instead of the snapshots.
+    """
+
+    __tablename__ = "question_answers"
+    __table_args__ = (
+        UniqueConstraint("attempt_id", "question_key"),
+        # The correct rate per question is grouped from this index alone.
+        Index(
+            "ix_question_answers_module_question",
+            "module_id",
+            "question_key",
+            "correct",
+            "attempt_id",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("quiz_attempts.id", ondelete="CASCADE"))
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    #: The question's stable id, as in the snapshot (``key``).
+    question_key: Mapped[str] = mapped_column(String(100))
+    correct: Mapped[bool] = mapped_column(Boolean)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+    def __repr__(self) -> str:
+        return (
+            f"<QuestionAnswer attempt {self.attempt_id} {self.question_key!r} "
+            f"{'correct' if self.correct else 'wrong'}>"
+        )
 
 
 class ModuleCompletion(db.Model):

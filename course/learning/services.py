@@ -23,7 +23,7 @@ from course.catalogue.models import Course, Lesson, Module, ModuleVersion
 from course.core.database import begin_write, get_for_update, utcnow
 from course.core.regions import DEFAULT_REGION, Region
 from course.extensions import db
-from course.learning.models import LessonView, ModuleCompletion, QuizAttempt
+from course.learning.models import LessonView, ModuleCompletion, QuestionAnswer, QuizAttempt
 from course.learning.question_behaviour import behaviour_for
 
 VISITOR_REGION = "region"
@@ -146,7 +146,8 @@ def read_answers(attempt: QuizAttempt, form: MultiDict[str, str]) -> AnswerSheet
 
 
 def submit_attempt(user: User, attempt_id: int, sheet: AnswerSheet) -> QuizAttempt | None:
-    """Grade the attempt once, from its own snapshot, and complete the module if it passed.
+    """Grade the attempt once, from its own snapshot, record each question's result as a
+    :class:`QuestionAnswer` (for analytics), and complete the module if it passed.
 
     A second submission (double click, back button, another tab) changes nothing and returns the
     graded attempt. ``None`` if the attempt is not this learner's.
@@ -165,6 +166,16 @@ def submit_attempt(user: User, attempt_id: int, sheet: AnswerSheet) -> QuizAttem
     attempt.score_percent = round(100 * sum(results) / len(results)) if results else 0
     attempt.passed = attempt.score_percent >= attempt.pass_mark
     attempt.submitted_at = user.last_activity_at = utcnow()
+    db.session.add_all(
+        QuestionAnswer(
+            attempt_id=attempt.id,
+            module_id=attempt.module_id,
+            question_key=question["key"],
+            correct=correct,
+            submitted_at=attempt.submitted_at,
+        )
+        for question, correct in zip(attempt.questions, results, strict=True)
+    )
     db.session.flush()
     if attempt.passed:
         _complete_module_if_done(user, attempt.module)
