@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass
 
 import nh3
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
@@ -57,10 +59,10 @@ _UNSAFE_ELEMENT = re.compile(
 _UNSAFE_PATTERNS = [
     (
         re.compile(r"<[^>]*\son[a-z]+\s*=", re.I),
-        "unsafe HTML: event handlers such as onclick= are not allowed",
+        _l("unsafe HTML: event handlers such as onclick= are not allowed"),
     ),
-    (re.compile(r"javascript\s*:", re.I), "unsafe link: javascript: URLs are not allowed"),
-    (re.compile(r"<[^>]*\sstyle\s*=", re.I), "unsafe HTML: style attributes are not allowed"),
+    (re.compile(r"javascript\s*:", re.I), _l("unsafe link: javascript: URLs are not allowed")),
+    (re.compile(r"<[^>]*\sstyle\s*=", re.I), _l("unsafe HTML: style attributes are not allowed")),
 ]
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
 
@@ -130,7 +132,10 @@ def check_markdown(markdown: str) -> list[MarkdownIssue]:
                 issues.append(
                     MarkdownIssue(
                         number,
-                        f"region passage opened inside the one opened on line {open_passage_line}",
+                        _(
+                            "region passage opened inside the one opened on line %(line)d",
+                            line=open_passage_line,
+                        ),
                     )
                 )
             open_passage_line = number
@@ -139,23 +144,30 @@ def check_markdown(markdown: str) -> list[MarkdownIssue]:
                 issues.append(
                     MarkdownIssue(
                         number,
-                        "region passage names no region: write ::: region uk (or us, au, eu)",
+                        _("region passage names no region: write ::: region uk (or us, au, eu)"),
                     )
                 )
             for region in regions:
                 if region not in known:
                     issues.append(
-                        MarkdownIssue(number, f"unknown region {region!r}: use uk, us, au or eu")
+                        MarkdownIssue(
+                            number,
+                            _("unknown region %(region)r: use uk, us, au or eu", region=region),
+                        )
                     )
         elif _CLOSING.match(line):
             if open_passage_line is None:
-                issues.append(MarkdownIssue(number, "':::' closes no region passage"))
+                issues.append(MarkdownIssue(number, _("':::' closes no region passage")))
             open_passage_line = None
         for element in _UNSAFE_ELEMENT.findall(line):
-            issues.append(MarkdownIssue(number, f"unsafe HTML: <{element.lower()}> is not allowed"))
+            issues.append(
+                MarkdownIssue(
+                    number, _("unsafe HTML: <%(element)s> is not allowed", element=element.lower())
+                )
+            )
         for pattern, message in _UNSAFE_PATTERNS:
             if pattern.search(line):
-                issues.append(MarkdownIssue(number, message))
+                issues.append(MarkdownIssue(number, str(message)))
         for target in _LINK.findall(line):
             if not (
                 target.startswith(("https://", "mailto:", "tel:", "#")) or target.startswith("/")
@@ -163,13 +175,17 @@ def check_markdown(markdown: str) -> list[MarkdownIssue]:
                 issues.append(
                     MarkdownIssue(
                         number,
-                        f"link {target!r} must start with https:// or be a path like /modules/...",
+                        _(
+                            "link %(target)r must start with https:// or be a path like "
+                            "/modules/...",
+                            target=target,
+                        ),
                     )
                 )
     if open_passage_line is not None:
         issues.append(
             MarkdownIssue(
-                open_passage_line, "region passage is never closed: add a line with ':::'"
+                open_passage_line, _("region passage is never closed: add a line with ':::'")
             )
         )
     return issues

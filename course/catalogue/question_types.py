@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from flask_babel import LazyString
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from course.catalogue.yaml_source import SourceList, SourceMap
@@ -66,7 +67,7 @@ class QuestionSchema:
                 issues.append(
                     FieldIssue(
                         question.line_of("regions"),
-                        "regions must be a list such as [uk, us]",
+                        _("regions must be a list such as [uk, us]"),
                         "regions",
                     )
                 )
@@ -76,7 +77,7 @@ class QuestionSchema:
                         issues.append(
                             FieldIssue(
                                 question.line_of("regions"),
-                                f"unknown region {region!r}: use uk, us, au or eu",
+                                _("unknown region %(region)r: use uk, us, au or eu", region=region),
                                 "regions",
                             )
                         )
@@ -86,7 +87,7 @@ class QuestionSchema:
                 issues.append(
                     FieldIssue(
                         question.line_of(key),
-                        f"unknown field {key!r} for a {cls.name} question",
+                        _("unknown field %(key)r for a %(type)s question", key=key, type=cls.name),
                         key,
                     )
                 )
@@ -124,11 +125,17 @@ def question_type(schema: type[QuestionSchema]) -> type[QuestionSchema]:
 def _text_issues(data: SourceMap, key: str, limit: int) -> list[FieldIssue]:
     value = data.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
-        return [FieldIssue(data.line_of(key), f"missing {key}", key)]
+        return [FieldIssue(data.line_of(key), _("missing %(field)s", field=key), key)]
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        return [FieldIssue(data.line_of(key), f"{key} must be text", key)]
+        return [FieldIssue(data.line_of(key), _("%(field)s must be text", field=key), key)]
     if len(str(value)) > limit:
-        return [FieldIssue(data.line_of(key), f"{key} is longer than {limit} characters", key)]
+        return [
+            FieldIssue(
+                data.line_of(key),
+                _("%(field)s is longer than %(limit)d characters", field=key, limit=limit),
+                key,
+            )
+        ]
     return []
 
 
@@ -141,13 +148,19 @@ def _list_issues(
 ) -> list[FieldIssue]:
     items = data.get(key)
     if not isinstance(items, SourceList):
-        return [FieldIssue(data.line_of(key), f"{key} must be a list", key)]
+        return [FieldIssue(data.line_of(key), _("%(field)s must be a list", field=key), key)]
     issues: list[FieldIssue] = []
     if not smallest <= len(items) <= largest:
         issues.append(
             FieldIssue(
                 data.line_of(key),
-                f"{key} must have {smallest} to {largest} entries, not {len(items)}",
+                _(
+                    "%(field)s must have %(smallest)d to %(largest)d entries, not %(count)d",
+                    field=key,
+                    smallest=smallest,
+                    largest=largest,
+                    count=len(items),
+                ),
                 key,
             )
         )
@@ -171,17 +184,19 @@ class _ChoiceQuestion(QuestionSchema):
         def check_choice(choice: Any, line: int) -> list[FieldIssue]:
             if not isinstance(choice, SourceMap):
                 return [
-                    FieldIssue(line, "each choice needs text (and correct: true on right ones)")
+                    FieldIssue(line, _("each choice needs text (and correct: true on right ones)"))
                 ]
             issues = _text_issues(choice, "text", MAX_TEXT_LENGTH)
             if "correct" in choice and not isinstance(choice["correct"], bool):
                 issues.append(
-                    FieldIssue(choice.line_of("correct"), "correct must be true or false")
+                    FieldIssue(choice.line_of("correct"), _("correct must be true or false"))
                 )
             for key in choice:
                 if key not in {"text", "correct"}:
                     issues.append(
-                        FieldIssue(choice.line_of(key), f"unknown field {key!r} in a choice")
+                        FieldIssue(
+                            choice.line_of(key), _("unknown field %(key)r in a choice", key=key)
+                        )
                     )
             return issues
 
@@ -190,18 +205,24 @@ class _ChoiceQuestion(QuestionSchema):
         if isinstance(choices, SourceList) and all(isinstance(c, SourceMap) for c in choices):
             correct = sum(1 for choice in choices if choice.get("correct") is True)
             if not cls.min_correct <= correct <= cls.max_correct:
-                wanted = "exactly one choice" if cls.max_correct == 1 else "at least one choice"
-                issues.append(
-                    FieldIssue(
-                        question.line_of("choices"),
-                        f"{wanted} must be marked correct: true (found {correct})",
-                        "choices",
+                message = (
+                    _(
+                        "exactly one choice must be marked correct: true (found %(found)d)",
+                        found=correct,
+                    )
+                    if cls.max_correct == 1
+                    else _(
+                        "at least one choice must be marked correct: true (found %(found)d)",
+                        found=correct,
                     )
                 )
+                issues.append(FieldIssue(question.line_of("choices"), message, "choices"))
             for text in _duplicates([str(choice.get("text", "")).strip() for choice in choices]):
                 issues.append(
                     FieldIssue(
-                        question.line_of("choices"), f"the choice {text!r} appears twice", "choices"
+                        question.line_of("choices"),
+                        _("the choice %(text)r appears twice", text=text),
+                        "choices",
                     )
                 )
         return issues
@@ -245,7 +266,7 @@ class TrueFalse(QuestionSchema):
     def check_own_fields(cls, question: SourceMap) -> list[FieldIssue]:
         if not isinstance(question.get("answer"), bool):
             return [
-                FieldIssue(question.line_of("answer"), "answer must be true or false", "answer")
+                FieldIssue(question.line_of("answer"), _("answer must be true or false"), "answer")
             ]
         return []
 
@@ -268,7 +289,7 @@ class Ordering(QuestionSchema):
                 or isinstance(item, bool)
                 or not str(item).strip()
             ):
-                return [FieldIssue(line, "each item must be text")]
+                return [FieldIssue(line, _("each item must be text"))]
             return []
 
         issues = _list_issues(question, "items", 3, 8, check_item)
@@ -277,7 +298,9 @@ class Ordering(QuestionSchema):
             for text in _duplicates([str(item).strip() for item in items]):
                 issues.append(
                     FieldIssue(
-                        question.line_of("items"), f"the item {text!r} appears twice", "items"
+                        question.line_of("items"),
+                        _("the item %(text)r appears twice", text=text),
+                        "items",
                     )
                 )
         return issues
@@ -297,13 +320,15 @@ class Matching(QuestionSchema):
     def check_own_fields(cls, question: SourceMap) -> list[FieldIssue]:
         def check_pair(pair: Any, line: int) -> list[FieldIssue]:
             if not isinstance(pair, SourceMap):
-                return [FieldIssue(line, "each pair needs left and right")]
+                return [FieldIssue(line, _("each pair needs left and right"))]
             issues = _text_issues(pair, "left", MAX_TEXT_LENGTH) + _text_issues(
                 pair, "right", MAX_TEXT_LENGTH
             )
             for key in pair:
                 if key not in {"left", "right"}:
-                    issues.append(FieldIssue(pair.line_of(key), f"unknown field {key!r} in a pair"))
+                    issues.append(
+                        FieldIssue(pair.line_of(key), _("unknown field %(key)r in a pair", key=key))
+                    )
             return issues
 
         issues = _list_issues(question, "pairs", 2, 8, check_pair)
@@ -314,7 +339,7 @@ class Matching(QuestionSchema):
                     issues.append(
                         FieldIssue(
                             question.line_of("pairs"),
-                            f"the {side} text {text!r} appears twice",
+                            _("the %(side)s text %(text)r appears twice", side=side, text=text),
                             "pairs",
                         )
                     )
