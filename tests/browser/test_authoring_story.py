@@ -145,6 +145,10 @@ def test_an_author_writes_publishes_and_revises_a_module(
     desktop.type_into("slug", "move-away")
     desktop.tab_to(element_id="markdown")
     page.keyboard.insert_text(LESSON.replace("IMAGE", image_path))
+    page.keyboard.type(" ")  # typing shows the preview as it goes, for the region chosen (UK)
+    page.wait_for_function(
+        "() => document.getElementById('live-preview').innerText.includes('Call 999')"
+    )
     desktop.tab_to(element_id="region")
     page.keyboard.press("End")  # the last region, then back up to the United States
     page.select_option("#region", "us")
