@@ -3,7 +3,7 @@ and how a refused save is explained."""
 
 from __future__ import annotations
 
-from flask import abort
+from flask import abort, request
 from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -11,6 +11,7 @@ from wtforms import HiddenField
 
 from course.authoring.drafts import StaleDraft
 from course.catalogue.models import Module
+from course.core.regions import Region
 from course.extensions import db
 
 
@@ -25,6 +26,15 @@ class DraftForm(FlaskForm):
             return int(self.revision.data or "")
         except ValueError:
             return -1
+
+
+def preview_region() -> Region:
+    """The region a preview is for, from the query or form (``region``); the UK when absent or
+    unknown."""
+    try:
+        return Region(request.values.get("region", ""))
+    except ValueError:
+        return Region.UK
 
 
 def module_or_404(module_id: int) -> Module:

@@ -10,7 +10,12 @@ from werkzeug.wrappers import Response
 
 from course.accounts.access import two_factor_required
 from course.accounts.models import Role
-from course.admin.authoring_support import DraftForm, module_or_404, stale_draft_message
+from course.admin.authoring_support import (
+    DraftForm,
+    module_or_404,
+    preview_region,
+    stale_draft_message,
+)
 from course.admin.module_forms import LessonForm
 from course.authoring import drafts
 from course.catalogue.markdown import render_for_region
@@ -37,10 +42,7 @@ def _lesson_page(
     if number is not None and not 1 <= number <= len(lessons):
         abort(404)
     status, preview_html = 200, None
-    try:
-        region = Region(request.values.get("region", ""))
-    except ValueError:
-        region = Region.UK
+    region = preview_region()
     if not form.is_submitted():
         form.revision.data = str(editing.revision)
         if number is not None:

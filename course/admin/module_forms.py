@@ -17,8 +17,8 @@ from course.organisations.forms import single_spaced
 SOURCE_SEPARATOR = "|"
 
 
-class NewModuleForm(FlaskForm):
-    title = StringField(
+def _module_title_field() -> StringField:
+    return StringField(
         _l("Title"),
         filters=[single_spaced],
         validators=[
@@ -26,43 +26,40 @@ class NewModuleForm(FlaskForm):
             Length(max=200, message=_l("The title must be 200 characters or fewer")),
         ],
     )
-    slug = StringField(
+
+
+def _slug_field(description: object) -> StringField:
+    return StringField(
         _l("Web address name (slug)"),
-        description=_l(
-            "Lower-case letters, digits and hyphens, like first-aid. It becomes part of the "
-            "module's web address and cannot be changed later."
-        ),
+        description=description,
         filters=[lambda value: value.strip().lower() if isinstance(value, str) else value],
         validators=[DataRequired(_l("Enter the web address name"))],
     )
 
 
-def _lines(value: object) -> object:
-    """Split a text area into its non-empty lines, trimmed."""
-    if not isinstance(value, str):
-        return value
-    return [line.strip() for line in value.splitlines() if line.strip()]
+class NewModuleForm(FlaskForm):
+    title = _module_title_field()
+    slug = _slug_field(
+        _l(
+            "Lower-case letters, digits and hyphens, like first-aid. It becomes part of the "
+            "module's web address and cannot be changed later."
+        )
+    )
 
 
 class LinesField(TextAreaField):
-    """A text area holding one entry per line."""
+    """A text area holding one entry per line; empty lines are dropped and each is trimmed."""
 
     def _value(self) -> str:
         return "\n".join(self.data) if isinstance(self.data, list) else (self.data or "")
 
     def process_formdata(self, valuelist: list[Any]) -> None:
-        self.data = _lines(valuelist[0]) if valuelist else []
+        text = valuelist[0] if valuelist else ""
+        self.data = [line.strip() for line in str(text).splitlines() if line.strip()]
 
 
 class ModuleDetailsForm(DraftForm):
-    title = StringField(
-        _l("Title"),
-        filters=[single_spaced],
-        validators=[
-            DataRequired(_l("Enter the module's title")),
-            Length(max=200, message=_l("The title must be 200 characters or fewer")),
-        ],
-    )
+    title = _module_title_field()
     summary = TextAreaField(
         _l("Summary"),
         description=_l("One or two sentences on the course overview. Up to 1,000 characters."),
@@ -193,12 +190,7 @@ class LessonForm(DraftForm):
             ),
         ],
     )
-    slug = StringField(
-        _l("Web address name (slug)"),
-        description=_l("Lower-case letters, digits and hyphens, like run-hide-tell."),
-        filters=[lambda value: value.strip().lower() if isinstance(value, str) else value],
-        validators=[DataRequired(_l("Enter the web address name"))],
-    )
+    slug = _slug_field(_l("Lower-case letters, digits and hyphens, like run-hide-tell."))
     markdown = TextAreaField(
         _l("Text (Markdown)"),
         description=_l(

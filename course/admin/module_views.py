@@ -14,7 +14,12 @@ from werkzeug.wrappers import Response
 
 from course.accounts.access import two_factor_required
 from course.accounts.models import Role
-from course.admin.authoring_support import DraftForm, module_or_404, stale_draft_message
+from course.admin.authoring_support import (
+    DraftForm,
+    module_or_404,
+    preview_region,
+    stale_draft_message,
+)
 from course.admin.module_forms import ModuleDetailsForm, NewModuleForm
 from course.authoring import drafts, history, preview
 from course.catalogue.models import Module, ModuleVersion
@@ -238,13 +243,6 @@ def restore(module_id: int, number: int) -> Response:
     return _back_to(module)
 
 
-def _preview_region() -> Region:
-    try:
-        return Region(request.args.get("region", ""))
-    except ValueError:
-        return Region.UK
-
-
 @bp.get("/<int:module_id>/preview")
 @role_required(*STAFF)
 @two_factor_required
@@ -254,7 +252,7 @@ def preview_module(module_id: int) -> str:
         "admin/modules/preview_module.html",
         module=module,
         document=drafts.editing(module).document,
-        region=_preview_region(),
+        region=preview_region(),
         regions=list(Region),
     )
 
@@ -265,7 +263,7 @@ def preview_module(module_id: int) -> str:
 def preview_lesson(module_id: int, number: int) -> str:
     module = module_or_404(module_id)
     document = drafts.editing(module).document
-    region = _preview_region()
+    region = preview_region()
     try:
         html = preview.lesson_html(document, number, region)
     except LookupError:
@@ -288,7 +286,7 @@ def preview_lesson(module_id: int, number: int) -> str:
 def preview_quiz(module_id: int) -> str:
     module = module_or_404(module_id)
     document = drafts.editing(module).document
-    region = _preview_region()
+    region = preview_region()
     return render_template(
         "admin/modules/preview_quiz.html",
         module=module,
