@@ -278,6 +278,11 @@ def test_the_admin_area_links_to_analytics(admin: FlaskClient) -> None:
     assert 'href="/admin/analytics/"' in admin.get("/admin/").get_data(as_text=True)
 
 
+def shown_rates(page: str) -> list[list[str]]:
+    """The questions table, each question by its prompt alone."""
+    return [[row[0].split(" (")[0].strip(), *row[1:]] for row in cells(page, "questions-table")]
+
+
 def test_question_rates_count_every_answer_ever_handed_in(
     course_app: Flask, admin: FlaskClient
 ) -> None:
@@ -286,7 +291,7 @@ def test_question_rates_count_every_answer_ever_handed_in(
 
     page = admin.get(f"/admin/analytics/{MODULE}").get_data(as_text=True)
 
-    assert cells(page, "questions-table") == [
+    assert shown_rates(page) == [
         ["Prompt old", "12,000", "3,000", "25%", "Outlier: below 40%"],
         ["Prompt new", "30", "30", "100%", "Outlier: above 97%"],
     ]
@@ -301,7 +306,7 @@ def test_a_question_no_version_has_shows_the_prompt_of_its_latest_attempt(
 
     page = admin.get(f"/admin/analytics/{MODULE}").get_data(as_text=True)
 
-    assert cells(page, "questions-table") == [
+    assert shown_rates(page) == [
         ["How it was last asked", "3", "2", "66.7%", "Too few answers to judge"]
     ]
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import exists, func, select, union
+from sqlalchemy import Subquery, func, select, union
 from sqlalchemy.orm import selectinload
 
 from course.catalogue.models import Course, Module, ModuleVersion, Question
@@ -147,33 +147,27 @@ def find_module(course: Course, slug: str) -> Module | None:
     )
 
 
-def _learners():  # noqa: ANN202 (a subquery)
-    """Each (learner, module) pair where the learner read a lesson or started the quiz."""
-    return union(
-        select(LessonView.user_id, LessonView.module_id),
-        select(QuizAttempt.user_id, QuizAttempt.module_id),
-    ).subquery()
+def _learners(module: Module | None = None) -> Subquery:
+    """Each (module, learner) pair where the learner read a lesson or started the quiz, of
+    ``module`` or of every module.
+
+    Both halves read only an index that starts with ``(module_id, user_id)``; ordering the union
+    by those columns lets SQLite merge the two ordered scans instead of sorting every pair: less
+    than half the time of the union unordered, and less than counting readers and quiz-only
+    learners apart.
+    """
+    readers = select(LessonView.module_id, LessonView.user_id)
+    takers = select(QuizAttempt.module_id, QuizAttempt.user_id)
+    if module is not None:
+        readers = readers.where(LessonView.module_id == module.id)
+        takers = takers.where(QuizAttempt.module_id == module.id)
+    pairs = union(readers, takers)
+    return pairs.order_by(*pairs.selected_columns).subquery()
 
 
 def _started(module: Module) -> int:
-    """Learners who read a lesson of ``module`` plus those who only started its quiz: counted
-    apart, this reads only indexes, where one union of both would read every attempt's row."""
-    readers = select(LessonView.user_id).where(LessonView.module_id == module.id).distinct()
-    quiz_only = (
-        select(QuizAttempt.user_id)
-        .where(
-            QuizAttempt.module_id == module.id,
-            ~exists().where(
-                LessonView.user_id == QuizAttempt.user_id, LessonView.module_id == module.id
-            ),
-        )
-        .distinct()
-    )
-    count = select(
-        select(func.count()).select_from(readers.subquery()).scalar_subquery()
-        + select(func.count()).select_from(quiz_only.subquery()).scalar_subquery()
-    )
-    return db.session.scalar(count) or 0
+    """Learners who read a lesson of ``module`` or started its quiz."""
+    return db.session.scalar(select(func.count()).select_from(_learners(module))) or 0
 
 
 def course_analytics(course: Course) -> list[ModuleFigures]:
