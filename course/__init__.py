@@ -56,6 +56,7 @@ def create_app(
     from course.organisations.invitation_views import bp as invitations_bp
     from course.organisations.member_views import bp as organisation_members_bp
     from course.organisations.views import bp as organisations_bp
+    from course.privacy.deletion_views import bp as account_deletion_bp
     from course.privacy.views import bp as privacy_bp
 
     for blueprint in (
@@ -68,6 +69,7 @@ def create_app(
         organisation_members_bp,
         dashboard_bp,
         privacy_bp,
+        account_deletion_bp,
         admin_bp,
         admin_analytics_bp,
         admin_users_bp,

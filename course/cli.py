@@ -21,6 +21,7 @@ from course.certificates import services as certificate_services
 from course.core.mail import deliver_due_messages
 from course.extensions import db
 from course.organisations.cli import orgs_cli
+from course.privacy.cli import privacy_cli
 
 users_cli = AppGroup("users", help="Manage accounts and roles.")
 content_cli = AppGroup("content", help="Check, import and export the course files.")
@@ -184,3 +185,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(orgs_cli)
+    app.cli.add_command(privacy_cli)

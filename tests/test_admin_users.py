@@ -415,6 +415,7 @@ def test_the_matrix_covers_every_administration_page() -> None:
         "admin_users.enable",
         "admin_users.correct_name",
         "admin_users.revoke",
+        "admin_users.erase",
         "admin_audit.index",
     }
 

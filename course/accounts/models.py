@@ -64,6 +64,9 @@ class User(db.Model):
     #: activity" organisations see, kept here so their reports need not search every view.
     last_activity_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: Set on the anonymous stand-in that keeps an erased person's learning records (so course
+    #: statistics stay right) after their own account is deleted: it holds nothing personal.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     session_token_created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     totp_secret: Mapped[str | None] = mapped_column(String(64))

@@ -324,6 +324,22 @@ def unused_recovery_code_count(user: User) -> int:
     return sum(1 for code in user.recovery_codes if code.used_at is None)
 
 
+def pending_email_change(user: User, now: datetime | None = None) -> AccountToken | None:
+    """The newest change of address ``user`` asked for and has not confirmed yet, while its link
+    still works; ``None`` when there is none."""
+    return db.session.scalar(
+        select(AccountToken)
+        .where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == TokenPurpose.CHANGE_EMAIL,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > (now or utcnow()),
+        )
+        .order_by(AccountToken.created_at.desc(), AccountToken.id.desc())
+        .limit(1)
+    )
+
+
 def disable_two_factor(user: User, password: str) -> None:
     """Turn two-factor sign-in off.
 

@@ -35,8 +35,9 @@ class AdministrationError(Exception):
 
 def user_directory(search: str = "", page: int = 1) -> Page[User]:
     """One page of every account, by name then email, whose name or email contains ``search``
-    (any case; ``%`` and ``_`` match only themselves)."""
-    query = select(User)
+    (any case; ``%`` and ``_`` match only themselves). The anonymous stand-ins that keep deleted
+    accounts' records are not people, and are left out."""
+    query = select(User).where(User.erased_at.is_(None))
     text = search.strip().lower()
     if text:
         query = query.where(

@@ -60,3 +60,22 @@ class RevokeForm(FlaskForm):
             ),
         ],
     )
+
+
+class EraseAccountForm(FlaskForm):
+    """An admin deletes an account on its holder's request: they type its email address to be
+    sure it is the right one."""
+
+    confirm_email = StringField(
+        _l("Type the account's email address to confirm"),
+        filters=[lambda value: value.strip().lower() if isinstance(value, str) else value],
+        validators=[DataRequired(_l("Type the account's email address"))],
+    )
+
+    def __init__(self, *args: object, expected_email: str = "", **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.expected_email = expected_email
+
+    def validate_confirm_email(self, field: StringField) -> None:
+        if field.data != self.expected_email:
+            raise ValidationError(_l("That is not this account's email address"))

@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from course.accounts.access import two_factor_required
 from course.accounts.models import Role, User
 from course.admin import user_administration as administration
-from course.admin.user_forms import HolderNameForm, RevokeForm, RoleForm
+from course.admin.user_forms import EraseAccountForm, HolderNameForm, RevokeForm, RoleForm
 from course.catalogue.services import the_course
 from course.certificates.models import Certificate
 from course.certificates.services import certificates_of
@@ -21,13 +21,14 @@ from course.core.forms import ActionForm
 from course.core.paging import page_number
 from course.extensions import db
 from course.learning.services import course_progress
+from course.privacy import erasure
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users")
 
 
 def _user_or_404(user_id: int) -> User:
     user = db.session.get(User, user_id)
-    if user is None:
+    if user is None or user.erased_at is not None:
         abort(404)
     return user
 
@@ -206,3 +207,30 @@ def revoke(user_id: int, certificate_id: int) -> str | Response:
     except administration.AdministrationError as refusal:
         flash(str(refusal), "error")
     return _back_to(user)
+
+
+@bp.route("/<int:user_id>/delete", methods=["GET", "POST"])
+@role_required(Role.ADMIN)
+@two_factor_required
+def erase(user_id: int) -> str | Response | tuple[str, int]:
+    """Delete an account and everything personal about it, when its holder asks."""
+    user = _user_or_404(user_id)
+    if user.id == current_user.id:
+        flash(
+            _("To delete your own account, use Delete your account on your account page."), "error"
+        )
+        return _back_to(user)
+    form = EraseAccountForm(expected_email=user.email)
+    blockers = erasure.erasure_blockers(user)
+    if form.validate_on_submit() and not blockers:
+        try:
+            erasure.erase_account(
+                user, by=current_user, reason=erasure.ErasureReason.ADMIN_ON_REQUEST
+            )
+        except erasure.ErasureRefused as refusal:
+            blockers = [str(refusal)]
+        else:
+            flash(_("The account is deleted, with everything personal about it."), "success")
+            return redirect(url_for("admin_users.index"))
+    page = render_template("admin/users/delete.html", user=user, form=form, blockers=blockers)
+    return page, (409 if blockers and form.is_submitted() else 200)

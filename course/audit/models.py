@@ -45,6 +45,11 @@ class AuditEntry(db.Model):
         return f"<AuditEntry {self.id} {self.action} {self.target_type} {self.target_id}>"
 
 
+#: Set in ``Session.info`` by :func:`course.audit.services.erase_person` alone: the one change the
+#: log allows is removing a person's email and name when their account is deleted.
+ERASING_PERSONAL_DATA = "erasing personal data from the audit log"
+
+
 @event.listens_for(AuditEntry, "before_update")
 @event.listens_for(AuditEntry, "before_delete")
 def _refuse_change(_mapper: Mapper[Any], _connection: Any, entry: AuditEntry) -> None:
@@ -54,6 +59,12 @@ def _refuse_change(_mapper: Mapper[Any], _connection: Any, entry: AuditEntry) ->
 @event.listens_for(Session, "do_orm_execute")
 def _refuse_bulk_change(state: ORMExecuteState) -> None:
     """Refuse ``update(AuditEntry)`` and ``delete(AuditEntry)`` statements, which bypass the
-    per-object events above."""
-    if (state.is_update or state.is_delete) and state.bind_mapper is AuditEntry.__mapper__:
+    per-object events above; an erasure's update of personal data is the one exception."""
+    if not (state.is_update or state.is_delete):
+        return
+    touches_log = state.bind_mapper is AuditEntry.__mapper__ or (
+        AuditEntry.__table__ in getattr(state.statement, "_from_obj", ())
+        or getattr(state.statement, "table", None) is AuditEntry.__table__
+    )
+    if touches_log and not (state.is_update and state.session.info.get(ERASING_PERSONAL_DATA)):
         raise AuditLogIsAppendOnly("audit entries cannot be changed or deleted")

@@ -6,13 +6,15 @@ or, when the request fails, rolled back with it: the log never shows a change th
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from flask import has_request_context, request
-from sqlalchemy import func, or_, select
+from sqlalchemy import Text, cast, func, or_, select, update
 
 from course.accounts.models import User
-from course.audit.models import AuditEntry
+from course.audit.models import ERASING_PERSONAL_DATA, AuditEntry
 from course.core.paging import Page
 from course.extensions import db
 
@@ -28,18 +30,20 @@ def record(
     summary: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    actor_label: str = "command line",
 ) -> AuditEntry:
     """Add an entry for ``action`` (a short code such as ``"user.role_changed"``) to the current
     transaction.
 
-    :param actor: who acted; ``None`` for the command line, shown as "command line".
+    :param actor: who acted; ``None`` for no account, shown as ``actor_label`` ("command line"
+        unless said otherwise, such as "the account holder" for a deleted account).
     :param target_id: the id of what was acted on; stored as text.
     :param before: the fields that changed, as they were (values must be JSON-serialisable).
     :param after: the same fields, as they are now.
     """
     entry = AuditEntry(
         actor_id=actor.id if actor is not None else None,
-        actor_email=actor.email if actor is not None else "command line",
+        actor_email=actor.email if actor is not None else actor_label,
         action=action,
         target_type=target_type,
         target_id=str(target_id),
@@ -92,3 +96,85 @@ def actions_recorded() -> list[str]:
     return list(
         db.session.scalars(select(AuditEntry.action).distinct().order_by(AuditEntry.action))
     )
+
+
+def entries_about(targets: dict[str, Iterable[object]]) -> list[AuditEntry]:
+    """The entries whose target is one of ``targets``, oldest first.
+
+    :param targets: ids by target type, such as ``{"user": [42], "certificate": [7, 9]}``.
+    """
+    conditions = [
+        (AuditEntry.target_type == target_type) & AuditEntry.target_id.in_(ids)
+        for target_type, ids in ((kind, [str(i) for i in ids]) for kind, ids in targets.items())
+        if ids
+    ]
+    if not conditions:
+        return []
+    return list(
+        db.session.scalars(
+            select(AuditEntry).where(or_(*conditions)).order_by(AuditEntry.at, AuditEntry.id)
+        )
+    )
+
+
+#: What an erased person's email address and name become in the log.
+ERASED_PERSON = "[erased]"
+
+
+def erase_person(person: User, certificate_ids: Iterable[int]) -> int:
+    """Remove ``person``'s email address and name from the log when their account is deleted:
+    as the actor, as the target, and inside summaries and before and after values. The entries
+    stay, so the log still shows what was done and when. This is the one change the log allows.
+
+    :returns: how many entries were changed.
+    """
+    email, name = person.email, person.name.strip()
+    certificates = [str(number) for number in certificate_ids]
+    mentions = [AuditEntry.actor_email == email, AuditEntry.actor_id == person.id]
+    mentions.append((AuditEntry.target_type == "user") & (AuditEntry.target_id == str(person.id)))
+    if certificates:
+        mentions.append(
+            (AuditEntry.target_type == "certificate") & AuditEntry.target_id.in_(certificates)
+        )
+    for text in (email, name) if len(name) > 1 else (email,):
+        mentions.append(func.lower(AuditEntry.summary).contains(text.lower(), autoescape=True))
+        for column in (AuditEntry.before, AuditEntry.after):
+            mentions.append(func.lower(cast(column, Text)).contains(text.lower(), autoescape=True))
+    entries = list(db.session.scalars(select(AuditEntry).where(or_(*mentions))))
+    patterns = [re.compile(re.escape(text), re.I) for text in (email, name) if len(text) > 1]
+
+    def scrubbed(value: Any) -> Any:
+        if isinstance(value, str):
+            for pattern in patterns:
+                value = pattern.sub(ERASED_PERSON, value)
+            return value
+        if isinstance(value, dict):
+            return {key: scrubbed(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [scrubbed(item) for item in value]
+        return value
+
+    db.session.flush()
+    db.session.info[ERASING_PERSONAL_DATA] = True
+    try:
+        for entry in entries:
+            is_actor = entry.actor_id == person.id or entry.actor_email == email
+            is_target = entry.target_type == "user" and entry.target_id == str(person.id)
+            db.session.execute(
+                update(AuditEntry)
+                .where(AuditEntry.id == entry.id)
+                .values(
+                    actor_id=None if is_actor else entry.actor_id,
+                    actor_email=ERASED_PERSON if is_actor else entry.actor_email,
+                    target_id=ERASED_PERSON if is_target else entry.target_id,
+                    summary=scrubbed(entry.summary),
+                    before=scrubbed(entry.before),
+                    after=scrubbed(entry.after),
+                )
+                .execution_options(synchronize_session=False)
+            )
+    finally:
+        db.session.info.pop(ERASING_PERSONAL_DATA, None)
+    for entry in entries:
+        db.session.expire(entry)
+    return len(entries)

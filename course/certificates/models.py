@@ -20,6 +20,8 @@ class CertificateStatus(enum.StrEnum):
     EXPIRED = "expired"
     REVOKED = "revoked"
     SUPERSEDED = "superseded"
+    #: The holder deleted their account: the certificate keeps no personal data.
+    ERASED = "erased"
 
 
 class Certificate(db.Model):
@@ -43,6 +45,9 @@ class Certificate(db.Model):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: Why it was revoked; never shown publicly.
     revocation_reason: Mapped[str | None] = mapped_column(Text)
+    #: When its holder's account was deleted: the name is gone and it verifies as no longer
+    #: available.
+    erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     course: Mapped[Course] = relationship()
 
@@ -54,6 +59,8 @@ class Certificate(db.Model):
         return formatted(self.code)
 
     def status_at(self, now: datetime) -> CertificateStatus:
+        if self.erased_at is not None:
+            return CertificateStatus.ERASED
         if self.revoked_at is not None:
             return CertificateStatus.REVOKED
         if self.superseded_at is not None:

@@ -246,7 +246,7 @@ def certificate_with_pdf(typed_code: str) -> tuple[Certificate, bytes] | None:
             (CertificatePdf.certificate_id == Certificate.id)
             & (CertificatePdf.template_version == pdf.TEMPLATE_VERSION),
         )
-        .where(Certificate.code == code)
+        .where(Certificate.code == code, Certificate.erased_at.is_(None))
     ).first()
     if found is None:
         return None

@@ -23,7 +23,7 @@ from course.accounts.models import Role
 from course.catalogue import services as catalogue
 from course.certificates import services as certificates
 from course.certificates.forms import ClaimForm, VerifyForm
-from course.certificates.models import Certificate
+from course.certificates.models import Certificate, CertificateStatus
 from course.core.access import login_required, public
 from course.core.database import utcnow
 from course.extensions import limiter
@@ -123,6 +123,15 @@ def _verification(typed: str, form: VerifyForm):  # type: ignore[no-untyped-def]
             return jsonify(error=404, message=_("No certificate has this code.")), 404
         return render_template("certificates/verify.html", form=form, not_found=True), 404
     status = certificate.status_at(utcnow())
+    if status == CertificateStatus.ERASED:
+        # Its holder deleted their account: say so, and nothing about them.
+        if wants_json:
+            return jsonify(
+                code=certificate.display_code,
+                status=status.value,
+                message=_("This certificate is no longer available."),
+            )
+        return render_template("certificates/verified.html", certificate=certificate, status=status)
     if wants_json:
         return jsonify(
             code=certificate.display_code,

@@ -84,6 +84,21 @@ def queue_email(recipient: str, subject: str, template: str, **context: object) 
     return message
 
 
+def messages_to(recipient: str) -> list[OutboxMessage]:
+    """Every message to ``recipient`` the outbox holds, sent or not, oldest first.
+
+    Every feature queues mail to normalised addresses (trimmed, lower case), so ``recipient`` is
+    normalised the same way and compared exactly, which the index on the column answers.
+    """
+    return list(
+        db.session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.recipient == recipient.strip().lower())
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        )
+    )
+
+
 def queue_mail_merge(
     subject: str,
     template: str,

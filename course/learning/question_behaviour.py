@@ -71,6 +71,12 @@ class QuestionBehaviour:
     def is_correct(cls, presented: Presented, answer: Any) -> bool:
         raise NotImplementedError
 
+    @classmethod
+    def answer_in_words(cls, presented: Presented, answer: Any) -> Any:
+        """An answer as the texts it picked rather than the attempt's random ids (``None`` for
+        no answer): what a person reading their data download can understand."""
+        raise NotImplementedError
+
 
 def _without_answers(value: Any) -> Any:
     if isinstance(value, dict):
@@ -125,6 +131,13 @@ class SingleChoice(QuestionBehaviour):
         correct = {choice["id"] for choice in presented["choices"] if choice["correct"]}
         return answer is not None and {answer} == correct
 
+    @classmethod
+    def answer_in_words(cls, presented: Presented, answer: Any) -> Any:
+        texts = {choice["id"]: choice["text"] for choice in presented["choices"]}
+        if isinstance(answer, list):
+            return [texts.get(choice_id) for choice_id in answer]
+        return texts.get(answer) if answer is not None else None
+
 
 @behaviour
 class MultipleChoice(SingleChoice):
@@ -166,6 +179,10 @@ class TrueFalse(QuestionBehaviour):
     def is_correct(cls, presented: Presented, answer: Any) -> bool:
         return isinstance(answer, bool) and answer == presented["answer"]
 
+    @classmethod
+    def answer_in_words(cls, presented: Presented, answer: Any) -> Any:
+        return answer if isinstance(answer, bool) else None
+
 
 @behaviour
 class Ordering(QuestionBehaviour):
@@ -202,6 +219,14 @@ class Ordering(QuestionBehaviour):
             answer.get(item_id) == position
             for position, item_id in enumerate(presented["correct_order"], start=1)
         )
+
+    @classmethod
+    def answer_in_words(cls, presented: Presented, answer: Any) -> Any:
+        """The items' texts in the order the learner put them."""
+        if not isinstance(answer, dict):
+            return None
+        texts = {item["id"]: item["text"] for item in presented["items"]}
+        return [texts.get(item_id) for item_id, _ in sorted(answer.items(), key=lambda p: p[1])]
 
 
 @behaviour
@@ -240,3 +265,15 @@ class Matching(QuestionBehaviour):
     @classmethod
     def is_correct(cls, presented: Presented, answer: Any) -> bool:
         return isinstance(answer, dict) and answer == presented["correct"]
+
+    @classmethod
+    def answer_in_words(cls, presented: Presented, answer: Any) -> Any:
+        """Each left-hand text with the right-hand text the learner matched to it."""
+        if not isinstance(answer, dict):
+            return None
+        lefts = {left["id"]: left["text"] for left in presented["lefts"]}
+        rights = {right["id"]: right["text"] for right in presented["rights"]}
+        return [
+            {"left": lefts.get(left_id), "right": rights.get(right_id)}
+            for left_id, right_id in answer.items()
+        ]

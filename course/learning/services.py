@@ -388,3 +388,36 @@ def completed_versions(user: User, modules: list[Module]) -> dict[int, int]:
         )
     )
     return {module_id: version_id for module_id, version_id in rows}
+
+
+def lesson_views_of(user: User) -> list[LessonView]:
+    """Every lesson ``user`` has read, in any module, oldest first."""
+    return list(
+        db.session.scalars(
+            select(LessonView)
+            .where(LessonView.user_id == user.id)
+            .order_by(LessonView.viewed_at, LessonView.id)
+        )
+    )
+
+
+def completions_of(user: User) -> list[ModuleCompletion]:
+    """Every module ``user`` has completed, oldest first."""
+    return list(
+        db.session.scalars(
+            select(ModuleCompletion)
+            .where(ModuleCompletion.user_id == user.id)
+            .order_by(ModuleCompletion.completed_at, ModuleCompletion.id)
+        )
+    )
+
+
+def attempts_of(user: User) -> list[QuizAttempt]:
+    """Every quiz attempt of ``user``, submitted or not, in any module, oldest first."""
+    return list(
+        db.session.scalars(
+            select(QuizAttempt)
+            .where(QuizAttempt.user_id == user.id)
+            .order_by(QuizAttempt.started_at, QuizAttempt.id)
+        )
+    )

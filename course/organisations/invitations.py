@@ -410,6 +410,18 @@ def pending_invitations(
     return Page(list(invitations), total, page, PAGE_SIZE)
 
 
+def invitations_to(email: str) -> list[Invitation]:
+    """Every invitation sent to ``email``, pending or accepted, in any organisation, oldest
+    first."""
+    return list(
+        db.session.scalars(
+            select(Invitation)
+            .where(Invitation.email == normalise_email(email))
+            .order_by(Invitation.created_at, Invitation.id)
+        )
+    )
+
+
 def usable_invitation(token: str, now: datetime | None = None) -> Invitation | None:
     """The pending invitation for a link's token, if it has not expired and its organisation is
     open; ``None`` for anything else, without saying which."""

@@ -95,6 +95,19 @@ def memberships_of(user: User) -> list[Membership]:
     )
 
 
+def every_membership_of(user: User) -> list[Membership]:
+    """Every membership of ``user``, in closed organisations as well as open ones, by the
+    organisation's name: what is held about them, rather than who can see it now."""
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(Organisation)
+            .where(Membership.user_id == user.id)
+            .order_by(Organisation.name, Membership.id)
+        )
+    )
+
+
 def organisation_for_join_token(token: str) -> Organisation | None:
     organisation = db.session.scalar(select(Organisation).where(Organisation.join_token == token))
     if organisation is None or not organisation.is_open or not organisation.join_enabled:

@@ -1,0 +1,387 @@
+"""Downloading everything held about you: every section, nothing secret, nobody else's data, and
+a schema check that no table holding someone's data is left out of the download."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, select
+
+from course.accounts import services as accounts
+from course.accounts.models import AccountToken, RecoveryCode, Role, TokenPurpose, User
+from course.admin import user_administration
+from course.audit.models import AuditEntry
+from course.catalogue.services import the_course
+from course.certificates import services as certificates
+from course.core.mail import OutboxMessage, queue_email
+from course.extensions import db
+from course.learning import services as learning
+from course.organisations import invitations
+from course.organisations import services as organisations
+from course.privacy.export import (
+    EXPORT_FORMAT,
+    EXPORTED_TABLES,
+    NOT_EXPORTED,
+    personal_data_export,
+    unaccounted_columns,
+)
+from tests.conftest import csrf_token_from, post_form, sign_in
+from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
+from tests.learning_helpers import complete_course
+from tests.test_accounts_two_factor import code_at, enter_code, enter_password
+
+LEARNER = "ada@example.org"
+OTHER = "grace@example.org"
+ADMIN_IP = "203.0.113.77"
+LINK_CODE = re.compile(r"/(?:password/reset|join/invitation)/([A-Za-z0-9_-]{20,})")
+
+
+@dataclass(frozen=True)
+class Learner:
+    """What was made for the learner, including the secrets the download must never hold."""
+
+    user_id: int
+    secrets: list[str]
+    certificate_code: str
+
+
+def populate(app: Flask) -> Learner:
+    """A learner with something in every section, and another learner in the same organisation
+    with data of their own."""
+    secret = new_two_factor_secret()
+    # A request context: PDFs and emails need the site's address, and the audit log an IP.
+    with app.test_request_context(environ_base={"REMOTE_ADDR": ADMIN_IP}):
+        course = the_course()
+        assert course is not None
+        manager = make_user(email="manager@example.org", name="Morgan Manager")
+        admin = make_user(email="admin@example.org", name="Alex Admin", role=Role.ADMIN)
+        user = make_user(email=LEARNER, name="Ada Lovelace", two_factor_secret=secret)
+        other = make_user(email=OTHER, name="Grace Hopper")
+
+        recovery_codes = accounts.replace_recovery_codes(user)
+        change_token = accounts.issue_token(
+            user, TokenPurpose.CHANGE_EMAIL, new_email="ada.new@example.org"
+        )
+        db.session.commit()
+        for learner in (user, other):
+            complete_course(learner, course)
+        certificate = certificates.issue_certificate(user, course, "Ada King Lovelace")
+        db.session.commit()
+        certificates.issue_certificate(other, course, "Grace Brewster Hopper")
+        db.session.commit()
+
+        arts = organisations.create_organisation(manager, "Harbour Arts Centre", due_days=30)
+        library = organisations.create_organisation(manager, "Town Library", due_days=None)
+        db.session.commit()
+        for learner, team in ((user, "Box office"), (other, "Bar")):
+            organisations.join(learner, arts, team=team)
+            db.session.commit()
+        invitations.invite(
+            library, manager, [invitations.InvitationRequest(1, LEARNER, "Ada L.", "Desk")]
+        )
+        queue_email(OTHER, "Only for Grace", "email_changed", user=other, old_address=OTHER)
+        db.session.commit()
+        accounts.request_password_reset(LEARNER)
+        db.session.commit()
+        link_codes = [
+            found.group(1)
+            for text in db.session.scalars(
+                select(OutboxMessage.text_body).where(OutboxMessage.recipient == LEARNER)
+            )
+            for found in LINK_CODE.finditer(text)
+        ]
+        assert len(link_codes) == 2  # the invitation and the password reset
+
+        user_administration.change_role(admin, user, Role.AUTHOR)
+        db.session.commit()
+        user_administration.revoke(admin, certificate, "Issued by mistake in a test")
+        db.session.commit()
+
+        learner_secrets = [
+            user.password_hash,
+            secret,
+            change_token,
+            *recovery_codes,
+            *db.session.scalars(select(AccountToken.token_hash)),
+            *db.session.scalars(select(RecoveryCode.code_hash)),
+            user.session_token,
+            *link_codes,
+        ]
+        return Learner(user.id, learner_secrets, certificate.display_code)
+
+
+def signed_in_learner(app: Flask) -> FlaskClient:
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == LEARNER))
+        assert user is not None and user.totp_secret is not None
+        secret = user.totp_secret
+    client = app.test_client()
+    enter_password(client, LEARNER)
+    enter_code(client, code_at(secret))
+    return client
+
+
+def download(client: FlaskClient):  # noqa: ANN201 - a test response
+    return post_form(client, "/account/data", {})
+
+
+def downloaded(client: FlaskClient) -> dict[str, Any]:
+    response = download(client)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return json.loads(response.get_data(as_text=True))
+
+
+def test_the_download_holds_every_section_with_the_learners_data(course_app: Flask) -> None:
+    learner = populate(course_app)
+    data = downloaded(signed_in_learner(course_app))
+
+    assert data["format"] == EXPORT_FORMAT
+    assert datetime.fromisoformat(data["exported_at"]).tzinfo is not None
+    profile = data["profile"]
+    assert profile["name"] == "Ada Lovelace"
+    assert profile["email"] == LEARNER
+    assert profile["region"] == "uk"
+    assert profile["role"] == "author"
+    assert profile["created_at"] and profile["email_confirmed_at"] and profile["last_activity_at"]
+    assert profile["two_factor"]["on"] is True
+    assert profile["two_factor"]["unused_recovery_codes"] == 10
+    assert profile["pending_email_change"]["new_email"] == "ada.new@example.org"
+
+    assert [module["module"] for module in data["progress"]] == ["staying-safe", "reporting"]
+    for module in data["progress"]:
+        assert module["completed_at"] and module["completed_on_version"] == 1
+        assert module["lessons_viewed"]
+        assert all(view["viewed_at"] and view["title"] for view in module["lessons_viewed"])
+
+    assert len(data["quiz_attempts"]) == 2
+    for attempt in data["quiz_attempts"]:
+        assert attempt["version"] == 1 and attempt["passed"] is True
+        assert attempt["score_percent"] == 100
+        assert attempt["started_at"] and attempt["submitted_at"]
+        for question in attempt["questions"]:
+            assert question["right"] is True
+            assert question["prompt"] == question["as_shown"]["prompt"]
+            assert question["your_answer"] is not None
+            assert "explanation" in question["as_shown"]
+
+    [certificate] = data["certificates"]
+    assert certificate["code"] == learner.certificate_code
+    assert certificate["name_printed"] == "Ada King Lovelace"
+    assert certificate["status"] == "revoked"
+    assert certificate["revocation_reason"] == "Issued by mistake in a test"
+    assert certificate["issued_at"] < certificate["expires_at"]
+    assert certificate["module_versions"] == [
+        {"module": "staying-safe", "version": 1},
+        {"module": "reporting", "version": 1},
+    ]
+
+    [membership] = data["organisations"]["memberships"]
+    assert membership["organisation"] == "Harbour Arts Centre"
+    assert membership["role"] == "member" and membership["team"] == "Box office"
+    assert membership["joined_at"] and membership["due_at"] > membership["joined_at"]
+    [invitation] = data["organisations"]["invitations"]
+    assert invitation["organisation"] == "Town Library"
+    assert invitation["name"] == "Ada L." and invitation["team"] == "Desk"
+    assert invitation["accepted_at"] is None
+
+    subjects = [email["subject"] for email in data["emails"]]
+    assert subjects == [
+        "Your CT Citizen certificate",
+        "Town Library invites you to take the CT Citizen course",
+        "Reset your CT Citizen password",
+    ]
+    assert "/join/invitation/[code removed]" in data["emails"][1]["text"]
+    assert all(email["status"] == "waiting" for email in data["emails"])
+    assert "Hello Ada Lovelace" in data["emails"][0]["text"]
+
+    actions = data["actions_on_your_account"]
+    assert [action["action"] for action in actions] == ["user.role_changed", "certificate.revoked"]
+    assert [action["target"] for action in actions] == ["account", "certificate"]
+    assert "from learner to author" in actions[0]["summary"]
+
+
+def test_the_download_holds_no_secret_and_not_the_admins_address(course_app: Flask) -> None:
+    learner = populate(course_app)
+    text = download(signed_in_learner(course_app)).get_data(as_text=True)
+
+    assert len(learner.secrets) > 20
+    with course_app.app_context():
+        assert set(db.session.scalars(select(AuditEntry.ip_address))) == {ADMIN_IP}
+    for secret in learner.secrets:
+        assert secret not in text
+    for leak in (
+        "password_hash",
+        "totp",
+        "token_hash",
+        "code_hash",
+        "session_token",
+        "ip_address",
+        ADMIN_IP,
+        "admin@example.org",
+    ):
+        assert leak not in text
+
+
+def test_the_download_holds_nothing_about_anyone_else(course_app: Flask) -> None:
+    populate(course_app)
+    with course_app.app_context():
+        # The other learner has mail, progress and a certificate of their own to leave out.
+        assert OTHER in db.session.scalars(select(OutboxMessage.recipient)).all()
+    text = download(signed_in_learner(course_app)).get_data(as_text=True)
+
+    for theirs in (OTHER, "Grace", "Hopper", "Only for Grace", '"Bar"'):
+        assert theirs not in text
+    data = json.loads(text)
+    assert len(data["certificates"]) == 1
+    assert len(data["quiz_attempts"]) == 2
+
+
+def test_an_open_quiz_attempt_does_not_give_its_answers_away(course_app: Flask) -> None:
+    with course_app.app_context():
+        user = make_user(email=LEARNER)
+        course = the_course()
+        assert course is not None
+        module = course.required_modules[0]
+        attempt = learning.start_attempt(user, module, user.region, random.Random(3))
+        db.session.commit()
+        hidden = [question["explanation"] for question in attempt.questions]
+        [export] = personal_data_export(user)["quiz_attempts"]
+
+    assert export["submitted_at"] is None and export["passed"] is None
+    shown = json.dumps(export["questions"])
+    assert '"correct"' not in shown and "correct_order" not in shown
+    for explanation in hidden:
+        assert explanation not in shown
+    assert all(question["your_answer"] is None for question in export["questions"])
+
+
+def test_visitors_who_are_not_signed_in_are_sent_to_sign_in(client: FlaskClient) -> None:
+    page = client.get("/account/data")
+    assert page.status_code == 302
+    assert page.headers["Location"].startswith("/login")
+
+    token = csrf_token_from(client.get("/login").get_data(as_text=True))
+    posted = client.post("/account/data", data={"csrf_token": token})
+    assert posted.status_code == 302
+    assert posted.headers["Location"].startswith("/login")
+
+
+def test_the_download_is_a_dated_attachment_that_is_never_cached(app: Flask) -> None:
+    with app.app_context():
+        make_user(email=LEARNER)
+    client = app.test_client()
+    sign_in(client, LEARNER, STRONG_PASSWORD)
+
+    response = download(client)
+
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    today = datetime.now(UTC).date().isoformat()
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="ct-citizen-data-{today}.json"'
+    )
+    assert response.headers["Cache-Control"] == "no-store"
+    data = response.get_json()
+    assert data["profile"]["email"] == LEARNER
+    assert data["progress"] == [] and data["certificates"] == [] and data["emails"] == []
+
+
+def test_a_download_without_the_forms_token_is_refused(app: Flask) -> None:
+    with app.app_context():
+        make_user(email=LEARNER)
+    client = app.test_client()
+    sign_in(client, LEARNER, STRONG_PASSWORD)
+
+    response = client.post("/account/data")
+
+    assert response.status_code == 400
+    assert LEARNER not in response.get_data(as_text=True)
+
+
+def test_downloads_are_limited_per_person_with_a_clear_message(app: Flask) -> None:
+    with app.app_context():
+        make_user(email=LEARNER)
+        make_user(email=OTHER)
+    client = app.test_client()
+    sign_in(client, LEARNER, STRONG_PASSWORD)
+    token = csrf_token_from(client.get("/account/data").get_data(as_text=True))
+
+    statuses = [
+        client.post("/account/data", data={"csrf_token": token}).status_code for _ in range(11)
+    ]
+    refused = client.post("/account/data", data={"csrf_token": token})
+
+    assert statuses == [200] * 10 + [429]
+    assert refused.status_code == 429
+    assert "up to 10 times an hour" in refused.get_data(as_text=True)
+    someone_else = app.test_client()
+    sign_in(someone_else, OTHER, STRONG_PASSWORD)
+    assert download(someone_else).status_code == 200
+
+
+def test_the_account_page_links_to_a_page_that_explains_the_download(app: Flask) -> None:
+    with app.app_context():
+        make_user(email=LEARNER)
+    client = app.test_client()
+    sign_in(client, LEARNER, STRONG_PASSWORD)
+
+    account = client.get("/account/").get_data(as_text=True)
+    assert 'href="/account/data"' in account
+    page = client.get("/account/data").get_data(as_text=True)
+    assert len(re.findall(r"<h1[ >]", page)) == 1
+    assert "Download your data" in page and "JSON" in page
+    assert re.search(r'<form method="post" action="/account/data">', page)
+    assert "<script" not in page.split("<main", 1)[1] and "style=" not in page
+
+
+# The registry: no table that holds someone's data may be left out of the download.
+
+
+def test_every_table_holding_personal_data_has_an_export_path_or_a_reason(app: Flask) -> None:
+    with app.app_context():
+        tables = list(db.metadata.tables.values())
+    assert unaccounted_columns(tables) == []
+    assert "users" in EXPORTED_TABLES
+
+
+def test_the_check_catches_a_new_table_holding_personal_data(app: Flask) -> None:
+    metadata = MetaData()
+    Table("users", metadata, Column("id", Integer, primary_key=True))
+    Table(
+        "shoe_sizes",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("user_id", ForeignKey("users.id")),
+        Column("size", Integer),
+    )
+    Table(
+        "newsletter_signups",
+        metadata,
+        Column("id", Integer, primary_key=True),
+        Column("email", String(320)),
+        Column("referrer_email", String(320)),
+    )
+    Table("colours", metadata, Column("id", Integer, primary_key=True), Column("hex", String(7)))
+
+    assert unaccounted_columns(list(metadata.tables.values())) == [
+        "shoe_sizes.user_id",
+        "newsletter_signups.email",
+        "newsletter_signups.referrer_email",
+    ]
+
+
+def test_the_registries_name_only_tables_and_columns_that_exist(app: Flask) -> None:
+    with app.app_context():
+        tables = db.metadata.tables
+        for entry in [*EXPORTED_TABLES, *NOT_EXPORTED]:
+            table, _, column = entry.partition(".")
+            assert table in tables, entry
+            assert not column or column in tables[table].columns, entry
+    assert not EXPORTED_TABLES.keys() & NOT_EXPORTED.keys()
