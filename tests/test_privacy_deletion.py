@@ -303,3 +303,22 @@ def test_a_learner_without_two_factor_deletes_with_their_password(app: Flask) ->
         # Nothing to keep for statistics, so no stand-in either.
         assert db.session.scalar(select(db.func.count(User.id))) == 0
         assert db.session.scalar(select(db.func.count(Membership.id))) == 0
+
+
+def test_a_deletion_that_fails_part_way_changes_nothing(
+    course_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = populate(course_app)
+    values_before = every_value(course_app)
+
+    def fail(*_args: object) -> None:
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr("course.privacy.erasure.erase_person", fail)
+    client = signed_in_learner(course_app)
+    with pytest.raises(RuntimeError):
+        delete_own_account(client, course_app)
+
+    assert learner(course_app) is not None
+    assert every_value(course_app) == values_before
+    assert user_references(course_app, made.user_id)
