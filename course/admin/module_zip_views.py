@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from course.accounts.access import two_factor_required
 from course.accounts.models import Role
 from course.admin.authoring_support import module_or_404
-from course.authoring import module_zip
+from course.authoring import drafts, module_zip
 from course.authoring.module_zip import ImportOutcome, ModuleImport, ModuleZipRefused
 from course.catalogue.services import the_course
 from course.core.access import role_required
@@ -118,7 +118,7 @@ def _outcome_message(result: ModuleImport) -> tuple[str, str]:
 @two_factor_required
 def export_version(module_id: int, number: int) -> Response:
     module = module_or_404(module_id)
-    version = module_zip.stored_version(module, number)
+    version = drafts.module_version(module, number)
     if version is None:
         abort(404)
     file_name, data = module_zip.export_version_zip(version)

@@ -181,15 +181,6 @@ def _exported_files(version: ModuleVersion) -> dict[str, bytes]:
     return files
 
 
-def stored_version(module: Module, number: int) -> ModuleVersion | None:
-    """Version ``number`` of ``module``, or ``None``."""
-    return db.session.scalar(
-        select(ModuleVersion).where(
-            ModuleVersion.module_id == module.id, ModuleVersion.number == number
-        )
-    )
-
-
 # Import ----------------------------------------------------------------------------------------
 
 
