@@ -210,8 +210,11 @@ def test_verification_is_limited_to_30_lookups_a_minute_per_client(course_app: F
     assert statuses == [404] * 30 + [429]
 
 
-def test_only_the_holder_and_admins_can_download_the_pdf(course_app: Flask) -> None:
+def test_only_the_holder_and_admins_with_two_factors_can_download_the_pdf(
+    course_app: Flask,
+) -> None:
     from course.accounts.models import Role
+    from tests.test_organisations import signed_in_admin
 
     holder = finished_learner(course_app)
     claim(holder)
@@ -219,10 +222,11 @@ def test_only_the_holder_and_admins_can_download_the_pdf(course_app: Flask) -> N
     path = f"/certificates/{certificate.display_code}.pdf"
     with course_app.app_context():
         make_user(email="eve@example.org")
-        make_user(email="admin@example.org", role=Role.ADMIN)
-    eve, admin = course_app.test_client(), course_app.test_client()
+        make_user(email="password-only-admin@example.org", role=Role.ADMIN)
+    eve, password_only_admin = course_app.test_client(), course_app.test_client()
     sign_in(eve, "eve@example.org", STRONG_PASSWORD)
-    sign_in(admin, "admin@example.org", STRONG_PASSWORD)
+    sign_in(password_only_admin, "password-only-admin@example.org", STRONG_PASSWORD)
+    admin = signed_in_admin(course_app)
 
     response = holder.get(path)
 
@@ -241,6 +245,7 @@ def test_only_the_holder_and_admins_can_download_the_pdf(course_app: Flask) -> N
     assert holder.get(path, headers={"If-None-Match": response.headers["ETag"]}).status_code == 304
     assert eve.get(path).status_code == 404
     assert course_app.test_client().get(path).status_code == 302  # to sign in
+    assert password_only_admin.get(path).status_code == 404
     assert admin.get(path).status_code == 200
 
 

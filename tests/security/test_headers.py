@@ -1,0 +1,126 @@
+"""Every page, served over HTTPS as in production, to the people allowed to see it, carries exactly
+the security headers course.core.security sets; images at /media/<name> carry a stricter policy."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from werkzeug.test import TestResponse
+
+from course.authoring.media_views import IMAGE_CONTENT_SECURITY_POLICY
+from course.core.security import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY
+from course.extensions import db
+from tests.security.access_table import (
+    ADMIN_ONLY,
+    EXPECTED_RULE,
+    ORGANISATION_MANAGER,
+    REAL_APP,
+    SIGNED_IN,
+    STAFF,
+    routes,
+    rule_of,
+)
+from tests.security.conftest import (
+    ADMIN,
+    ANONYMOUS,
+    AUTHOR,
+    LEARNER,
+    MANAGER,
+    Site,
+    build_site,
+)
+
+GET_ROUTES = [endpoint for _method, endpoint in routes(REAL_APP, {"GET"})]
+VIEWER = {STAFF: AUTHOR, ADMIN_ONLY: ADMIN, ORGANISATION_MANAGER: MANAGER, SIGNED_IN: LEARNER}
+HSTS = "max-age=63072000; includeSubDomains"
+
+# Flask-Talisman fills a view's own options (set with ``Talisman()(...)``, as /healthz and
+# /media/<name> do) with the serving app's defaults the first time it serves the view, in place, so
+# every later app in the process inherits the first one's settings. Taken at collection, before any
+# request, these are the options as declared, put back before this module's requests.
+DECLARED_VIEW_OPTIONS = {
+    endpoint: dict(view.talisman_view_options)
+    for endpoint, view in REAL_APP.view_functions.items()
+    if hasattr(view, "talisman_view_options")
+}
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The populated site over HTTPS, with HTTPS required, as in production."""
+    built = build_site(tmp_path_factory.mktemp("https-site"), https=True)
+    yield built
+    with built.app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+def restore_declared_view_options(site: Site) -> None:
+    for endpoint, options in DECLARED_VIEW_OPTIONS.items():
+        site.app.view_functions[endpoint].talisman_view_options = dict(options)
+
+
+@pytest.fixture(scope="module")
+def pages(site: Site) -> Iterator[dict[str, TestResponse]]:
+    """Each GET route, as its viewer sees it."""
+    restore_declared_view_options(site)
+    seen = {}
+    for endpoint in GET_ROUTES:
+        viewer = VIEWER.get(EXPECTED_RULE[endpoint], ANONYMOUS)
+        response = site.clients[viewer].get(site.path_for(rule_of(site.app, endpoint)))
+        response.close()
+        seen[endpoint] = response
+    yield seen
+    restore_declared_view_options(site)  # leave no HTTPS settings behind for later tests
+
+
+def test_views_with_their_own_header_options_are_known() -> None:
+    assert set(DECLARED_VIEW_OPTIONS) == {"health.healthz", "media.image"}
+
+
+def policy(header: str) -> dict[str, str]:
+    directives = (directive.strip().split(" ", 1) for directive in header.split(";"))
+    return {parts[0]: (parts[1] if len(parts) > 1 else "") for parts in directives if parts[0]}
+
+
+def test_the_viewers_see_the_pages_themselves(pages: dict[str, TestResponse]) -> None:
+    """The header checks below look at real pages, not at refusals or redirects to sign in."""
+    statuses = {endpoint: response.status_code for endpoint, response in pages.items()}
+    assert all(status < 400 or status == 404 for status in statuses.values()), statuses
+    assert sum(status == 200 for status in statuses.values()) >= 50, statuses
+    for endpoint in ("admin_users.user", "organisations.manage", "media.image", "static"):
+        assert statuses[endpoint] == 200, endpoint
+
+
+@pytest.mark.parametrize("endpoint", GET_ROUTES)
+def test_every_page_carries_the_security_headers(
+    pages: dict[str, TestResponse], endpoint: str
+) -> None:
+    headers = pages[endpoint].headers
+    # An image loads nothing, so its own policy has nothing to upgrade.
+    expected_policy = (
+        IMAGE_CONTENT_SECURITY_POLICY
+        if endpoint == "media.image"
+        else {**CONTENT_SECURITY_POLICY, "upgrade-insecure-requests": ""}
+    )
+
+    assert policy(headers["Content-Security-Policy"]) == expected_policy
+    assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
+    assert "'unsafe-eval'" not in headers["Content-Security-Policy"]
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["X-Frame-Options"] == "DENY"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+    assert headers["Strict-Transport-Security"] == HSTS
+    assert policy(headers["Permissions-Policy"].replace(",", ";").replace("=", " ")) == dict(
+        PERMISSIONS_POLICY
+    )
+
+
+def test_images_may_not_run_anything_even_opened_on_their_own(
+    pages: dict[str, TestResponse],
+) -> None:
+    image_policy = policy(pages["media.image"].headers["Content-Security-Policy"])
+
+    assert image_policy["default-src"] == "'none'" and "sandbox" in image_policy
+    assert "script-src" not in image_policy
