@@ -32,11 +32,16 @@ def free_port() -> int:
 
 @contextmanager
 def served(app_spec: str, environment: dict[str, str]) -> Iterator[str]:
-    """Run ``app_spec`` under gunicorn (one sync worker) and yield its base URL."""
+    """Run ``app_spec`` under gunicorn (one sync worker) and yield its base URL.
+
+    Gunicorn also reads the production ``gunicorn.conf.py`` from the working directory; the options
+    here undo what would change the measurement (threads, worker recycling, a log line per request).
+    """
     port = free_port()
+    command = [str(GUNICORN), "--workers", "1", "--threads", "1", "--max-requests", "0"]
     server = subprocess.Popen(  # noqa: S603
-        [str(GUNICORN), "--workers", "1", "--bind", f"127.0.0.1:{port}", app_spec],
-        env={**os.environ, **environment},
+        [*command, "--bind", f"127.0.0.1:{port}", app_spec],
+        env={**os.environ, "COURSE_LOG_REQUESTS": "false", **environment},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

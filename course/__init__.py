@@ -17,6 +17,14 @@ from course.config import load_config
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
+class CourseFlask(Flask):
+    """Flask, except that an unhandled exception is logged once, by the 500 page's handler
+    (:func:`course.core.errors.render_server_error`), with any secret in the path hidden."""
+
+    def log_exception(self, exc_info: Any) -> None:
+        """Leave it to the 500 handler: Flask's own line would print the raw path and its token."""
+
+
 def create_app(
     config: Mapping[str, Any] | None = None, *, instance_path: str | None = None
 ) -> Flask:
@@ -25,7 +33,7 @@ def create_app(
     :param config: settings applied after every other layer (see :mod:`course.config`).
     :param instance_path: the folder for runtime data; defaults to ``instance/`` in the project.
     """
-    app = Flask(
+    app = CourseFlask(
         __name__,
         instance_path=instance_path or str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),

@@ -43,6 +43,8 @@ class DefaultConfig:
     #: Shared rate-limit storage, e.g. ``redis://localhost:6379/0`` when running several workers.
     RATELIMIT_STORAGE_URI = "memory://"
     RATELIMIT_HEADERS_ENABLED = True
+    #: Keeps this site's counters apart from anything else sharing the Redis database.
+    RATELIMIT_KEY_PREFIX = "course"
     #: The largest request body accepted (uploads included).
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     #: CSRF tokens live as long as the session: a learner may spend an hour on a lesson.
@@ -54,7 +56,7 @@ class DefaultConfig:
     #: The languages the interface has catalogues for.
     LANGUAGES: tuple[str, ...] = ("en_GB",)
 
-    #: Outgoing mail. Without a server, emails go to the log and to ``instance/outbox/*.eml``.
+    #: Outgoing mail. Without a server, emails go to ``instance/outbox/*.eml`` (the log names them).
     MAIL_SERVER: str | None = None
     MAIL_PORT = 25
     MAIL_USE_STARTTLS = False
@@ -65,6 +67,14 @@ class DefaultConfig:
     MAIL_TIMEOUT_SECONDS = 10
     #: Deliver the outbox from a thread inside the web process (``make run`` turns this on).
     MAIL_BACKGROUND_SENDER = False
+
+    #: ``plain`` for reading in a terminal, ``json`` for one object per line (log collectors).
+    LOG_FORMAT = "plain"
+    LOG_LEVEL = "INFO"
+    #: One log line per request (gunicorn.conf.py turns it on; ``make run`` has Flask's own).
+    LOG_REQUESTS = False
+    #: Add the client's IP address to request lines. Off: an address is personal data.
+    LOG_CLIENT_ADDRESSES = False
 
     #: A session without "remember me" ends after this long without a request...
     SESSION_IDLE_MINUTES = 30

@@ -34,6 +34,10 @@ def build_app(tmp_path: Path, **overrides: object) -> Flask:
         "SECRET_KEY": "test-secret-key-not-for-production",
         "DATABASE_URL": POSTGRES_URL or f"sqlite:///{tmp_path / 'course.sqlite3'}",
         "RATELIMIT_STORAGE_URI": "memory://",
+        # The limiter is one object shared by every app; Flask-Limiter keeps the last app's
+        # RATELIMIT_ENABLED unless each app says it again, so one test turning limits off would
+        # turn them off for every test after it.
+        "RATELIMIT_ENABLED": True,
     }
     config.update(overrides)
     app = create_app(config, instance_path=str(tmp_path / "instance"))

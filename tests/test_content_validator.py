@@ -10,6 +10,7 @@ from flask.testing import FlaskCliRunner
 
 from course.catalogue.bundle import read_bundle
 from course.catalogue.problems import ContentError
+from course.catalogue.yaml_source import load_yaml
 from tests.conftest import EXAMPLE_BUNDLE
 
 
@@ -244,3 +245,69 @@ def test_the_check_command_passes_a_good_bundle(runner: FlaskCliRunner, bundle: 
     result = runner.invoke(args=["content", "check", str(bundle)])
 
     assert result.exit_code == 0 and "2 modules, no problems found." in result.output
+
+
+# Found by fuzzing (`make fuzz`): inputs that used to raise or hang instead of being reported.
+
+
+def test_brackets_nested_thousands_deep_are_reported_not_a_recursion_error(bundle: Path) -> None:
+    # Used to raise RecursionError, after seconds of scanning.
+    replace_in(bundle / "01-staying-safe/module.yaml", "minutes: 5", "minutes: " + "[" * 5000)
+
+    assert problems_in(bundle) == [
+        "bundle/01-staying-safe/module.yaml:4: YAML syntax error: nested more than 50 levels deep"
+    ]
+
+
+def test_block_lists_nested_too_deep_are_reported(bundle: Path) -> None:
+    replace_in(bundle / "01-staying-safe/module.yaml", "minutes: 5", "minutes:\n  " + "- " * 100)
+
+    assert problems_in(bundle) == [
+        "bundle/01-staying-safe/module.yaml:5: YAML syntax error: nested more than 50 levels deep"
+    ]
+
+
+def test_aliases_that_expand_to_billions_of_values_are_reported(bundle: Path) -> None:
+    # "Billion laughs": 387 million values in ten lines. Turning the question's id into text
+    # used to take longer than any time limit.
+    laughs = "  - a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]\n" + "".join(
+        f"    {name}: &{name} [{', '.join([f'*{previous}'] * 9)}]\n"
+        for previous, name in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    replace_in(
+        bundle / "01-staying-safe/quiz.yaml", "  - id: first-step\n", f"{laughs}    id: *i\n"
+    )
+
+    assert problems_in(bundle) == [
+        "bundle/01-staying-safe/quiz.yaml:1: YAML too large: its aliases (*name) expand to more "
+        "than 100,000 values"
+    ]
+
+
+def test_a_value_shared_through_an_alias_in_front_matter_keeps_its_line() -> None:
+    loaded = load_yaml("shared: &s {a: 1}\nagain: *s\n", first_line=2)
+
+    # Front matter starts on line 2; the shared mapping used to be moved down once per alias.
+    assert loaded["again"].line_of("a") == 2
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("!!timestamp first-step", "'first-step' cannot be read as a date"),
+        ("!!bool first-step", "'first-step' cannot be read as true or false"),
+        ("!!int _", "'_' cannot be read as a whole number"),
+        ("!!map first-step", "'first-step' cannot be read as a mapping"),
+        ("1" * 5000, "'" + "1" * 39 + "…' cannot be read as a whole number"),
+    ],
+)
+def test_a_value_that_does_not_fit_its_yaml_type_is_reported(
+    bundle: Path, value: str, message: str
+) -> None:
+    # The fuzzer found `!!timestamp` (AttributeError from inside PyYAML) and `!!int _` (IndexError);
+    # the others raised KeyError, ValueError and ValueError (Python reads at most 4,300 digits).
+    replace_in(bundle / "01-staying-safe/quiz.yaml", "id: first-step", f"id: {value}")
+
+    assert problems_in(bundle) == [
+        f"bundle/01-staying-safe/quiz.yaml:2: YAML syntax error: {message}"
+    ]

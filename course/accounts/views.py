@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+import hashlib
+import hmac
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -41,7 +53,12 @@ NEW_RECOVERY_CODES = "new_recovery_codes"
 
 
 def _email_in_form() -> str:
-    return "account:" + services.normalise_email(request.form.get("email", ""))
+    # Keyed by a keyed hash, so the shared rate-limit storage (Redis) holds no email addresses.
+    email = services.normalise_email(request.form.get("email", ""))
+    digest = hmac.new(
+        str(current_app.config["SECRET_KEY"]).encode(), email.encode(), hashlib.sha256
+    )
+    return "account:" + digest.hexdigest()
 
 
 def _account_awaiting_code() -> str:

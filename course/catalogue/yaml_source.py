@@ -29,7 +29,62 @@ class SourceList(list[Any]):
 
 
 class _LineLoader(yaml.SafeLoader):
-    pass
+    """Refuses deep nesting early: PyYAML recurses once per level (past a few hundred: a
+    RecursionError), and its scanner slows down with each unclosed [ or { on a line (a few
+    kilobytes of brackets take seconds)."""
+
+    depth = 0
+
+    def fetch_flow_collection_start(self, token_class: type[yaml.Token]) -> None:
+        if self.flow_level >= MAX_DEPTH:
+            raise yaml.scanner.ScannerError(
+                None, None, f"nested more than {MAX_DEPTH} levels deep", self.get_mark()
+            )
+        super().fetch_flow_collection_start(token_class)
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node:
+        if self.depth >= MAX_DEPTH:
+            raise yaml.composer.ComposerError(
+                None,
+                None,
+                f"nested more than {MAX_DEPTH} levels deep",
+                self.peek_event().start_mark,
+            )
+        self.depth += 1
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        # PyYAML's constructors fail with plain Python errors on a value that does not fit its
+        # tag (`!!timestamp soon`, `!!bool maybe`, `!!int _`, `!!map x`, a 5,000-digit number):
+        # report them at the value's line like any other YAML error.
+        try:
+            return super().construct_object(node, deep=deep)
+        except (ValueError, TypeError, AttributeError, LookupError):
+            kind = node.tag.removeprefix("tag:yaml.org,2002:")
+            if isinstance(node, yaml.ScalarNode):
+                found = repr(_shortened(node.value))
+            else:
+                found = "a list" if isinstance(node, yaml.SequenceNode) else "a mapping"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{found} cannot be read as {_KINDS.get(kind, kind)}", node.start_mark
+            ) from None
+
+
+_KINDS = {
+    "int": "a whole number",
+    "float": "a number",
+    "bool": "true or false",
+    "timestamp": "a date",
+    "map": "a mapping",
+    "seq": "a list",
+}
+
+
+def _shortened(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> SourceMap:
@@ -54,6 +109,14 @@ _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _con
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
 
 
+#: The deepest a value may nest; the real files nest five levels deep at most.
+MAX_DEPTH = 50
+#: The most values a file may hold once its aliases (``*name``) are expanded. The largest real file
+#: holds about 500; a few lines of nested aliases can stand for billions ("billion laughs"),
+#: and every check that walks or prints a value would expand them.
+MAX_VALUES = 100_000
+
+
 class YamlSyntaxError(ValueError):
     def __init__(self, line: int, message: str) -> None:
         super().__init__(message)
@@ -65,28 +128,57 @@ def load_yaml(text: str, first_line: int = 1) -> Any:
 
     :raises YamlSyntaxError: with the line of the problem.
     """
+    loader = None
     try:
-        loaded = yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        loader = _LineLoader(text)  # refuses unprintable characters straight away
+        node = loader.get_single_node()
+        if node is not None and _expanded_size(node) > MAX_VALUES:
+            raise YamlSyntaxError(
+                first_line + node.start_mark.line,
+                f"YAML too large: its aliases (*name) expand to more than {MAX_VALUES:,} values",
+            )
+        loaded = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = (mark.line + first_line) if mark else first_line
         raise YamlSyntaxError(line, f"YAML syntax error: {error.problem or error}") from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(first_line, f"YAML syntax error: {error}") from None
-    _shift_lines(loaded, first_line - 1)
+    finally:
+        if loader is not None:
+            loader.dispose()
+    _shift_lines(loaded, first_line - 1, set())
     return loaded
 
 
-def _shift_lines(value: Any, offset: int) -> None:
-    if not offset:
+def _expanded_size(root: yaml.Node) -> int:
+    """How many values the document holds with every alias expanded, counting no further than
+    just past :data:`MAX_VALUES` (an alias to a node that contains it never ends)."""
+    count = 0
+    pending: list[yaml.Node] = [root]
+    while pending and count <= MAX_VALUES:
+        node = pending.pop()
+        count += 1
+        if isinstance(node, yaml.MappingNode):
+            pending.extend(child for pair in node.value for child in pair)
+        elif isinstance(node, yaml.SequenceNode):
+            pending.extend(node.value)
+    return count
+
+
+def _shift_lines(value: Any, offset: int, shifted: set[int]) -> None:
+    """Add ``offset`` to every line in ``value``, once each even where aliases share a value."""
+    if not offset or id(value) in shifted:
         return
+    if isinstance(value, SourceMap | SourceList):
+        shifted.add(id(value))
     if isinstance(value, SourceMap):
         value.line += offset
         value.key_lines = {key: line + offset for key, line in value.key_lines.items()}
         for child in value.values():
-            _shift_lines(child, offset)
+            _shift_lines(child, offset, shifted)
     elif isinstance(value, SourceList):
         value.line += offset
         value.item_lines = [line + offset for line in value.item_lines]
         for child in value:
-            _shift_lines(child, offset)
+            _shift_lines(child, offset, shifted)

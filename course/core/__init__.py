@@ -7,6 +7,7 @@ from flask_babel import format_date, format_datetime, format_number
 
 from course.core.database import init_database
 from course.core.i18n import current_language, select_locale
+from course.core.logs import init_logging
 from course.core.security import init_security
 from course.core.urls import absolute_url
 from course.extensions import babel, limiter
@@ -14,6 +15,7 @@ from course.extensions import babel, limiter
 
 def init_core(app: Flask) -> None:
     """Bind the extensions to ``app`` and install the hooks every request goes through."""
+    init_logging(app)  # first, so a request's clock starts before any other hook runs
     init_database(app)
     init_security(app)
     limiter.init_app(app)

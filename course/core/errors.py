@@ -13,6 +13,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from course.core.logs import loggable_path
 from course.extensions import db
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,9 @@ def render_server_error(error: InternalServerError) -> tuple[Response | str, int
     db.session.rollback()
     original = getattr(error, "original_exception", None)
     if original is not None:
-        log.error("Unhandled exception on %s %s", request.method, request.path, exc_info=original)
+        log.error(
+            "Unhandled exception on %s %s", request.method, loggable_path(), exc_info=original
+        )
     return _error_response(500, str(ERROR_SUMMARIES[500])), 500
 
 

@@ -7,8 +7,8 @@ that ``make run`` starts, retrying failures with exponential backoff. A message 
 claimed for a few minutes in its own short transaction, so several senders never send it twice
 and no database lock is held while talking to the mail server.
 
-Without ``MAIL_SERVER`` (development), messages are written to the log and, as ``.eml`` files, to
-``instance/outbox/``. With it, they go by SMTP.
+Without ``MAIL_SERVER`` (development), messages are written as ``.eml`` files to
+``instance/outbox/`` and the log says which file. With it, they go by SMTP.
 """
 
 from __future__ import annotations
@@ -232,7 +232,21 @@ def _record_failure(message: OutboxMessage, error: Exception, now: datetime) -> 
         log.error("Gave up sending email %s after %s attempts", message.id, message.attempts)
     else:
         message.next_attempt_at = now + retry_delay(message.attempts)
-        log.warning("Could not send email %s (attempt %s): %s", message.id, message.attempts, error)
+        log.warning(
+            "Could not send email %s (attempt %s): %s",
+            message.id,
+            message.attempts,
+            _describe_failure(error),
+        )
+
+
+def _describe_failure(error: Exception) -> str:
+    """What went wrong, for the log: a mail server's reply text often quotes the addresses."""
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{type(error).__name__} {error.smtp_code}"
+    if isinstance(error, smtplib.SMTPException):
+        return type(error).__name__
+    return f"{type(error).__name__}: {error}"
 
 
 def _transport():  # type: ignore[no-untyped-def]
@@ -276,13 +290,8 @@ def write_to_outbox_folder(message: OutboxMessage) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{message.created_at:%Y%m%d-%H%M%S}-{message.id}.eml"
     path.write_bytes(as_email_message(message).as_bytes())
-    log.info(
-        "Email to %s: %s (saved as %s)\n%s",
-        message.recipient,
-        message.subject,
-        path,
-        message.text_body,
-    )
+    # The file holds the message; the log only points to it (no address, no link with a token).
+    log.info("Email %s saved as %s", message.id, path)
 
 
 def start_background_sender(
