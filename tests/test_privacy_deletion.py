@@ -28,7 +28,29 @@ from tests.test_accounts_two_factor import code_at
 from tests.test_organisations import signed_in, signed_in_admin
 from tests.test_privacy_export import LEARNER, OTHER, populate, signed_in_learner
 
-PERSONAL = [LEARNER, "Ada Lovelace", "Ada King Lovelace", "ada.new@example.org"]
+PERSONAL = [
+    LEARNER,
+    "Ada Lovelace",
+    "Ada King Lovelace",
+    "Augusta Ada King",
+    "ada.new@example.org",
+]
+
+
+def correct_printed_name(app: Flask) -> None:
+    """An admin corrects the name printed on the learner's certificate, so the audit log holds
+    the old and the new printed name."""
+    from course.admin import user_administration
+    from course.certificates.models import Certificate
+
+    with app.test_request_context():
+        admin = db.session.scalar(select(User).where(User.email == "admin@example.org"))
+        certificate = db.session.scalars(
+            select(Certificate).join(User).where(User.email == LEARNER)
+        ).first()
+        assert admin is not None and certificate is not None
+        assert user_administration.correct_name(admin, certificate, "Augusta Ada King")
+        db.session.commit()
 
 
 def learner(app: Flask) -> User | None:
@@ -90,6 +112,7 @@ def course_counts(app: Flask) -> list[tuple[str, int, int]]:
 
 def test_a_learner_deletes_their_account_and_nothing_personal_remains(course_app: Flask) -> None:
     made = populate(course_app)
+    correct_printed_name(course_app)
     counts_before = course_counts(course_app)
     client = signed_in_learner(course_app)
     page = client.get("/account/delete").get_data(as_text=True)

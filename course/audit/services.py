@@ -121,27 +121,43 @@ def entries_about(targets: dict[str, Iterable[object]]) -> list[AuditEntry]:
 ERASED_PERSON = "[erased]"
 
 
-def erase_person(person: User, certificate_ids: Iterable[int]) -> int:
-    """Remove ``person``'s email address and name from the log when their account is deleted:
-    as the actor, as the target, and inside summaries and before and after values. The entries
-    stay, so the log still shows what was done and when. This is the one change the log allows.
-
-    :returns: how many entries were changed.
+def erase_person(person: User, certificate_ids: Iterable[int]) -> None:
+    """Remove ``person``'s email address and names from the log when their account is deleted:
+    as the actor, as the target, and inside summaries and before and after values, including the
+    names printed on their certificates (``certificate_ids``), now or before a correction. The
+    entries stay, so the log still shows what was done and when. This is the one change the log
+    allows.
     """
-    email, name = person.email, person.name.strip()
     certificates = [str(number) for number in certificate_ids]
-    mentions = [AuditEntry.actor_email == email, AuditEntry.actor_id == person.id]
-    mentions.append((AuditEntry.target_type == "user") & (AuditEntry.target_id == str(person.id)))
-    if certificates:
-        mentions.append(
-            (AuditEntry.target_type == "certificate") & AuditEntry.target_id.in_(certificates)
+    printed_names = {
+        value
+        for entry in db.session.scalars(
+            select(AuditEntry).where(
+                AuditEntry.target_type == "certificate", AuditEntry.target_id.in_(certificates)
+            )
         )
-    for text in (email, name) if len(name) > 1 else (email,):
-        mentions.append(func.lower(AuditEntry.summary).contains(text.lower(), autoescape=True))
-        for column in (AuditEntry.before, AuditEntry.after):
-            mentions.append(func.lower(cast(column, Text)).contains(text.lower(), autoescape=True))
-    entries = list(db.session.scalars(select(AuditEntry).where(or_(*mentions))))
-    patterns = [re.compile(re.escape(text), re.I) for text in (email, name) if len(text) > 1]
+        for values in (entry.before, entry.after)
+        if isinstance(values, dict)
+        for key, value in values.items()
+        if key == "holder_name" and isinstance(value, str)
+    }
+    words = sorted(
+        {word.strip() for word in (person.email, person.name, *printed_names)} - {""},
+        key=len,
+        reverse=True,  # the longest first, so a full name goes before a part of it
+    )
+    words = [word for word in words if len(word) > 1]
+    mentioned = [
+        func.lower(column).contains(word.lower(), autoescape=True)
+        for word in words
+        for column in (
+            AuditEntry.summary,
+            cast(AuditEntry.before, Text),
+            cast(AuditEntry.after, Text),
+        )
+    ]
+    entries = list(db.session.scalars(select(AuditEntry).where(or_(*mentioned))))
+    patterns = [re.compile(re.escape(word), re.I) for word in words]
 
     def scrubbed(value: Any) -> Any:
         if isinstance(value, str):
@@ -157,16 +173,25 @@ def erase_person(person: User, certificate_ids: Iterable[int]) -> int:
     db.session.flush()
     db.session.info[ERASING_PERSONAL_DATA] = True
     try:
+        # Who acted and whom it was about: one statement each, however many entries.
+        db.session.execute(
+            update(AuditEntry)
+            .where(or_(AuditEntry.actor_id == person.id, AuditEntry.actor_email == person.email))
+            .values(actor_id=None, actor_email=ERASED_PERSON)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.execute(
+            update(AuditEntry)
+            .where(AuditEntry.target_type == "user", AuditEntry.target_id == str(person.id))
+            .values(target_id=ERASED_PERSON)
+            .execution_options(synchronize_session=False)
+        )
+        # Their words inside entries: only the entries that hold them.
         for entry in entries:
-            is_actor = entry.actor_id == person.id or entry.actor_email == email
-            is_target = entry.target_type == "user" and entry.target_id == str(person.id)
             db.session.execute(
                 update(AuditEntry)
                 .where(AuditEntry.id == entry.id)
                 .values(
-                    actor_id=None if is_actor else entry.actor_id,
-                    actor_email=ERASED_PERSON if is_actor else entry.actor_email,
-                    target_id=ERASED_PERSON if is_target else entry.target_id,
                     summary=scrubbed(entry.summary),
                     before=scrubbed(entry.before),
                     after=scrubbed(entry.after),
@@ -175,6 +200,6 @@ def erase_person(person: User, certificate_ids: Iterable[int]) -> int:
             )
     finally:
         db.session.info.pop(ERASING_PERSONAL_DATA, None)
-    for entry in entries:
-        db.session.expire(entry)
-    return len(entries)
+    for loaded in list(db.session.identity_map.values()):
+        if isinstance(loaded, AuditEntry):
+            db.session.expire(loaded)
