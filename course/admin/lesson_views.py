@@ -109,6 +109,8 @@ def edit(module_id: int, number: int) -> tuple[str, int] | Response:
 @two_factor_required
 def move(module_id: int, number: int) -> Response:
     module = module_or_404(module_id)
+    if not 1 <= number <= len(drafts.editing(module).document["lessons"]):
+        abort(404)
     form = DraftForm()
     if form.validate_on_submit():
         offset = -1 if request.form.get("direction") == "up" else 1

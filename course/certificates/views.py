@@ -32,6 +32,8 @@ from course.extensions import limiter
 bp = Blueprint("certificates", __name__)
 
 VERIFY_LIMIT = "30 per minute"
+#: Both verification routes draw on one allowance per client, so using both does not double it.
+verification_limit = limiter.shared_limit(VERIFY_LIMIT, scope="certificate-verification")
 
 
 @bp.get("/certificates/")
@@ -100,7 +102,7 @@ def _may_download(certificate: Certificate) -> bool:
 
 @bp.get("/verify")
 @public
-@limiter.limit(VERIFY_LIMIT)
+@verification_limit
 def verify_form() -> str | Response | tuple[str, int]:
     form = VerifyForm(request.args)
     if "code" not in request.args:
@@ -112,7 +114,7 @@ def verify_form() -> str | Response | tuple[str, int]:
 
 @bp.get("/verify/<code>")
 @public
-@limiter.limit(VERIFY_LIMIT)
+@verification_limit
 def verify(code: str) -> str | Response | tuple[str | Response, int]:
     return _verification(code, VerifyForm(data={"code": code}))
 

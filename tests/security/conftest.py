@@ -100,8 +100,8 @@ class Site:
             sign_in(client, email, STRONG_PASSWORD)
         return client
 
-    def path_for(self, rule: Rule) -> str:
-        """The rule's URL, filled with the ids of real rows."""
+    def path_for(self, rule: Rule, **overrides: object) -> str:
+        """The rule's URL, filled with the ids of real rows, or with ``overrides`` where given."""
         values = dict(self.ids)
         if rule.endpoint.startswith("organisation_members."):
             values["user_id"] = self.ids["member_id"]
@@ -109,6 +109,7 @@ class Site:
             values["action"] = "resend"
         if rule.endpoint == "static":
             values["filename"] = "css/site.css"
+        values.update(overrides)
         with self.app.test_request_context():
             return url_for(
                 rule.endpoint, **{k: v for k, v in values.items() if k in rule.arguments}
