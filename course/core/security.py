@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
-from flask import Flask
+from flask import Flask, current_app, request
 from flask_talisman import Talisman
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -58,6 +58,34 @@ class _IgnoreForwardedHeaders:
         return self.wsgi_app(environ, start_response)
 
 
+class _Talisman(Talisman):  # type: ignore[misc]
+    """Flask-Talisman, except that a view's own options (``Talisman()(...)``) are read, not filled.
+
+    Talisman fills the options a view declares with the serving app's defaults, in place, the first
+    time it serves the view: every later app in the process (tests build many) then inherits the
+    first app's settings for that view. Here each request gets a fresh copy instead.
+    """
+
+    #: The settings a view may declare for itself, as Talisman's ``_get_local_options`` reads them.
+    VIEW_OPTION_NAMES = (
+        "force_https",
+        "frame_options",
+        "frame_options_allow_from",
+        "content_security_policy",
+        "content_security_policy_nonce_in",
+        "permissions_policy",
+        "document_policy",
+        "feature_policy",
+    )
+
+    def _get_local_options(self) -> dict[str, object]:
+        view = current_app.view_functions.get(request.endpoint)  # type: ignore[arg-type]
+        options = dict(getattr(view, "talisman_view_options", {}))
+        for name in self.VIEW_OPTION_NAMES:
+            options.setdefault(name, getattr(self, name))
+        return options
+
+
 def allow_plain_http(view: ViewT) -> ViewT:
     """Serve ``view`` over plain http even when ``HTTPS_ONLY`` is on.
 
@@ -85,7 +113,7 @@ def init_security(app: Flask) -> None:
         policy["upgrade-insecure-requests"] = ""
     # One Talisman per app: it keeps its settings on the instance, so a shared one would carry
     # one app's settings into another's.
-    app.extensions["talisman"] = Talisman(
+    app.extensions["talisman"] = _Talisman(
         app,
         force_https=https_only,
         strict_transport_security=https_only,

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from flask_talisman import Talisman
 from werkzeug.test import TestResponse
 
 from course.authoring.media_views import IMAGE_CONTENT_SECURITY_POLICY
@@ -35,10 +36,7 @@ GET_ROUTES = [endpoint for _method, endpoint in routes(REAL_APP, {"GET"})]
 VIEWER = {STAFF: AUTHOR, ADMIN_ONLY: ADMIN, ORGANISATION_MANAGER: MANAGER, SIGNED_IN: LEARNER}
 HSTS = "max-age=63072000; includeSubDomains"
 
-# Flask-Talisman fills a view's own options (set with ``Talisman()(...)``, as /healthz and
-# /media/<name> do) with the serving app's defaults the first time it serves the view, in place, so
-# every later app in the process inherits the first one's settings. Taken at collection, before any
-# request, these are the options as declared, put back before this module's requests.
+# Views that declare header options of their own (``Talisman()(...)``), as declared.
 DECLARED_VIEW_OPTIONS = {
     endpoint: dict(view.talisman_view_options)
     for endpoint, view in REAL_APP.view_functions.items()
@@ -56,15 +54,9 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         db.engine.dispose()
 
 
-def restore_declared_view_options(site: Site) -> None:
-    for endpoint, options in DECLARED_VIEW_OPTIONS.items():
-        site.app.view_functions[endpoint].talisman_view_options = dict(options)
-
-
 @pytest.fixture(scope="module")
 def pages(site: Site) -> Iterator[dict[str, TestResponse]]:
     """Each GET route, as its viewer sees it."""
-    restore_declared_view_options(site)
     seen = {}
     for endpoint in GET_ROUTES:
         viewer = VIEWER.get(EXPECTED_RULE[endpoint], ANONYMOUS)
@@ -72,11 +64,28 @@ def pages(site: Site) -> Iterator[dict[str, TestResponse]]:
         response.close()
         seen[endpoint] = response
     yield seen
-    restore_declared_view_options(site)  # leave no HTTPS settings behind for later tests
 
 
 def test_views_with_their_own_header_options_are_known() -> None:
     assert set(DECLARED_VIEW_OPTIONS) == {"health.healthz", "media.image"}
+
+
+def test_serving_a_view_leaves_its_declared_options_as_declared(
+    pages: dict[str, TestResponse],
+) -> None:
+    """Flask-Talisman alone fills them in place with the first app's settings, which every later
+    app in the process would then inherit (course.core.security._Talisman reads a copy)."""
+    for endpoint, declared in DECLARED_VIEW_OPTIONS.items():
+        assert pages[endpoint].status_code == 200
+        assert REAL_APP.view_functions[endpoint].talisman_view_options == declared
+
+
+def test_a_view_without_options_gets_what_flask_talisman_itself_would_give(site: Site) -> None:
+    """The copy holds every setting Talisman's own reading fills in, so an upgrade that adds one
+    fails here rather than silently dropping it."""
+    talisman = site.app.extensions["talisman"]
+    with site.app.test_request_context("/"):
+        assert talisman._get_local_options() == Talisman._get_local_options(talisman)
 
 
 def policy(header: str) -> dict[str, str]:
