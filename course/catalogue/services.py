@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from course.accounts.models import User
 from course.catalogue.bundle import CourseSource, LessonSource, ModuleSource
@@ -153,6 +153,8 @@ def the_course() -> Course | None:
             selectinload(Course.modules)
             .selectinload(Module.current_version)
             .selectinload(ModuleVersion.lessons)
+            .defer(Lesson.markdown)
+            .defer(Lesson.html_by_region)
         )
         .order_by(Course.id)
         .limit(1)
@@ -160,5 +162,18 @@ def the_course() -> Course | None:
 
 
 def find_listed_module(slug: str) -> Module | None:
-    module = db.session.scalar(select(Module).where(Module.slug == slug))
+    """The module learners see at ``slug``, with its current version and lessons, in one query."""
+    module = (
+        db.session.scalars(
+            select(Module)
+            .where(Module.slug == slug)
+            .options(
+                joinedload(Module.current_version)
+                .joinedload(ModuleVersion.lessons)
+                .defer(Lesson.markdown)
+            )
+        )
+        .unique()
+        .one_or_none()
+    )
     return module if module is not None and module.is_listed else None
