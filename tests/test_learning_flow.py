@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from typing import Any
 
 import pytest
@@ -15,9 +17,12 @@ from course.catalogue.bundle import read_bundle
 from course.catalogue.models import Module
 from course.core.regions import Region
 from course.extensions import db
+from course.learning import services as learning
 from course.learning.models import LessonView, ModuleCompletion, QuizAttempt
 from tests.conftest import csrf_token_from, import_bundle, post_form, sign_in
 from tests.factories import STRONG_PASSWORD, make_user
+from tests.learning_helpers import correct_answer, pass_quiz
+from tests.test_database import run_concurrently
 
 
 @pytest.fixture
@@ -384,3 +389,112 @@ def test_reading_and_handing_in_a_quiz_record_the_learners_last_activity(
     submit(learner, path, answers_for(attempt_of(course_app, path), right=False))
 
     assert last_activity() == attempt_of(course_app, path).submitted_at > after_reading
+
+
+@pytest.fixture
+def slow_completion_check(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hold each transaction just before it decides whether the module is complete, so two
+    requests of one learner overlap the way two tabs or a double click make them."""
+    check = learning._complete_module_if_done
+
+    def held(user: User, module: Module) -> None:
+        time.sleep(0.3)
+        check(user, module)
+
+    monkeypatch.setattr(learning, "_complete_module_if_done", held)
+
+
+def _learner_and_module(app: Flask, slug: str = "staying-safe") -> tuple[int, int]:
+    with app.app_context():
+        user = make_user(email="twin-tabs@example.org")
+        module = db.session.scalar(select(Module).where(Module.slug == slug))
+        assert module is not None
+        return user.id, module.id
+
+
+def _read_every_lesson_but_the_last(app: Flask, user_id: int, module_id: int) -> None:
+    with app.app_context():
+        user, module = db.session.get(User, user_id), db.session.get(Module, module_id)
+        for lesson in module.current_version.lessons[:-1]:
+            learning.record_lesson_read(user, module, lesson)
+        db.session.commit()
+
+
+@pytest.mark.usefixtures("slow_completion_check")
+def test_reading_the_last_lesson_in_two_tabs_at_once_records_it_and_completes_once(
+    course_app: Flask,
+) -> None:
+    user_id, module_id = _learner_and_module(course_app)
+    _read_every_lesson_but_the_last(course_app, user_id, module_id)
+    with course_app.app_context():
+        pass_quiz(db.session.get(User, user_id), db.session.get(Module, module_id))
+        db.session.commit()
+
+    def read_last_lesson() -> None:
+        user, module = db.session.get(User, user_id), db.session.get(Module, module_id)
+        learning.record_lesson_read(user, module, module.current_version.lessons[-1])
+
+    errors = run_concurrently(course_app, read_last_lesson)
+
+    assert errors == []
+    with course_app.app_context():
+        views = db.session.scalar(select(func.count(LessonView.id)))
+        lessons = len(db.session.get(Module, module_id).current_version.lessons)
+        assert views == lessons
+        assert db.session.scalar(select(func.count(ModuleCompletion.id))) == 1
+
+
+@pytest.mark.usefixtures("slow_completion_check")
+def test_handing_in_while_reading_the_last_lesson_in_another_tab_completes_the_module(
+    course_app: Flask,
+) -> None:
+    user_id, module_id = _learner_and_module(course_app)
+    _read_every_lesson_but_the_last(course_app, user_id, module_id)
+    with course_app.app_context():
+        user = db.session.get(User, user_id)
+        attempt = learning.start_attempt(user, db.session.get(Module, module_id), Region.UK)
+        attempt_id, questions = attempt.id, attempt.questions
+        db.session.commit()
+    sheet = learning.AnswerSheet([correct_answer(question) for question in questions])
+    turns = iter(["hand in", "read"])
+    lock = threading.Lock()
+
+    def hand_in_or_read() -> None:
+        with lock:
+            turn = next(turns)
+        user, module = db.session.get(User, user_id), db.session.get(Module, module_id)
+        if turn == "hand in":
+            learning.submit_attempt(user, attempt_id, sheet)
+        else:
+            learning.record_lesson_read(user, module, module.current_version.lessons[-1])
+
+    errors = run_concurrently(course_app, hand_in_or_read)
+
+    assert errors == []
+    with course_app.app_context():
+        completion = db.session.scalar(select(ModuleCompletion))
+        assert completion is not None and completion.attempt_id == attempt_id
+
+
+def test_starting_a_quiz_twice_at_once_keeps_one_open_attempt(
+    course_app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    user_id, module_id = _learner_and_module(course_app)
+    look_up = learning.open_attempt
+
+    def slow_look_up(user: User, module: Module) -> QuizAttempt | None:
+        found = look_up(user, module)
+        time.sleep(0.3)  # let the other request look before either draws an attempt
+        return found
+
+    monkeypatch.setattr(learning, "open_attempt", slow_look_up)
+
+    def start() -> None:
+        user, module = db.session.get(User, user_id), db.session.get(Module, module_id)
+        learning.start_attempt(user, module, Region.UK)
+
+    errors = run_concurrently(course_app, start)
+
+    assert errors == []
+    with course_app.app_context():
+        assert db.session.scalar(select(func.count(QuizAttempt.id))) == 1

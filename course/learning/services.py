@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from course.accounts.models import User
 from course.catalogue.models import Course, Lesson, Module, ModuleVersion
-from course.core.database import begin_write, get_for_update, utcnow
+from course.core.database import get_for_update, utcnow
 from course.core.regions import DEFAULT_REGION, Region
 from course.extensions import db
 from course.learning.models import LessonView, ModuleCompletion, QuestionAnswer, QuizAttempt
@@ -44,8 +44,11 @@ def choose_visitor_region(region: Region) -> None:
 
 
 def record_lesson_read(user: User, module: Module, lesson: Lesson) -> None:
-    """Note that ``user`` has read ``lesson`` (once), and complete the module if that was all."""
-    begin_write()
+    """Note that ``user`` has read ``lesson`` (once), and complete the module if that was all.
+
+    Reading the same lesson in two tabs at once records it once: see :func:`_lock_learner`.
+    """
+    _lock_learner(user)
     already = db.session.scalar(
         select(LessonView.id).where(
             LessonView.user_id == user.id,
@@ -85,6 +88,20 @@ def open_attempt(user: User, module: Module) -> QuizAttempt | None:
     )
 
 
+def _lock_learner(user: User) -> None:
+    """Take the learner's row lock for the rest of the transaction, so that their reads, starts
+    and hand-ins run one after another.
+
+    Each of them reads what the learner has done, then inserts rows under unique constraints
+    (a lesson read, the module's completion). On SQLite ``begin_write`` alone serialises them; on
+    PostgreSQL two of them at once (two tabs, a double click) would both see nothing and both
+    insert: one fails with a unique violation, or neither sees the other's part and the module is
+    never completed. Always taken before any other row lock of the learner's, so locks cannot
+    deadlock.
+    """
+    get_for_update(User, user.id)
+
+
 def own_attempt(user: User, module: Module, attempt_id: int) -> QuizAttempt | None:
     """The attempt, if it is ``user``'s and at ``module``; ``None`` for anyone else's."""
     attempt = db.session.get(QuizAttempt, attempt_id)
@@ -97,7 +114,7 @@ def start_attempt(
     user: User, module: Module, region: Region, rng: random.Random | None = None
 ) -> QuizAttempt:
     """Draw a new attempt, or return the one already open (so a double click starts one)."""
-    begin_write()
+    _lock_learner(user)
     existing = open_attempt(user, module)
     if existing is not None:
         return existing
@@ -152,6 +169,7 @@ def submit_attempt(user: User, attempt_id: int, sheet: AnswerSheet) -> QuizAttem
     A second submission (double click, back button, another tab) changes nothing and returns the
     graded attempt. ``None`` if the attempt is not this learner's.
     """
+    _lock_learner(user)
     attempt = get_for_update(QuizAttempt, attempt_id)
     if attempt is None or attempt.user_id != user.id:
         return None
