@@ -37,10 +37,20 @@ def served(app_spec: str, environment: dict[str, str]) -> Iterator[str]:
     Gunicorn also reads the production ``gunicorn.conf.py`` from the working directory; the options
     here undo what would change the measurement (threads, worker recycling, a log line per request).
     """
+    options = ["--workers", "1", "--threads", "1", "--max-requests", "0"]
+    with gunicorn(app_spec, environment, options) as (base_url, _server):
+        yield base_url
+
+
+@contextmanager
+def gunicorn(
+    app_spec: str, environment: dict[str, str], options: list[str]
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """Run ``app_spec`` under gunicorn with the production ``gunicorn.conf.py`` (read from the
+    working directory) and ``options`` over it; yield its base URL and the master process."""
     port = free_port()
-    command = [str(GUNICORN), "--workers", "1", "--threads", "1", "--max-requests", "0"]
     server = subprocess.Popen(  # noqa: S603
-        [*command, "--bind", f"127.0.0.1:{port}", app_spec],
+        [str(GUNICORN), *options, "--bind", f"127.0.0.1:{port}", app_spec],
         env={**os.environ, "COURSE_LOG_REQUESTS": "false", **environment},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
@@ -55,10 +65,10 @@ def served(app_spec: str, environment: dict[str, str]) -> Iterator[str]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError(f"gunicorn did not start {app_spec}") from None
                 time.sleep(0.2)
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", server
     finally:
         server.terminate()
-        server.wait(timeout=10)
+        server.wait(timeout=30)
 
 
 def requests_per_second(url: str, *, seconds: int = 8, cookie: str | None = None) -> float:

@@ -48,6 +48,27 @@ class _Ids:
         self.attempt = 0
 
 
+def advance_id_sequences() -> None:
+    """After rows were inserted with explicit ids (as :func:`seed_organisation` does), move each
+    PostgreSQL id sequence past the highest id, so rows added later without one do not collide.
+    SQLite needs nothing: it numbers new rows after the highest id."""
+    from sqlalchemy import text
+
+    from course.extensions import db
+
+    if db.session.get_bind().dialect.name != "postgresql":
+        return
+    for table in db.metadata.sorted_tables:
+        if "id" in table.c and isinstance(table.c.id.type, db.Integer):
+            db.session.execute(
+                text(
+                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "  # noqa: S608
+                    f"(SELECT coalesce(max(id), 0) + 1 FROM {table.name}), false)"
+                )
+            )
+    db.session.commit()
+
+
 def seed_organisation(name: str, members: int, ids: _Ids, now: datetime, seed: int) -> int:
     """An organisation of ``members`` members with realistic progress; returns its id."""
     from course.accounts.models import User

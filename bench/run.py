@@ -8,7 +8,7 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bench import analytics, certificate_pdf, organisations
+from bench import analytics, certificate_pdf, concurrency, load, organisations, soak
 
 ROOT = Path(__file__).resolve().parent.parent
 INTRO = """# Performance
@@ -36,7 +36,20 @@ def machine() -> str:
     )
 
 
+def soak_rate(sqlite_rates: dict[str, float]) -> float:
+    """Half the throughput the load benchmark measured for the soak's mix of pages (on SQLite, at
+    its lower connection count), or the soak's own default when the load benchmark was skipped."""
+    if not all(kind in sqlite_rates for kind in soak.MIX):
+        return soak.DEFAULT_REQUESTS_PER_SECOND
+    total = sum(soak.MIX.values())
+    seconds_per_request = sum(
+        share / total / sqlite_rates[kind] for kind, share in soak.MIX.items()
+    )
+    return 0.5 / seconds_per_request
+
+
 def main() -> None:
+    measured_load = load.run()
     sections = [
         INTRO,
         machine(),
@@ -46,6 +59,12 @@ def main() -> None:
         organisations.run(),
         "",
         analytics.run(),
+        "",
+        measured_load.text,
+        "",
+        concurrency.run(),
+        "",
+        soak.run(requests_per_second=soak_rate(measured_load.sqlite_rates)),
     ]
     (ROOT / "docs" / "performance.md").write_text("\n".join(sections))
     print((ROOT / "docs" / "performance.md").read_text())
