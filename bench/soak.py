@@ -2,8 +2,9 @@
 every worker's memory. Run with ``python -m bench.soak [seconds] [requests_per_second]
 [leak_seconds]`` (defaults 600, 100 and 120).
 
-Gunicorn runs the production ``gunicorn.conf.py`` unchanged (on two cores: 5 workers of 4
-threads, each replaced after about 1,000 requests, with a jitter of 100), on a SQLite database
+Gunicorn runs the production ``gunicorn.conf.py`` (on two cores: 5 workers of 4 threads), except
+that each worker is replaced after about 1,000 requests (jitter 100) rather than production's
+10,000, so that ten minutes see several generations of workers; on a SQLite database
 with the real course and learners who hold certificates. The load is a mix a signed-in learner
 and the public make: a lesson page, the course overview, the learner's certificate PDF, and a
 certificate's public verification page.
@@ -52,6 +53,9 @@ from bench.production_server import (
 )
 
 LEARNERS = 16
+#: Worker recycling during the soak: more often than production's, to show it at work.
+SOAK_MAX_REQUESTS = 1000
+SOAK_MAX_REQUESTS_JITTER = 100
 #: The rate when no load benchmark measured one (``make bench`` soaks at half the measured rate).
 DEFAULT_REQUESTS_PER_SECOND = 100.0
 CONNECTIONS = 32
@@ -381,15 +385,19 @@ def run(
         "## Soak: memory of gunicorn's workers under a steady load",
         "",
         f"Gunicorn with the production `gunicorn.conf.py` (on this machine: {conf['workers']} "
-        f"workers of {conf['threads']} threads, `max_requests` {conf['max_requests']} with a "
-        f"jitter of {conf['max_requests_jitter']}) and production settings, on SQLite. The load "
+        f"workers of {conf['threads']} threads) and production settings, on SQLite, except that "
+        f"workers are recycled after {SOAK_MAX_REQUESTS:,} requests (jitter "
+        f"{SOAK_MAX_REQUESTS_JITTER}) instead of the production {conf['max_requests']:,}, so "
+        "that ten minutes see several generations of workers. The load "
         f"is paced, from {CONNECTIONS} keep-alive connections of signed-in learners: "
         + ", ".join(f"{share}% {kind}" for kind, share in MIX.items())
         + " (public, from many visitors' addresses). Worker memory (VmRSS) is sampled every "
         f"{SAMPLE_SECONDS} s.",
         "",
     ]
-    with served(settings, folder, []) as server:
+    recycling = ["--max-requests", str(SOAK_MAX_REQUESTS)]
+    recycling += ["--max-requests-jitter", str(SOAK_MAX_REQUESTS_JITTER)]
+    with served(settings, folder, recycling) as server:
         browsers = sign_in_browsers(server.base_url, site)
         lines += _recycling_run(server, site, browsers, seconds, requests_per_second)
     with served(settings, folder, ["--max-requests", "0"]) as server:
