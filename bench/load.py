@@ -20,6 +20,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,11 +29,13 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench import http_server, organisations
+from bench.bare_pages import create_bare_app
 from bench.production_server import postgres_cluster, rss_megabytes, worker_pids
 
 SECONDS = 6
 CONNECTIONS = (16, 64)
 WRK_THREADS = 2
+IN_PROCESS_REQUESTS = 300
 #: A short run before the first measured one, so every worker has loaded what it caches.
 WARM_UP_CONNECTIONS = 8
 MEMBERS = 10_000
@@ -388,7 +391,10 @@ def measure_database(
             for connections in CONNECTIONS
         }
         workers = len(_worker_rss(server))
-    with http_server.gunicorn("bench.bare_pages:app", environment, options) as (url, _server):
+    with http_server.gunicorn("bench.bare_pages:create_bare_app()", environment, options) as (
+        url,
+        _server,
+    ):
         _wait_for_workers(url, pages[0])
         for page in pages:
             for connections in CONNECTIONS:
@@ -399,7 +405,43 @@ def measure_database(
         connections: _graded(app, index * quiz_learners, quiz_learners)
         for index, connections in enumerate(CONNECTIONS)
     }
-    return _report(label, results, graded, quiz_learners, workers), results
+    costs = in_process_costs(app, create_bare_app(manifest), pages)
+    return _report(label, results, graded, quiz_learners, workers) + costs, results
+
+
+def _milliseconds_per_request(client: Any, path: str) -> float:
+    for _ in range(IN_PROCESS_REQUESTS // 5):
+        client.get(path, headers={"User-Agent": USER_AGENT})
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(IN_PROCESS_REQUESTS):
+            client.get(path, headers={"User-Agent": USER_AGENT})
+        best = min(best, (time.perf_counter() - start) / IN_PROCESS_REQUESTS * 1000)
+    return best
+
+
+def in_process_costs(app: Any, bare_app: Any, pages: list[Page]) -> list[str]:
+    """What one request costs each app with no server and no concurrency: the WSGI test client,
+    one request at a time (the best of three runs of a few hundred), so the CPU time of the app's
+    own work shows apart from HTTP and queueing."""
+    lines = [
+        "Cost of one request in-process (the WSGI test client, no server, one at a time; best of "
+        f"three runs of {IN_PROCESS_REQUESTS}):",
+        "",
+        "| Page | CT Citizen | bare Flask | difference |",
+        "|---|---|---|---|",
+    ]
+    for page in pages:
+        if page.quiz_requests:
+            continue
+        ours_client, bare_client = app.test_client(), bare_app.test_client()
+        if page.cookie:
+            ours_client.set_cookie(*page.cookie.split("=", 1))
+        ours = _milliseconds_per_request(ours_client, page.path)
+        bare = _milliseconds_per_request(bare_client, page.path)
+        lines.append(f"| {page.label} | {ours:.2f} ms | {bare:.2f} ms | {ours - bare:+.2f} ms |")
+    return [*lines, ""]
 
 
 def _report(
