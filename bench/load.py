@@ -36,6 +36,8 @@ SECONDS = 6
 CONNECTIONS = (16, 64)
 WRK_THREADS = 2
 IN_PROCESS_REQUESTS = 300
+#: Threads per worker tried for the lesson page (4 is the production default).
+THREAD_VARIANTS = (1, 2, 4)
 #: A short run before the first measured one, so every worker has loaded what it caches.
 WARM_UP_CONNECTIONS = 8
 MEMBERS = 10_000
@@ -406,7 +408,29 @@ def measure_database(
         for index, connections in enumerate(CONNECTIONS)
     }
     costs = in_process_costs(app, create_bare_app(manifest), pages)
-    return _report(label, results, graded, quiz_learners, workers) + costs, results
+    settings = worker_settings(environment, next(page for page in pages if page.kind == "lesson"))
+    return _report(label, results, graded, quiz_learners, workers) + costs + settings, results
+
+
+def worker_settings(environment: dict[str, str], page: Page) -> list[str]:
+    """The lesson page at the lower connection count under other thread counts per worker."""
+    lines = [
+        f"The lesson page at {CONNECTIONS[0]} connections with other numbers of threads per "
+        "worker (`GUNICORN_THREADS`; the workers as above):",
+        "",
+        "| Threads per worker | requests/s | p50 | p99 |",
+        "|---|---|---|---|",
+    ]
+    for threads in THREAD_VARIANTS:
+        options = ["--max-requests", "0", "--threads", str(threads)]
+        with http_server.gunicorn("course:create_app()", environment, options) as (url, _server):
+            _wait_for_workers(url, page)
+            measured = _measure(url, page, CONNECTIONS[0])
+        lines.append(
+            f"| {threads} | {measured.requests_per_second:.0f} | {measured.p50_ms:.1f} ms "
+            f"| {measured.p99_ms:.1f} ms |"
+        )
+    return [*lines, ""]
 
 
 def _milliseconds_per_request(client: Any, path: str) -> float:
