@@ -245,10 +245,12 @@ def apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Flask]:
     plain = build_app(tmp_path_factory.mktemp("plain"), RATELIMIT_ENABLED=False)
     https = build_app(tmp_path_factory.mktemp("https"), RATELIMIT_ENABLED=False, HTTPS_ONLY=True)
     https.wsgi_app = _OverHttps(https.wsgi_app)  # type: ignore[method-assign]
-    for app in (plain, https):
+    by_scheme = {"http": plain, "https": https}
+    # On PostgreSQL both apps share one database, so each has a person of its own.
+    for scheme, app in by_scheme.items():
         with app.app_context():
-            make_user(email="cookies@example.org")
-    yield {"http": plain, "https": https}
+            make_user(email=f"cookies-{scheme}@example.org")
+    yield by_scheme
     for app in (plain, https):
         with app.app_context():
             db.session.remove()
@@ -262,7 +264,7 @@ def test_session_cookies_are_http_only_same_site_and_secure_over_https(
     app = apps[scheme]
     client = app.test_client()
 
-    sign_in(client, "cookies@example.org", STRONG_PASSWORD, remember=True)
+    sign_in(client, f"cookies-{scheme}@example.org", STRONG_PASSWORD, remember=True)
 
     for name in (app.config["SESSION_COOKIE_NAME"], REMEMBER):
         cookie = client.get_cookie(name)
