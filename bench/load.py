@@ -557,7 +557,15 @@ ANALYSIS = """### What limits these figures, and what was tried
 - **Tried, and kept**: the overview's query leaves out every lesson's Markdown and rendered HTML
   (the query took about 9 ms in-process, now about 5); a lesson or module page loads the module,
   its current version and lessons in one joined query instead of three (the page went from about
-  4.1 to 3.3 ms in-process). The thread counts above show what the worker settings change.
+  4.1 to 3.3 ms in-process).
+- **Worker settings**: with one thread per worker the lesson page kept about the same throughput
+  and the shortest tail (on 2026-11-21: p99 64 ms against 136 ms with four threads on SQLite, 59
+  against 236 ms on PostgreSQL): the work is CPU-bound, and threads of one worker only queue for
+  its interpreter lock. One thread per worker also avoids the connection resets a threaded worker
+  can cause when it is recycled (gunicorn issue 3038; the soak below counts 2 in about 100,000
+  requests, with recycling every 1,000). docs/deployment.md recommends `GUNICORN_THREADS=1` behind
+  a buffering reverse proxy; the default stays at four threads until a soak has been run with
+  one, since threads still help where the database is across a network.
 - **Left to try**: caching the published course structure per process (versions never change
   once published, so only the list of current versions needs a query); rendering the lesson body
   and layout once per version and region and filling in only the person's parts; letting a
