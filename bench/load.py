@@ -532,7 +532,7 @@ def _folder() -> Iterator[Path]:
 
 ANALYSIS = """### What limits these figures, and what was tried
 
-- **Throughput against bare Flask** (target: the lesson page at least half; not met, about a
+- **Throughput against bare Flask** (target: the lesson page at least half; not met, under a
   tenth). On this machine the load is CPU-bound: two cores run wrk and every worker, so requests
   per second are about the cores divided by the CPU time of one request, and the ratio to bare
   Flask is about the ratio of their costs in-process (the table above). The bare app routes and
