@@ -10,11 +10,15 @@ last used, for the idle and absolute timeouts. A "remember me" cookie restores a
 from __future__ import annotations
 
 import time
-from datetime import timedelta
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from enum import Enum
+from typing import Any
 
 from flask import Flask, current_app, session
 from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy.sql.elements import BindParameter
 
 from course.accounts.models import User
 from course.accounts.services import end_all_sessions
@@ -34,6 +38,15 @@ PENDING_TWO_FACTOR_SECONDS = 300
 LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
+class SessionClock(Enum):
+    """Where a signed-in session stands against its idle and absolute timeouts."""
+
+    CURRENT = "current"
+    #: Still live, but the "last seen" time in the cookie is due to be written again.
+    DUE_FOR_REFRESH = "due for refresh"
+    TIMED_OUT = "timed out"
+
+
 def init_sessions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -46,13 +59,23 @@ def init_sessions(app: Flask) -> None:
 
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
-    user = db.session.scalar(select(User).where(User.session_token == session_token))
-    if user is None or not user.is_active:
-        return None
-    token_age = utcnow() - user.session_token_created_at
-    if token_age > timedelta(days=current_app.config["REMEMBER_ME_DAYS"]):
-        return None
-    return user
+    return db.session.scalar(select(User).where(signs_in(session_token, oldest_live_token())))
+
+
+def signs_in(session_token: str, oldest: datetime) -> ColumnElement[bool]:
+    """The condition for the person whose live session token this is: the account is not
+    disabled and the token was issued no earlier than ``oldest`` (see :func:`oldest_live_token`)."""
+    return and_(holds_session_token(session_token), User.session_token_created_at >= oldest)
+
+
+def holds_session_token(session_token: str | BindParameter[str]) -> ColumnElement[bool]:
+    """The condition for the account, not disabled, whose session token this is, however old."""
+    return and_(User.session_token == session_token, User.disabled_at.is_(None))
+
+
+def oldest_live_token() -> datetime:
+    """When the oldest session token still in use was issued: "remember me" lasts that long."""
+    return utcnow() - timedelta(days=current_app.config["REMEMBER_ME_DAYS"])
 
 
 @user_loaded_from_cookie.connect
@@ -112,16 +135,32 @@ def two_factor_passed() -> bool:
     return bool(session.get(TWO_FACTOR_PASSED))
 
 
+def session_clock(
+    contents: Mapping[str, Any], config: Mapping[str, Any], now: float
+) -> SessionClock:
+    """Where the session with these cookie ``contents`` stands at ``now`` (a Unix time).
+
+    A remembered session has no timeouts: it lasts as long as its "remember me" cookie.
+    """
+    if contents.get(REMEMBERED):
+        return SessionClock.CURRENT
+    last_seen = contents.get(LAST_SEEN_AT, 0)
+    idle_limit = config["SESSION_IDLE_MINUTES"] * 60
+    absolute_limit = config["SESSION_LIFETIME_HOURS"] * 3600
+    if now - last_seen > idle_limit or now - contents.get(SIGNED_IN_AT, 0) > absolute_limit:
+        return SessionClock.TIMED_OUT
+    if now - last_seen > LAST_SEEN_RESOLUTION_SECONDS:
+        return SessionClock.DUE_FOR_REFRESH
+    return SessionClock.CURRENT
+
+
 def _enforce_session_timeouts() -> None:
-    if not current_user.is_authenticated or session.get(REMEMBERED):
+    if not current_user.is_authenticated:
         return
     now = time.time()
-    idle_limit = current_app.config["SESSION_IDLE_MINUTES"] * 60
-    absolute_limit = current_app.config["SESSION_LIFETIME_HOURS"] * 3600
-    last_seen = session.get(LAST_SEEN_AT, 0)
-    if now - last_seen > idle_limit or now - session.get(SIGNED_IN_AT, 0) > absolute_limit:
+    clock = session_clock(session, current_app.config, now)
+    if clock is SessionClock.TIMED_OUT:
         logout_user()
         session.clear()
-        return
-    if now - last_seen > LAST_SEEN_RESOLUTION_SECONDS:
+    elif clock is SessionClock.DUE_FOR_REFRESH:
         session[LAST_SEEN_AT] = now

@@ -10,7 +10,6 @@ again renews it: a new certificate is issued and the old one shows as superseded
 from __future__ import annotations
 
 import calendar
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,7 +21,7 @@ from sqlalchemy import delete, select
 from course.accounts.models import User
 from course.catalogue.models import Course, Module
 from course.certificates import pdf
-from course.certificates.codes import formatted, new_code, normalised
+from course.certificates.codes import new_code, normalised
 from course.certificates.models import Certificate, CertificatePdf, CertificateStatus
 from course.core.database import begin_write, get_for_update, utcnow
 from course.core.mail import queue_email
@@ -271,11 +270,3 @@ def render_certificate(certificate: Certificate) -> bytes:
         qr_data_uri=qr_data_uri,
     )
     return pdf.render_pdf(html, pdf.static_folder())
-
-
-def pdf_etag(content: bytes) -> str:
-    return hashlib.sha256(content).hexdigest()[:32]
-
-
-def pdf_filename(certificate: Certificate) -> str:
-    return f"ct-citizen-certificate-{formatted(certificate.code)}.pdf"

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from io import BytesIO
+import time
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     jsonify,
     redirect,
     render_template,
     request,
-    send_file,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,6 +22,7 @@ from werkzeug.wrappers import Response
 from course.accounts.models import Role
 from course.accounts.sessions import two_factor_passed
 from course.catalogue import services as catalogue
+from course.certificates import download_links
 from course.certificates import services as certificates
 from course.certificates.forms import ClaimForm, VerifyForm
 from course.certificates.models import Certificate, CertificateStatus
@@ -39,14 +40,7 @@ verification_limit = limiter.shared_limit(VERIFY_LIMIT, scope="certificate-verif
 @bp.get("/certificates/")
 @login_required
 def index() -> str:
-    course = catalogue.the_course()
-    return render_template(
-        "certificates/index.html",
-        standing=certificates.standing(current_user, course) if course else None,
-        certificates=certificates.certificates_of(current_user),
-        form=ClaimForm(data={"holder_name": current_user.name}),
-        now=utcnow(),
-    )
+    return _certificates_page(ClaimForm(data={"holder_name": current_user.name}))
 
 
 @bp.post("/certificates/issue")
@@ -64,33 +58,54 @@ def issue() -> str | Response:
         else:
             flash(_("Your certificate is ready. We have emailed you its link too."), "success")
         return redirect(url_for("certificates.index"))
+    return _certificates_page(form)
+
+
+def _certificates_page(form: ClaimForm) -> str:
+    course = catalogue.the_course()
+    own_certificates = certificates.certificates_of(current_user)
     return render_template(
         "certificates/index.html",
-        standing=certificates.standing(current_user, course),
-        certificates=certificates.certificates_of(current_user),
+        standing=certificates.standing(current_user, course) if course else None,
+        certificates=own_certificates,
+        download_links={each.id: _download_link(each) for each in own_certificates},
         form=form,
         now=utcnow(),
     )
 
 
+def _download_link(certificate: Certificate) -> str:
+    """A short-lived link to the holder's own PDF, answered outside the pipeline when in order."""
+    grant = download_links.make_grant(
+        certificate.code, current_user.session_token, current_app.config["SECRET_KEY"], time.time()
+    )
+    return url_for("certificates.download_by_link", grant=grant)
+
+
 @bp.get("/certificates/<code>.pdf")
 @login_required
 def download(code: str) -> Response:
+    return _pdf_download(code)
+
+
+@bp.get("/certificates/download/<grant>")
+@login_required
+def download_by_link(grant: str) -> Response:
+    """A link from the certificates page that :class:`DownloadLinkServer` passed on: checked again
+    in full, as the stable address is, whether or not it has expired."""
+    secret_key = current_app.config["SECRET_KEY"]
+    code = download_links.granted_code(grant, current_user.session_token, secret_key)
+    if code is None:
+        abort(404)
+    return _pdf_download(code)
+
+
+def _pdf_download(code: str) -> Response:
     found = certificates.certificate_with_pdf(code)
     if found is None or not _may_download(found[0]):
         abort(404)
     certificate, content = found
-    response = send_file(
-        BytesIO(content),
-        mimetype="application/pdf",
-        as_attachment=True,
-        download_name=certificates.pdf_filename(certificate),
-        etag=certificates.pdf_etag(content),
-        max_age=0,
-    )
-    response.cache_control.private = True
-    response.cache_control.no_cache = True
-    return response.make_conditional(request)
+    return download_links.pdf_response(request.environ, certificate.code, content)
 
 
 def _may_download(certificate: Certificate) -> bool:

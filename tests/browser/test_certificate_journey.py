@@ -37,6 +37,8 @@ def test_claim_download_check_by_qr_and_see_it_revoked(
     desktop.tab_to(text="Download the PDF")
     with page.expect_download() as download_info:
         page.keyboard.press("Enter")
+    # The page's short-lived link, answered before the request pipeline (download_links).
+    assert "/certificates/download/" in download_info.value.url
     saved = tmp_path / download_info.value.suggested_filename
     download_info.value.save_as(saved)
     assert saved.name.startswith("ct-citizen-certificate-") and saved.suffix == ".pdf"

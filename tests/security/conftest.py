@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import time
 import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ from course.accounts.models import Role
 from course.catalogue.models import Module
 from course.catalogue.services import the_course
 from course.certificates import services as certificates
+from course.certificates.download_links import make_grant
 from course.extensions import db
 from course.organisations.models import Invitation, Membership, MembershipRole
 from tests.conftest import build_app, post_form, sign_in
@@ -209,6 +211,13 @@ def build_site(tmp_path: Path, *, https: bool = False) -> Site:
             name=db.session.scalar(select(MediaFile.name)),
             token="not-a-real-token",
             learner_id=learner_user.id,
+            # The learner's link to their own PDF, as their certificates page gives it.
+            grant=make_grant(
+                own_certificate.code,
+                learner_user.session_token,
+                app.config["SECRET_KEY"],
+                time.time(),
+            ),
         )
         assert db.session.get(Module, authoring_module.id) is not None
     sign_in(learner, "learner@example.org", STRONG_PASSWORD)
