@@ -272,7 +272,7 @@ def build_site(folder: Path, database_url: str, quiz_learners: int) -> tuple[Any
         Page("quiz", "Quiz hand-in (a new attempt each request)", "", quiz_requests=quiz),
         Page(
             "certificate PDF",
-            "Certificate PDF download (holder)",
+            "Certificate PDF download, stable address (holder)",
             f"/certificates/{code}.pdf",
             learner_cookie,
         ),
