@@ -30,7 +30,7 @@ from course.core.database import utcnow
 from course.extensions import db
 from tests.conftest import build_app, import_bundle
 from tests.test_certificates import claim, finished_learner, the_certificate
-from tests.test_organisations import signed_in_admin
+from tests.test_organisations import signed_in, signed_in_admin
 
 SECRET = "a-secret-key"
 CODE = "0123456789ABCDEFGHJKMNPQRSTV"
@@ -208,14 +208,8 @@ def test_an_expired_link_is_checked_again_in_full_and_still_serves_the_holder(
 
 
 def test_a_link_is_no_use_to_anyone_else(course_app: Flask, holder: FlaskClient) -> None:
-    from tests.conftest import sign_in
-    from tests.factories import STRONG_PASSWORD, make_user
-
     link = download_link(holder)
-    with course_app.app_context():
-        make_user(email="eve@example.org")
-    eve = course_app.test_client()
-    sign_in(eve, "eve@example.org", STRONG_PASSWORD)
+    eve = signed_in(course_app, "eve@example.org")
     admin = signed_in_admin(course_app)
     anonymous = course_app.test_client()
 

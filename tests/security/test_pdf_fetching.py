@@ -31,14 +31,13 @@ from urllib.parse import unquote, urlsplit
 import pytest
 from flask import Flask
 
-from course.catalogue.services import the_course
 from course.certificates import pdf
-from course.certificates import services as certificates
+from course.certificates.models import Certificate
 from course.extensions import db
 from tests.conftest import sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.learning_helpers import complete_course
+from tests.factories import STRONG_PASSWORD
 from tests.pdf_tools import pdf_text
+from tests.test_admin_users import certified_learner
 
 
 @pytest.fixture
@@ -204,16 +203,11 @@ def test_a_name_of_html_and_css_prints_literally_and_fetches_only_static_files(
     course_app: Flask, fetches: list[str], connections: list[object], static: Path
 ) -> None:
     assert len(HOSTILE_NAME) <= 200
-    with course_app.test_request_context():
-        user = make_user(email="hostile@example.org", name="Hostile Name")
-        course = the_course()
-        assert course is not None
-        complete_course(user, course)
-        certificate = certificates.issue_certificate(user, course, HOSTILE_NAME)
-        db.session.commit()
-        code = certificate.code
+    _user_id, certificate_id = certified_learner(course_app, HOSTILE_NAME)
+    with course_app.app_context():
+        code = db.session.get(Certificate, certificate_id).code  # type: ignore[union-attr]
     holder = course_app.test_client()
-    sign_in(holder, "hostile@example.org", STRONG_PASSWORD)
+    sign_in(holder, "ada@example.org", STRONG_PASSWORD)
 
     response = holder.get(f"/certificates/{code}.pdf")
 
