@@ -6,8 +6,9 @@ Both apps run under gunicorn with the production ``gunicorn.conf.py`` (its worke
 without worker recycling and without a log line per request, so each run measures serving alone.
 The pages: the course overview (a visitor), a lesson (a signed-in learner), handing in a quiz (a
 different learner and open attempt on every request, each answer sheet complete, so every request
-grades an attempt), the stored certificate PDF (its holder), the verification page (a visitor) and
-the member table of a 10,000-member organisation (its manager). Signed-in requests carry real
+grades an attempt), the stored certificate PDF (its holder) at its stable address and through the
+certificates page's download link, the verification page (a visitor) and the member table of a
+10,000-member organisation (its manager). Signed-in requests carry real
 session cookies, made by the app's own sign-in code, and a real CSRF token. Rate limits are off:
 one wrk client would otherwise be stopped by them, which is their job, not what is measured here.
 """
@@ -78,6 +79,8 @@ class Page:
     path: str
     cookie: str = ""
     quiz_requests: dict[int, Path] | None = None  # connections -> one POST per line
+    #: When the path stops being what it is (a download link expires: the pipeline answers it).
+    expires_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -206,6 +209,7 @@ def build_site(folder: Path, database_url: str, quiz_learners: int) -> tuple[Any
     from course.catalogue.bundle import read_bundle
     from course.catalogue.services import import_course, the_course
     from course.certificates import services as certificates
+    from course.certificates.download_links import LINK_LIFETIME_SECONDS, make_grant
     from course.core.database import utcnow
     from course.extensions import db
     from course.organisations.models import Membership, MembershipRole
@@ -254,6 +258,8 @@ def build_site(folder: Path, database_url: str, quiz_learners: int) -> tuple[Any
         db.session.commit()
         code = certificate.code
         learner_cookie, _ = _session_cookie(app, learner)
+        made_at = time.time()
+        grant = make_grant(code, learner.session_token, SECRET, made_at)
         manager_cookie, _ = _session_cookie(app, manager)
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
@@ -275,6 +281,13 @@ def build_site(folder: Path, database_url: str, quiz_learners: int) -> tuple[Any
             "Certificate PDF download, stable address (holder)",
             f"/certificates/{code}.pdf",
             learner_cookie,
+        ),
+        Page(
+            "certificate link",
+            "Certificate PDF download, the certificates page's link (holder)",
+            f"/certificates/download/{grant}",
+            learner_cookie,
+            expires_at=made_at + LINK_LIFETIME_SECONDS,
         ),
         Page("verification", "Verification page (visitor)", f"/verify/{code}"),
         Page(
@@ -408,6 +421,9 @@ def measure_database(
         for index, connections in enumerate(CONNECTIONS)
     }
     costs = in_process_costs(app, create_bare_app(manifest), pages)
+    for page in pages:
+        if page.expires_at is not None and time.time() >= page.expires_at:
+            raise RuntimeError(f"{page.label}: the link expired before it was measured in full")
     settings = worker_settings(environment, next(page for page in pages if page.kind == "lesson"))
     return _report(label, results, graded, quiz_learners, workers) + costs + settings, results
 

@@ -265,20 +265,26 @@ def test_an_idle_session_is_signed_out_rather_than_served(
     assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
-def test_a_session_due_for_its_refresh_is_served_by_the_pipeline_which_refreshes_it(
+def test_a_session_due_for_its_refresh_is_served_and_refreshed_as_the_pipeline_would(
     course_app: Flask, holder: FlaskClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     link = download_link(holder)
     a_while_ago = time.time() - 5 * 60
     with holder.session_transaction() as session:
         session[LAST_SEEN_AT] = a_while_ago
+        contents_before = dict(session)
     pipeline = PipelineCount(course_app, monkeypatch)
 
     response = holder.get(link)
 
-    assert pipeline.served == 1 and response.status_code == 200
+    assert pipeline.served == 0 and response.status_code == 200
+    assert "Cookie" in response.headers["Vary"]
     with holder.session_transaction() as session:
         assert session[LAST_SEEN_AT] > a_while_ago
+        assert {key: value for key, value in session.items() if key != LAST_SEEN_AT} == {
+            key: value for key, value in contents_before.items() if key != LAST_SEEN_AT
+        }
+    assert download_link(holder)  # the refreshed cookie still signs in
 
 
 def test_a_pdf_of_an_older_template_is_rendered_again_by_the_pipeline(

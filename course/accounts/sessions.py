@@ -10,7 +10,7 @@ last used, for the idle and absolute timeouts. A "remember me" cookie restores a
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
@@ -154,6 +154,11 @@ def session_clock(
     return SessionClock.CURRENT
 
 
+def mark_seen(contents: MutableMapping[str, Any], now: float) -> None:
+    """Record in a session due for its refresh that it was used at ``now``."""
+    contents[LAST_SEEN_AT] = now
+
+
 def _enforce_session_timeouts() -> None:
     if not current_user.is_authenticated:
         return
@@ -163,4 +168,4 @@ def _enforce_session_timeouts() -> None:
         logout_user()
         session.clear()
     elif clock is SessionClock.DUE_FOR_REFRESH:
-        session[LAST_SEEN_AT] = now
+        mark_seen(session, now)

@@ -13,10 +13,11 @@ is the certificate's code and an expiry time, signed (HMAC-SHA256, with a key de
 It is made only for the holder's own certificates, by a page that has run every access check.
 
 :class:`DownloadLinkServer` answers a link before Flask's request pipeline when everything about it
-is plainly in order: a live, current session of the holder, a signature that matches, a link not yet
-expired, and the PDF stored for the current template. It sends the same security headers, request
-id and request log line as the pipeline would. Anything else (no session, a session due for its
-"last seen" refresh, an expired link, a PDF to render again, plain http where HTTPS is required, a
+is plainly in order: a live session of the holder that has not timed out, a signature that
+matches, a link not yet expired, and the PDF stored for the current template. It sends the same
+security headers, request id and request log line as the pipeline would, and refreshes the session's
+"last seen" time in its cookie when that is due, as the pipeline does. Anything else (no session, a
+timed-out session, an expired link, a PDF to render again, plain http where HTTPS is required, a
 request other than GET) goes through the pipeline to the ordinary view, which checks everything
 again and answers as the stable address ``/certificates/<code>.pdf`` does. Serving a stored PDF
 this way costs a fraction of a trip through the pipeline (docs/performance.md).
@@ -189,7 +190,8 @@ class DownloadLinkServer:
         now = time.time()
         if not isinstance(session_token, str):
             return None
-        if sessions.session_clock(contents, config, now) is not sessions.SessionClock.CURRENT:
+        clock = sessions.session_clock(contents, config, now)
+        if clock is sessions.SessionClock.TIMED_OUT:
             return None
         code = granted_code(grant, session_token, config["SECRET_KEY"], now)
         if code is None:
@@ -203,7 +205,16 @@ class DownloadLinkServer:
             return None
         response = pdf_response(environ, code, content)
         response.headers.extend(self._security_headers(secure))
+        if clock is sessions.SessionClock.DUE_FOR_REFRESH:
+            self._refresh_session(contents, response, now)
         return response
+
+    def _refresh_session(self, contents: Mapping[str, Any], response: Response, now: float) -> None:
+        """Send the session cookie again with the time it was last used, as the pipeline would."""
+        interface = self.app.session_interface
+        session = interface.session_class(contents)  # type: ignore[attr-defined]
+        sessions.mark_seen(session, now)
+        interface.save_session(self.app, session, response)  # type: ignore[arg-type]
 
     def _session_contents(self, environ: WSGIEnvironment) -> Mapping[str, Any]:
         """The signed session cookie's contents, as Flask would read them, or nothing."""
@@ -232,10 +243,20 @@ class DownloadLinkServer:
         }
         connection = self._engine.raw_connection()  # from the pool, and back to it
         try:
-            cursor = connection.cursor()
-            cursor.execute(self._query.sql, self._query.parameters(values))
-            row = cursor.fetchone()
-            cursor.close()
+            # One statement needs no transaction: in autocommit, no BEGIN and no ROLLBACK travel
+            # to the database (PostgreSQL). SQLite's connections are in autocommit already.
+            driver = connection.driver_connection
+            autocommit = getattr(driver, "autocommit", None)
+            if autocommit is not None:
+                driver.autocommit = True
+            try:
+                cursor = connection.cursor()
+                cursor.execute(self._query.sql, self._query.parameters(values))
+                row = cursor.fetchone()
+                cursor.close()
+            finally:
+                if autocommit is not None:
+                    driver.autocommit = autocommit
         finally:
             connection.close()
         return None if row is None else bytes(row[0])
