@@ -568,6 +568,13 @@ ANALYSIS = """### What limits these figures, and what was tried
   second that is 40 ms before any variation, and the tail is longer because the two cores are
   shared by 5 workers (of several threads each) and wrk. Under 50 ms at p99 needs roughly twice
   the throughput, or fewer connections per core.
+- **The certificate PDF through the certificates page's link** is answered by a small handler
+  before the request pipeline (docs/architecture.md, "The PDF"). In-process it costs about a fifth
+  of the stable address on SQLite and about a third on PostgreSQL. Under load it reaches about half
+  of bare Flask's throughput on SQLite, three times the stable address. On PostgreSQL it reaches
+  about a quarter, two and a half times the stable address: each request still makes two round
+  trips to the database (the pool's ping and the query), and the database server shares the two
+  cores.
 - **Errors at 64 connections** (target 0): met on both databases; requests wait in gunicorn's
   backlog rather than fail.
 - **Tried, and kept**: the overview's query leaves out every lesson's Markdown and rendered HTML
