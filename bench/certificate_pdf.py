@@ -158,6 +158,7 @@ def run() -> str:
     from course.certificates import services as certificates
     from course.certificates.models import Certificate
     from course.extensions import db
+    from tests.test_certificate_download_links import download_link
 
     folder = Path(tempfile.mkdtemp(prefix="ct-bench-"))
     app, certificate_id = build_certificate_app(folder)
@@ -316,14 +317,6 @@ def _plain_render(render: Callable[[], bytes], font_config: object) -> Callable[
         pdf.render_pdf = render_pdf
     text_only = re.sub(r"<img[^>]*>", "", pages[0])
     return lambda: HTML(string=text_only).write_pdf(font_config=font_config)
-
-
-def download_link(client) -> str:  # type: ignore[no-untyped-def]
-    """The download link the certificates page gives the signed-in holder."""
-    page = client.get("/certificates/").get_data(as_text=True)
-    found = re.search(r'href="(/certificates/download/[^"]+)"', page)
-    assert found is not None, "the certificates page has no download link"
-    return found[1]
 
 
 if __name__ == "__main__":

@@ -170,10 +170,10 @@ class DownloadLinkServer:
         self._headers: dict[bool, list[tuple[str, str]]] = {}
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        started = time.perf_counter()
         path = environ.get("PATH_INFO", "")
         if not path.startswith(LINK_PATH_PREFIX) or environ.get("REQUEST_METHOD") != "GET":
             return self.wsgi_app(environ, start_response)
+        started = time.perf_counter()
         response = self._answer(environ, path.removeprefix(LINK_PATH_PREFIX))
         if response is None:
             return self.wsgi_app(environ, start_response)
