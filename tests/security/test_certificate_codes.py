@@ -78,8 +78,9 @@ def test_issued_certificates_have_well_formed_distinct_codes(site: Site) -> None
 
 def _comparable(page: str) -> str:
     """The page without what legitimately changes between requests: the code echoed back in the
-    form and per-request tokens (CSP nonces)."""
-    page = re.sub(r'(<input[^>]*name="code"[^>]*value=")[^"]*"', r'\1"', page)
+    form and per-request tokens (CSP nonces, and CSRF tokens, which carry the second they were
+    signed in)."""
+    page = re.sub(r'(<input[^>]*name="(?:code|csrf_token)"[^>]*value=")[^"]*"', r'\1"', page)
     return re.sub(r'nonce="[^"]*"', 'nonce=""', page)
 
 
