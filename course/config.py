@@ -13,10 +13,15 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Config, Flask
 
 ENVIRONMENT_PREFIX = "COURSE"
+#: The names this machine answers to itself: trusted unless ``TRUSTED_HOSTS`` says otherwise, so
+#: ``make run`` and a health check from the same machine work. (Werkzeug cannot match a bracketed
+#: IPv6 address such as ``[::1]`` in a trusted list, so it is left out.)
+LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 INSTANCE_CONFIG_FILENAME = "config.py"
 SQLITE_FILENAME = "course.sqlite3"
 
@@ -32,8 +37,15 @@ class DefaultConfig:
     DATABASE_URL: str | None = None
     #: How long a SQLite writer waits for the lock before giving up.
     SQLITE_BUSY_TIMEOUT_MS = 5000
-    #: Absolute address used in PDFs and emails; ``None`` means the address the request came in on.
+    #: Absolute address used in PDFs and emails, such as ``https://course.example.org``; ``None``
+    #: means the address the request came in on, once its host has passed ``TRUSTED_HOSTS``.
+    #: Required with ``HTTPS_ONLY``.
     BASE_URL: str | None = None
+    #: The host names the site answers to; a request for any other gets 400 (Flask checks the
+    #: ``Host`` header, or ``X-Forwarded-Host`` from a trusted proxy, against it). A name starting
+    #: with a dot also covers its subdomains. ``None`` means this machine's own names
+    #: (:data:`LOOPBACK_HOSTS`) and the host of ``BASE_URL``.
+    TRUSTED_HOSTS: list[str] | None = None
     #: Where visitors report problems (shown on the accessibility and privacy pages).
     CONTACT_EMAIL: str | None = None
     #: Redirect to HTTPS, send HSTS and mark cookies Secure. Turn on in production.
@@ -90,7 +102,8 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     :param app: the application whose ``instance_path`` holds the optional ``config.py``.
     :param overrides: the last word, used by tests and by callers that build an app in code.
     :raises RuntimeError: when ``instance/config.py`` exists but sets no ``SECRET_KEY`` and nothing
-        else does; the file is the operator's, so it is never rewritten.
+        else does (the file is the operator's, so it is never rewritten), and when the site's
+        addresses are set wrong (see :func:`_settle_addresses`).
     """
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile(str(Path(app.instance_path) / INSTANCE_CONFIG_FILENAME), silent=True)
@@ -102,6 +115,44 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     app.config["SQLALCHEMY_DATABASE_URI"] = app.config["DATABASE_URL"] or _default_sqlite_url(
         Path(app.instance_path)
     )
+    _settle_addresses(app.config)
+
+
+def _settle_addresses(config: Config) -> None:
+    """Check ``BASE_URL`` and fill in ``TRUSTED_HOSTS``, so that no link is ever built on a host
+    the operator did not name.
+
+    :raises RuntimeError: when ``BASE_URL`` is not an absolute http(s) address, when ``HTTPS_ONLY``
+        is on without an https ``BASE_URL`` (behind TLS every emailed link must be the real one), or
+        when ``TRUSTED_HOSTS`` is empty (which Flask would read as "trust every host").
+    """
+    base_url = config["BASE_URL"]
+    base_host = None
+    if base_url:
+        parts = urlsplit(base_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.query:
+            raise RuntimeError(
+                f"{ENVIRONMENT_PREFIX}_BASE_URL must be the site's full address, such as "
+                f"https://course.example.org, not {base_url!r}."
+            )
+        base_host = parts.hostname
+    if config["HTTPS_ONLY"] and not (base_url and base_url.startswith("https://")):
+        raise RuntimeError(
+            f"{ENVIRONMENT_PREFIX}_HTTPS_ONLY is on, so set {ENVIRONMENT_PREFIX}_BASE_URL to the "
+            "site's https address (such as https://course.example.org): links in emails and "
+            "certificates must not depend on the address a request claims."
+        )
+    trusted_hosts = config["TRUSTED_HOSTS"]
+    if trusted_hosts is None:
+        trusted_hosts = [*LOOPBACK_HOSTS, *([base_host] if base_host else [])]
+    elif isinstance(trusted_hosts, str):  # from the environment as "a.example, b.example"
+        trusted_hosts = trusted_hosts.replace(",", " ").split()
+    if not trusted_hosts:
+        raise RuntimeError(
+            f"{ENVIRONMENT_PREFIX}_TRUSTED_HOSTS is empty: list the host names this site answers "
+            "to, such as course.example.org."
+        )
+    config["TRUSTED_HOSTS"] = list(trusted_hosts)
 
 
 def _default_sqlite_url(instance_path: Path) -> str:

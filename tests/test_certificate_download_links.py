@@ -137,7 +137,7 @@ def same_headers(lean: TestResponse, pipeline: TestResponse) -> None:
 def test_the_lean_server_sends_exactly_the_headers_the_pipeline_sends(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, https: bool
 ) -> None:
-    app = build_app(tmp_path, HTTPS_ONLY=https)
+    app = build_app(tmp_path, HTTPS_ONLY=https, BASE_URL="https://localhost" if https else None)
     import_bundle(app)
     if https:
         app.wsgi_app = _OverHttps(app.wsgi_app)  # type: ignore[method-assign]
@@ -164,7 +164,7 @@ def test_the_lean_server_sends_exactly_the_headers_the_pipeline_sends(
 
 
 def test_plain_http_goes_to_https_where_https_is_required(tmp_path: Path) -> None:
-    app = build_app(tmp_path, HTTPS_ONLY=True)
+    app = build_app(tmp_path, HTTPS_ONLY=True, BASE_URL="https://localhost")
     import_bundle(app)
     served_over_plain_http = app.wsgi_app
     app.wsgi_app = _OverHttps(served_over_plain_http)  # type: ignore[method-assign]

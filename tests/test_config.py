@@ -40,11 +40,14 @@ def test_environment_values_are_decoded_like_json(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("COURSE_HTTPS_ONLY", "true")
+    monkeypatch.setenv("COURSE_BASE_URL", "https://course.example.org")
+    monkeypatch.setenv("COURSE_TRUSTED_HOSTS", '["course.example.org", ".course.example.org"]')
     monkeypatch.setenv("COURSE_SECRET_KEY", "from-environment")
 
     app = create_app(instance_path=str(tmp_path / "instance"))
 
     assert app.config["HTTPS_ONLY"] is True
+    assert app.config["TRUSTED_HOSTS"] == ["course.example.org", ".course.example.org"]
     assert app.config["SECRET_KEY"] == "from-environment"
     assert not (tmp_path / "instance" / "config.py").exists()
 
@@ -97,3 +100,44 @@ def test_database_url_from_environment_selects_the_database(
     app = create_app({"SECRET_KEY": "x"}, instance_path=str(tmp_path / "instance"))
 
     assert app.config["SQLALCHEMY_DATABASE_URI"] == url
+
+
+def test_by_default_the_site_trusts_this_machine_and_the_base_url_host(tmp_path: Path) -> None:
+    development = create_app(instance_path=str(tmp_path / "instance"))
+    production = create_app(
+        {"BASE_URL": "https://course.example.org:8443/"}, instance_path=str(tmp_path / "instance")
+    )
+
+    assert development.config["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1"]
+    assert production.config["TRUSTED_HOSTS"] == ["localhost", "127.0.0.1", "course.example.org"]
+
+
+def test_trusted_hosts_from_the_environment_may_be_a_comma_separated_list(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COURSE_TRUSTED_HOSTS", "course.example.org, www.course.example.org")
+
+    app = create_app(instance_path=str(tmp_path / "instance"))
+
+    assert app.config["TRUSTED_HOSTS"] == ["course.example.org", "www.course.example.org"]
+
+
+@pytest.mark.parametrize(
+    ("settings", "message"),
+    [
+        ({"HTTPS_ONLY": True}, "COURSE_HTTPS_ONLY is on, so set COURSE_BASE_URL"),
+        (
+            {"HTTPS_ONLY": True, "BASE_URL": "http://course.example.org"},
+            "COURSE_HTTPS_ONLY is on, so set COURSE_BASE_URL to the site's https address",
+        ),
+        ({"BASE_URL": "course.example.org"}, "COURSE_BASE_URL must be the site's full address"),
+        ({"BASE_URL": "ftp://course.example.org"}, "COURSE_BASE_URL must be the site's full"),
+        ({"TRUSTED_HOSTS": []}, "COURSE_TRUSTED_HOSTS is empty"),
+        ({"TRUSTED_HOSTS": " , "}, "COURSE_TRUSTED_HOSTS is empty"),
+    ],
+)
+def test_the_app_refuses_to_start_with_addresses_that_would_trust_any_host(
+    tmp_path: Path, settings: dict[str, object], message: str
+) -> None:
+    with pytest.raises(RuntimeError, match=message):
+        create_app(settings, instance_path=str(tmp_path / "instance"))

@@ -68,10 +68,10 @@ def test_plain_http_works_when_https_is_not_required(client: FlaskClient) -> Non
 
 
 def test_production_redirects_to_https_and_sends_hsts(tmp_path: Path) -> None:
-    client = build_app(tmp_path, HTTPS_ONLY=True).test_client()
+    client = build_app(tmp_path, HTTPS_ONLY=True, BASE_URL="https://localhost").test_client()
 
     insecure = client.get("/about")
-    secure = client.get("/about", base_url="https://course.example.org")
+    secure = client.get("/about", base_url="https://localhost")
 
     assert insecure.status_code in (301, 302)
     assert insecure.headers["Location"] == "https://localhost/about"
@@ -81,7 +81,7 @@ def test_production_redirects_to_https_and_sends_hsts(tmp_path: Path) -> None:
 
 
 def test_health_checks_over_plain_http_are_not_redirected_in_production(tmp_path: Path) -> None:
-    client = build_app(tmp_path, HTTPS_ONLY=True).test_client()
+    client = build_app(tmp_path, HTTPS_ONLY=True, BASE_URL="https://localhost").test_client()
 
     assert client.get("/healthz").status_code == 200
 
@@ -90,7 +90,9 @@ def test_health_checks_over_plain_http_are_not_redirected_in_production(tmp_path
 def test_https_is_detected_behind_trusted_proxies_only(
     tmp_path: Path, trusted_proxies: int, expected_status: int
 ) -> None:
-    client = build_app(tmp_path, HTTPS_ONLY=True, TRUSTED_PROXIES=trusted_proxies).test_client()
+    client = build_app(
+        tmp_path, HTTPS_ONLY=True, BASE_URL="https://localhost", TRUSTED_PROXIES=trusted_proxies
+    ).test_client()
 
     response = client.get("/about", headers={"X-Forwarded-Proto": "https"})
 
@@ -98,7 +100,7 @@ def test_https_is_detected_behind_trusted_proxies_only(
 
 
 def test_session_cookie_is_secure_only_in_production(tmp_path: Path) -> None:
-    production = build_app(tmp_path / "production", HTTPS_ONLY=True)
+    production = build_app(tmp_path / "production", HTTPS_ONLY=True, BASE_URL="https://localhost")
     development = build_app(tmp_path / "development")
 
     assert production.config["SESSION_COOKIE_SECURE"] is True

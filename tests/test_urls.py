@@ -19,7 +19,7 @@ def test_links_use_the_request_address_when_no_base_url_is_set(app: Flask) -> No
 def test_links_use_the_base_url_in_requests_and_outside_them(tmp_path: Path) -> None:
     app = build_app(tmp_path, BASE_URL="https://course.example.org/")
 
-    with app.test_request_context(base_url="http://internal:8000"):
+    with app.test_request_context(base_url="http://127.0.0.1:8000"):
         assert absolute_url("accounts.login") == "https://course.example.org/login"
     with app.app_context():
         assert (

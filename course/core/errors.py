@@ -11,7 +11,7 @@ import logging
 from flask import Flask, Response, jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException, InternalServerError, SecurityError
 
 from course.core.logs import loggable_path
 from course.extensions import db
@@ -27,6 +27,7 @@ ERROR_SUMMARIES = {
     429: _l("Too many requests. Please wait a minute and try again."),
     500: _l("Something went wrong on our side."),
 }
+UNTRUSTED_HOST_SUMMARY = _l("This site does not answer to the address in the request.")
 CSRF_SUMMARY = _l(
     "The form had expired or did not come from this site. Go back, reload the page and try again."
 )
@@ -39,6 +40,7 @@ def register_error_pages(app: Flask) -> None:
         if code != 500:
             app.register_error_handler(code, render_http_error)
     app.register_error_handler(CSRFError, render_csrf_error)
+    app.register_error_handler(SecurityError, render_untrusted_host)
     app.register_error_handler(InternalServerError, render_server_error)
 
 
@@ -50,6 +52,19 @@ def render_http_error(error: HTTPException) -> tuple[Response | str, int, list[t
 
 def render_csrf_error(_error: CSRFError) -> tuple[Response | str, int]:
     return _error_response(400, str(CSRF_SUMMARY), template="errors/csrf.html"), 400
+
+
+def render_untrusted_host(_error: SecurityError) -> tuple[Response | str, int]:
+    """A request for a host outside ``TRUSTED_HOSTS``: Flask could not route it, so the page builds
+    no links (there is no address to build them on) and says what an operator should change."""
+    log.warning(
+        "Refused a request for a host not in TRUSTED_HOSTS (set COURSE_TRUSTED_HOSTS "
+        "if this site should answer to it)"
+    )
+    return (
+        _error_response(400, str(UNTRUSTED_HOST_SUMMARY), template="errors/untrusted_host.html"),
+        400,
+    )
 
 
 def render_server_error(error: InternalServerError) -> tuple[Response | str, int]:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, TypeVar
 
 from flask import Flask, Response, current_app, request
 from flask_talisman import Talisman
+from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from course.extensions import csrf
@@ -106,8 +107,20 @@ def allow_plain_http(view: ViewT) -> ViewT:
     return Talisman()(force_https=False)(view)  # type: ignore[no-any-return]
 
 
+def _refuse_untrusted_hosts() -> None:
+    """Stop a request for a host outside ``TRUSTED_HOSTS`` before any other hook acts on it.
+
+    Flask finds the host untrusted while routing and would only raise it once every other hook
+    had run (counted a rate limit, refreshed a session): raise it first instead.
+    """
+    if isinstance(request.routing_exception, SecurityError):
+        raise request.routing_exception
+
+
 def init_security(app: Flask) -> None:
-    """Trust the configured number of proxies, send the security headers and require CSRF tokens."""
+    """Trust the configured number of proxies and only the configured hosts, send the security
+    headers and require CSRF tokens."""
+    app.before_request(_refuse_untrusted_hosts)
     trusted_proxies = int(app.config["TRUSTED_PROXIES"])
     if trusted_proxies:
         app.wsgi_app = ProxyFix(  # type: ignore[method-assign]

@@ -148,7 +148,12 @@ class _OverHttps:
 
 
 def build_site(tmp_path: Path, *, https: bool = False) -> Site:
-    app = build_app(tmp_path, RATELIMIT_ENABLED=False, HTTPS_ONLY=https)
+    app = build_app(
+        tmp_path,
+        RATELIMIT_ENABLED=False,
+        HTTPS_ONLY=https,
+        BASE_URL="https://localhost" if https else None,
+    )
     if https:
         app.wsgi_app = _OverHttps(app.wsgi_app)  # type: ignore[method-assign]
     from tests.conftest import import_bundle

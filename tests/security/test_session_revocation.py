@@ -243,7 +243,12 @@ def test_signing_in_starts_a_new_session_so_a_planted_one_stays_signed_out(site:
 @pytest.fixture(scope="module")
 def apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Flask]:
     plain = build_app(tmp_path_factory.mktemp("plain"), RATELIMIT_ENABLED=False)
-    https = build_app(tmp_path_factory.mktemp("https"), RATELIMIT_ENABLED=False, HTTPS_ONLY=True)
+    https = build_app(
+        tmp_path_factory.mktemp("https"),
+        RATELIMIT_ENABLED=False,
+        HTTPS_ONLY=True,
+        BASE_URL="https://localhost",
+    )
     https.wsgi_app = _OverHttps(https.wsgi_app)  # type: ignore[method-assign]
     by_scheme = {"http": plain, "https": https}
     # On PostgreSQL both apps share one database, so each has a person of its own.
