@@ -1,7 +1,8 @@
 """YAML read with line numbers, so that every problem can be reported as ``file:line: message``.
 
 Mappings load as :class:`SourceMap` and sequences as :class:`SourceList`: ordinary dicts and lists
-that also know the line each key or item starts on (1-based).
+that also know the line each key or item starts on (1-based). A key given twice in one mapping is
+a problem, never a silent choice of the last value.
 """
 
 from __future__ import annotations
@@ -87,14 +88,42 @@ def _shortened(text: str, limit: int = 40) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+class _DuplicateKey(yaml.constructor.ConstructorError):
+    """A key given twice in one mapping. YAML forbids it, and PyYAML would keep the last value
+    without a word: a second ``answer:`` or ``pass_mark:`` would quietly replace the first."""
+
+    def __init__(self, key: str, first: yaml.Mark, again: yaml.Mark) -> None:
+        super().__init__("while reading a mapping", first, f"{key!r} is given twice", again)
+        self.key = key
+        self.first = first
+        self.again = again
+
+
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> SourceMap:
     mapping = SourceMap()
     mapping.line = node.start_mark.line + 1
     mapping.key_lines = {}
+    first_marks: dict[str, yaml.Mark] = {}
     for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        mapping[str(key)] = loader.construct_object(value_node, deep=True)
-        mapping.key_lines[str(key)] = key_node.start_mark.line + 1
+        if key_node.tag == _MERGE_TAG:
+            # A merged mapping's keys would be overridden by the keys beside it, silently: the
+            # very thing a duplicate key is refused for. No course file needs one.
+            raise yaml.constructor.ConstructorError(
+                None,
+                None,
+                "merge keys (<<) are not supported: write each field out",
+                key_node.start_mark,
+            )
+        # Keys are kept as text, so 1 and "1" are the same key.
+        key = str(loader.construct_object(key_node, deep=True))
+        if key in first_marks:
+            raise _DuplicateKey(key, first_marks[key], key_node.start_mark)
+        first_marks[key] = key_node.start_mark
+        mapping[key] = loader.construct_object(value_node, deep=True)
+        mapping.key_lines[key] = key_node.start_mark.line + 1
     return mapping
 
 
@@ -138,6 +167,12 @@ def load_yaml(text: str, first_line: int = 1) -> Any:
                 f"YAML too large: its aliases (*name) expand to more than {MAX_VALUES:,} values",
             )
         loaded = loader.construct_document(node) if node is not None else None
+    except _DuplicateKey as error:
+        first = first_line + error.first.line
+        raise YamlSyntaxError(
+            first_line + error.again.line,
+            f"{_shortened(error.key)!r} is given twice (first on line {first}); keep one",
+        ) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = (mark.line + first_line) if mark else first_line
