@@ -23,6 +23,7 @@ from course.catalogue.models import Course
 from course.certificates.models import Certificate
 from course.core.charts import bar_geometry
 from course.core.database import utcnow
+from course.core.spreadsheets import neutralised
 from course.core.urls import absolute_url
 from course.extensions import db
 from course.organisations.models import Membership, Organisation
@@ -30,8 +31,6 @@ from course.organisations.services import MemberFilters, MemberReport, MemberRow
 
 CHART_MONTHS = 12
 CSV_BATCH = 1000
-#: A spreadsheet runs a cell that starts with one of these as a formula (OWASP "CSV injection").
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -180,12 +179,6 @@ def _year_month_sqlite(element: _year_month, compiler: Any, **kw: Any) -> str:
 @compiles(_year_month)
 def _year_month_default(element: _year_month, compiler: Any, **kw: Any) -> str:
     return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM')"
-
-
-def neutralised(cell: str) -> str:
-    """``cell`` made safe to open in a spreadsheet: one that would start a formula gets a leading
-    single quote, which spreadsheets show as text."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
 def csv_filename(organisation: Organisation, now: datetime | None = None) -> str:

