@@ -19,6 +19,7 @@ from course.catalogue.bundle import read_bundle, write_bundle, write_module
 from course.catalogue.problems import ContentError
 from course.certificates import services as certificate_services
 from course.core.mail import deliver_due_messages
+from course.core.names import name_problem
 from course.extensions import db
 from course.organisations.cli import orgs_cli
 from course.privacy.cli import privacy_cli
@@ -64,7 +65,7 @@ def create_admin_command(email: str, name: str, password: str) -> None:
     """
     existing = accounts.find_user_by_email(email)
     if existing is None:
-        problem = password_problem(password, personal_words=[name, email])
+        problem = name_problem(name) or password_problem(password, personal_words=[name, email])
         if problem:
             raise click.UsageError(problem)
     user = accounts.create_admin(email, password, name)

@@ -9,6 +9,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
 from course.accounts.passwords import MAX_LENGTH, password_problem
+from course.core.names import NoInvisibleCharacters
 from course.core.regions import DEFAULT_REGION, Region
 
 EMAIL_REQUIRED = _l("Enter your email address")
@@ -34,6 +35,7 @@ def name_field() -> StringField:
         validators=[
             DataRequired(_l("Enter your full name")),
             Length(max=200, message=_l("Full name must be 200 characters or fewer")),
+            NoInvisibleCharacters(),
         ],
         filters=[lambda value: value.strip() if isinstance(value, str) else value],
     )

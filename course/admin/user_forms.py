@@ -13,6 +13,7 @@ from course.admin.user_administration import (
     HOLDER_NAME_MAX_LENGTH,
     REVOCATION_REASON_MAX_LENGTH,
 )
+from course.core.names import NoInvisibleCharacters
 from course.organisations.forms import single_spaced
 
 ROLE_LABELS = {
@@ -44,6 +45,7 @@ class HolderNameForm(FlaskForm):
             Length(
                 max=HOLDER_NAME_MAX_LENGTH, message=_l("The name must be 200 characters or fewer")
             ),
+            NoInvisibleCharacters(),
         ],
     )
 

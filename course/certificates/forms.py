@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from course.core.names import NoInvisibleCharacters
+
 
 class ClaimForm(FlaskForm):
     holder_name = StringField(
@@ -15,6 +17,7 @@ class ClaimForm(FlaskForm):
         validators=[
             DataRequired(_l("Enter the name to print on your certificate")),
             Length(max=200, message=_l("The name must be 200 characters or fewer")),
+            NoInvisibleCharacters(),
         ],
     )
 

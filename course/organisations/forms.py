@@ -9,7 +9,12 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from course.accounts.forms import email_field
-from course.organisations.management import TEAM_MAX_LENGTH, normalised_team
+from course.core.names import NoInvisibleCharacters
+from course.organisations.management import (
+    TEAM_INVISIBLE_CHARACTER,
+    TEAM_MAX_LENGTH,
+    normalised_team,
+)
 
 
 class OrganisationForm(FlaskForm):
@@ -18,6 +23,7 @@ class OrganisationForm(FlaskForm):
         validators=[
             DataRequired(_l("Enter the name of the organisation")),
             Length(max=200, message=_l("The name must be 200 characters or fewer")),
+            NoInvisibleCharacters(),
         ],
     )
     due_days = IntegerField(
@@ -45,6 +51,7 @@ def team_field(description: str | object | None = None) -> StringField:
         validators=[
             Optional(),
             Length(max=TEAM_MAX_LENGTH, message=_l("The team must be 100 characters or fewer")),
+            NoInvisibleCharacters(TEAM_INVISIBLE_CHARACTER),
         ],
     )
 
@@ -58,6 +65,7 @@ class InvitationForm(FlaskForm):
         validators=[
             Optional(),
             Length(max=200, message=_l("The name must be 200 characters or fewer")),
+            NoInvisibleCharacters(),
         ],
         filters=[single_spaced],
     )

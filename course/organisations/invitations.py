@@ -28,8 +28,10 @@ from course.accounts.models import User
 from course.accounts.services import normalise_email
 from course.core.database import begin_write, get_for_update, utcnow
 from course.core.mail import queue_email, queue_mail_merge
+from course.core.names import name_problem
 from course.core.paging import Page
 from course.extensions import db
+from course.organisations.management import TEAM_INVISIBLE_CHARACTER
 from course.organisations.models import Invitation, Membership, Organisation
 from course.organisations.services import join
 
@@ -241,6 +243,9 @@ def check_request(
         return RowResult(
             line, email, Outcome.INVALID, str(_l("The team must be 100 characters or fewer."))
         )
+    problem = name_problem(name) or name_problem(team, TEAM_INVISIBLE_CHARACTER)
+    if problem:
+        return RowResult(line, email, Outcome.INVALID, problem)
     return InvitationRequest(line, normalise_email(email), name or None, team or None)
 
 

@@ -22,6 +22,10 @@ from course.organisations.models import Membership, MembershipRole, Organisation
 from course.organisations.services import manager_count
 
 TEAM_MAX_LENGTH = 100
+TEAM_INVISIBLE_CHARACTER = _l(
+    "The team contains an invisible formatting character (%(character)s). "
+    "Remove it and type the team again."
+)
 DIRECTORY_PAGE_SIZE = 50
 
 
