@@ -53,7 +53,9 @@ class HolderNameForm(FlaskForm):
 class RevokeForm(FlaskForm):
     reason = TextAreaField(
         _l("Reason for revoking"),
-        description=_l("Kept privately. Up to 500 characters."),
+        description=_l(
+            "Shown to the holder, never on the public verification page. Up to 500 characters."
+        ),
         validators=[
             DataRequired(_l("Give a reason for revoking the certificate")),
             Length(

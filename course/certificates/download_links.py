@@ -17,10 +17,12 @@ is plainly in order: a live session of the holder that has not timed out, a sign
 matches, a link not yet expired, and the PDF stored for the current template. It sends the same
 security headers, request id and request log line as the pipeline would, and refreshes the session's
 "last seen" time in its cookie when that is due, as the pipeline does. Anything else (no session, a
-timed-out session, an expired link, a PDF to render again, plain http where HTTPS is required, a
-request other than GET) goes through the pipeline to the ordinary view, which checks everything
-again and answers as the stable address ``/certificates/<code>.pdf`` does. Serving a stored PDF
-this way costs a fraction of a trip through the pipeline (docs/performance.md).
+timed-out session, an expired link, a revoked certificate, a PDF to render again, plain http where
+HTTPS is required, a request other than GET) goes through the pipeline to the ordinary view, which
+checks everything again and answers as the stable address ``/certificates/<code>.pdf`` does
+(refusing a revoked certificate, and rendering a PDF only once the download is allowed); this
+server never renders. Serving a stored PDF this way costs a fraction of a trip through the pipeline
+(docs/performance.md).
 """
 
 from __future__ import annotations
@@ -117,15 +119,16 @@ def pdf_filename(code: str) -> str:
     return f"ct-citizen-certificate-{formatted(code)}.pdf"
 
 
-# The holder's stored PDF for the current template, if the session token is theirs and their account
-# is not disabled. (The age of the token, which ends a "remember me", was checked when the link was
-# made, at most LINK_LIFETIME_SECONDS ago.)
+# The holder's stored PDF for the current template, if the session token is theirs, their account
+# is not disabled and the certificate is not revoked. (The age of the token, which ends a "remember
+# me", was checked when the link was made, at most LINK_LIFETIME_SECONDS ago.)
 _HOLDERS_PDF = (
     select(CertificatePdf.content)
     .join(Certificate, CertificatePdf.certificate_id == Certificate.id)
     .where(
         Certificate.code == bindparam("code"),
         Certificate.erased_at.is_(None),
+        Certificate.revoked_at.is_(None),
         CertificatePdf.template_version == bindparam("template_version"),
         exists()
         .where(User.id == Certificate.user_id)

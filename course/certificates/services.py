@@ -5,6 +5,8 @@ the name to print, and the certificate is issued exactly once, even if the form 
 from two tabs (the learner's row is locked while issuing, and a unique constraint backs it up).
 From 30 days before it expires, passing the current version of every required module's quiz
 again renews it: a new certificate is issued and the old one shows as superseded.
+A PDF stored for an older template is rendered again when next downloaded, once the download is
+allowed, and never while a transaction is open.
 """
 
 from __future__ import annotations
@@ -232,9 +234,10 @@ def store_pdf(certificate: Certificate) -> bytes:
     return content
 
 
-def certificate_with_pdf(typed_code: str) -> tuple[Certificate, bytes] | None:
-    """The certificate with this code and its PDF, in one query; the PDF is rendered and stored
-    now if the template has changed since it was last rendered."""
+def certificate_with_stored_pdf(typed_code: str) -> tuple[Certificate, bytes | None] | None:
+    """The certificate with this code and its PDF stored for the current template (``None`` when
+    there is none yet), in one query. Renders nothing: the caller checks access first, then asks
+    :func:`render_and_store_pdf` for a missing PDF. An erased certificate is not found."""
     code = normalised(typed_code)
     if code is None:
         return None
@@ -250,17 +253,70 @@ def certificate_with_pdf(typed_code: str) -> tuple[Certificate, bytes] | None:
     if found is None:
         return None
     certificate, content = found
-    if content is None:
-        begin_write()
-        content = store_pdf(certificate)
     return certificate, content
 
 
+def render_and_store_pdf(certificate: Certificate) -> bytes | None:
+    """Render the PDF of ``certificate`` for the current template and store it, holding no
+    transaction while WeasyPrint works: the request's reading transaction is ended first, and the
+    PDF is stored afterwards in a short transaction of its own, which is committed here.
+
+    If another request stored a PDF for this template meanwhile, that one is kept and returned. If
+    the printed name was corrected meanwhile, the PDF is rendered again with the new name.
+
+    :returns: the PDF, or ``None`` when the certificate was erased while it was being rendered.
+    :raises RuntimeError: when the session holds changes, which ending the read would commit early.
+    """
+    certificate_id = certificate.id
+    while True:
+        printed_name = certificate.holder_name
+        html = _certificate_html(certificate)
+        _end_reading()
+        content = pdf.render_pdf(html, pdf.static_folder())
+        current = get_for_update(Certificate, certificate_id)
+        if current is None or current.erased_at is not None:
+            db.session.commit()
+            return None
+        stored = db.session.scalar(
+            select(CertificatePdf.content).where(
+                CertificatePdf.certificate_id == certificate_id,
+                CertificatePdf.template_version == pdf.TEMPLATE_VERSION,
+            )
+        )
+        if stored is not None:
+            db.session.commit()
+            return stored
+        if current.holder_name == printed_name:
+            break
+        certificate = current
+    db.session.add(
+        CertificatePdf(
+            certificate_id=certificate_id, template_version=pdf.TEMPLATE_VERSION, content=content
+        )
+    )
+    db.session.commit()
+    return content
+
+
+def _end_reading() -> None:
+    """End the session's transaction, which has only read, so that it holds no lock, snapshot or
+    connection during a long piece of work."""
+    session = db.session()
+    if session.new or session.dirty or session.deleted or session.info.get("has_flushed"):
+        raise RuntimeError("a PDF is rendered only by a request that has changed nothing yet")
+    session.commit()
+
+
 def render_certificate(certificate: Certificate) -> bytes:
+    return pdf.render_pdf(_certificate_html(certificate), pdf.static_folder())
+
+
+def _certificate_html(certificate: Certificate) -> str:
+    """The certificate page as HTML: everything rendering it needs from the database, read now."""
     url = verification_url(certificate)
     # One pixel per module, drawn without smoothing: far cheaper for WeasyPrint than an SVG path.
     qr_data_uri = segno.make(url, error="m").png_data_uri(scale=1, border=4, dark="#0b0c0c")
-    html = pdf.certificate_html(
+    return pdf.certificate_html(
         holder_name=certificate.holder_name,
         course_title=certificate.course.title,
         issued_on=format_date(certificate.issued_at, "long"),
@@ -269,4 +325,3 @@ def render_certificate(certificate: Certificate) -> bytes:
         verify_url=url,
         qr_data_uri=qr_data_uri,
     )
-    return pdf.render_pdf(html, pdf.static_folder())

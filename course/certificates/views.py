@@ -32,6 +32,9 @@ from course.extensions import limiter
 
 bp = Blueprint("certificates", __name__)
 
+#: The certificates the certificates page offers as PDFs: a revoked one is refused, and a
+#: superseded one has a newer certificate to download instead.
+OFFERED_FOR_DOWNLOAD = (CertificateStatus.VALID, CertificateStatus.EXPIRED)
 VERIFY_LIMIT = "30 per minute"
 #: Both verification routes draw on one allowance per client, so using both does not double it.
 verification_limit = limiter.shared_limit(VERIFY_LIMIT, scope="certificate-verification")
@@ -64,13 +67,18 @@ def issue() -> str | Response:
 def _certificates_page(form: ClaimForm) -> str:
     course = catalogue.the_course()
     own_certificates = certificates.certificates_of(current_user)
+    now = utcnow()
     return render_template(
         "certificates/index.html",
         standing=certificates.standing(current_user, course) if course else None,
         certificates=own_certificates,
-        download_links={each.id: _download_link(each) for each in own_certificates},
+        download_links={
+            each.id: _download_link(each)
+            for each in own_certificates
+            if each.status_at(now) in OFFERED_FOR_DOWNLOAD
+        },
         form=form,
-        now=utcnow(),
+        now=now,
     )
 
 
@@ -84,13 +92,13 @@ def _download_link(certificate: Certificate) -> str:
 
 @bp.get("/certificates/<code>.pdf")
 @login_required
-def download(code: str) -> Response:
+def download(code: str) -> Response | tuple[str, int]:
     return _pdf_download(code)
 
 
 @bp.get("/certificates/download/<grant>")
 @login_required
-def download_by_link(grant: str) -> Response:
+def download_by_link(grant: str) -> Response | tuple[str, int]:
     """A link from the certificates page that :class:`DownloadLinkServer` passed on: checked again
     in full, as the stable address is, whether or not it has expired."""
     secret_key = current_app.config["SECRET_KEY"]
@@ -100,12 +108,20 @@ def download_by_link(grant: str) -> Response:
     return _pdf_download(code)
 
 
-def _pdf_download(code: str) -> Response:
-    found = certificates.certificate_with_pdf(code)
+def _pdf_download(code: str) -> Response | tuple[str, int]:
+    found = certificates.certificate_with_stored_pdf(code)
     if found is None or not _may_download(found[0]):
         abort(404)
     certificate, content = found
-    return download_links.pdf_response(request.environ, certificate.code, content)
+    if certificate.revoked_at is not None:
+        # Gone for good: revocation is never undone, and a copy would read as valid.
+        return render_template("certificates/revoked.html", certificate=certificate), 410
+    stored_code = certificate.code
+    if content is None:
+        content = certificates.render_and_store_pdf(certificate)
+        if content is None:
+            abort(404)
+    return download_links.pdf_response(request.environ, stored_code, content)
 
 
 def _may_download(certificate: Certificate) -> bool:

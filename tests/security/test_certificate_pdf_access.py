@@ -1,0 +1,406 @@
+"""V4 Access control and V11 business logic: a certificate's PDF is rendered only for someone who
+may download it, never while a write lock or transaction is held, and a revoked certificate's PDF
+is not handed out at all.
+
+Certificate codes are public (they are on every verification link), so anyone signed in can ask
+for ``/certificates/<code>.pdf``. A PDF stored for an older template is rendered again on
+download; that costs the server a WeasyPrint render, so it must happen only after the access
+check, and with no transaction open, so that a slow render blocks no writer.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.exc import OperationalError
+
+from course.accounts.models import Role
+from course.catalogue.services import the_course
+from course.certificates import pdf
+from course.certificates import services as certificates
+from course.certificates.models import Certificate, CertificatePdf
+from course.core.database import utcnow
+from course.extensions import db
+from tests.conftest import sign_in
+from tests.factories import STRONG_PASSWORD, make_user
+from tests.learning_helpers import complete_course
+from tests.security.conftest import ADMIN, MANAGER, MEMBER, Site
+
+_numbers = itertools.count(1)
+REVOKED_ON = datetime(2027, 3, 4, 9, 30, tzinfo=UTC)
+PASSWORD_ONLY_ADMIN = "admin signed in with a password only"
+
+
+@dataclass(frozen=True)
+class Held:
+    """A certificate as its holder's requests name it."""
+
+    id: int
+    code: str
+    display_code: str
+
+
+def certified_person(site: Site) -> tuple[FlaskClient, Held]:
+    """A new person holding a certificate (its PDF stored as issued), signed in."""
+    email = f"holder{next(_numbers)}@example.org"
+    with site.app.test_request_context():
+        course = the_course()
+        assert course is not None
+        user = make_user(email=email, name="Rae Holder")
+        complete_course(user, course)
+        issued = certificates.issue_certificate(user, course, "Rae Holder")
+        certificate = Held(issued.id, issued.code, issued.display_code)
+        db.session.commit()
+    client = site.new_client()
+    sign_in(client, email, STRONG_PASSWORD)
+    return client, certificate
+
+
+def download_link(client: FlaskClient) -> str:
+    """The link to the person's one PDF that their certificates page gives."""
+    page = client.get("/certificates/").get_data(as_text=True)
+    [link] = re.findall(r'href="(/certificates/download/[^"]+)"', page)
+    return link
+
+
+def stored_templates(site: Site, certificate_id: int) -> list[str]:
+    with site.app.app_context():
+        return sorted(
+            db.session.scalars(
+                select(CertificatePdf.template_version).where(
+                    CertificatePdf.certificate_id == certificate_id
+                )
+            )
+        )
+
+
+def a_new_template(monkeypatch: pytest.MonkeyPatch) -> str:
+    """A template version no PDF has been rendered for: every stored PDF is now stale."""
+    version = f"later-{next(_numbers)}"
+    monkeypatch.setattr(pdf, "TEMPLATE_VERSION", version)
+    return version
+
+
+def another_writer_can_lock(certificate_id: int) -> bool:
+    """Whether another connection could, right now, lock the certificate for writing at once.
+
+    SQLite has one write lock for the whole database: try to take it, without waiting.
+    PostgreSQL locks rows: try to lock the certificate's row, without waiting.
+    """
+    engine = db.engine
+    if engine.dialect.name == "sqlite":
+        database = engine.url.database
+        assert database
+        probe = sqlite3.connect(Path(database), timeout=0, isolation_level=None)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return True
+        except sqlite3.OperationalError:
+            return False
+        finally:
+            probe.close()
+    with engine.connect() as probe:
+        try:
+            probe.execute(
+                select(Certificate.id)
+                .where(Certificate.id == certificate_id)
+                .with_for_update(nowait=True)
+            )
+            return True
+        except OperationalError:
+            return False
+        finally:
+            probe.rollback()
+
+
+class RenderWatch:
+    """Counts WeasyPrint renders, and records what the request held while each one ran."""
+
+    def __init__(
+        self,
+        monkeypatch: pytest.MonkeyPatch,
+        certificate_id: int,
+        meanwhile: Callable[[int], None] | None = None,
+    ) -> None:
+        self.html: list[str] = []
+        self.in_transaction: list[bool] = []
+        self.others_could_write: list[bool] = []
+        render = pdf.render_pdf
+
+        def watched(html: str, static_folder: Path, *args: object) -> bytes:
+            self.html.append(html)
+            self.in_transaction.append(db.session().in_transaction())
+            self.others_could_write.append(another_writer_can_lock(certificate_id))
+            content = render(html, static_folder, *args)  # type: ignore[arg-type]
+            if meanwhile is not None:
+                meanwhile(len(self.html))
+            return content
+
+        monkeypatch.setattr(pdf, "render_pdf", watched)
+
+    @property
+    def calls(self) -> int:
+        return len(self.html)
+
+
+# 1. A stale PDF is rendered only for someone who may download it, outside any transaction.
+
+
+@pytest.mark.parametrize("visitor", [MEMBER, MANAGER, PASSWORD_ONLY_ADMIN])
+def test_a_stale_pdf_is_not_rendered_for_someone_who_may_not_download_it(
+    site: Site, monkeypatch: pytest.MonkeyPatch, visitor: str
+) -> None:
+    holder, certificate = certified_person(site)
+    new_template = a_new_template(monkeypatch)
+    link = download_link(holder)
+    if visitor == PASSWORD_ONLY_ADMIN:
+        email = f"password-only-admin{next(_numbers)}@example.org"
+        with site.app.app_context():
+            make_user(email=email, role=Role.ADMIN)
+        client = site.new_client()
+        sign_in(client, email, STRONG_PASSWORD)
+    else:
+        client = site.clients[visitor]
+    watch = RenderWatch(monkeypatch, certificate.id)
+
+    by_code = [
+        client.get(f"/certificates/{certificate.display_code}.pdf"),
+        client.get(f"/certificates/{certificate.code}.pdf"),
+    ]
+    by_link = client.get(link)
+
+    assert [response.status_code for response in by_code] == [404, 404]
+    assert by_link.status_code == 404
+    assert all(response.mimetype == "text/html" for response in [*by_code, by_link])
+    assert watch.calls == 0
+    assert new_template not in stored_templates(site, certificate.id)
+
+
+@pytest.mark.parametrize("route", ["stable address", "certificates page link"])
+def test_the_holders_stale_pdf_is_rendered_once_with_no_transaction_open(
+    site: Site, monkeypatch: pytest.MonkeyPatch, route: str
+) -> None:
+    holder, certificate = certified_person(site)
+    new_template = a_new_template(monkeypatch)
+    path = (
+        f"/certificates/{certificate.display_code}.pdf"
+        if route == "stable address"
+        else download_link(holder)
+    )
+    watch = RenderWatch(monkeypatch, certificate.id)
+
+    first = holder.get(path)
+    again = holder.get(path)
+
+    assert first.status_code == again.status_code == 200
+    assert first.data.startswith(b"%PDF-") and again.data == first.data
+    assert watch.calls == 1
+    assert watch.in_transaction == [False], "rendered inside a database transaction"
+    assert watch.others_could_write == [True], "rendered while holding a write lock"
+    assert new_template in stored_templates(site, certificate.id)
+    with site.app.app_context():
+        stored = db.session.scalar(
+            select(CertificatePdf.content).where(
+                CertificatePdf.certificate_id == certificate.id,
+                CertificatePdf.template_version == new_template,
+            )
+        )
+    assert stored == first.data
+
+
+def test_a_pdf_another_request_stored_while_rendering_is_the_one_kept(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holder, certificate = certified_person(site)
+    new_template = a_new_template(monkeypatch)
+    theirs = b"%PDF- stored by another request"
+
+    def another_request_stores_one(_render: int) -> None:
+        with db.engine.begin() as other:
+            other.execute(
+                insert(CertificatePdf).values(
+                    certificate_id=certificate.id,
+                    template_version=new_template,
+                    content=theirs,
+                    rendered_at=utcnow(),
+                )
+            )
+
+    RenderWatch(monkeypatch, certificate.id, meanwhile=another_request_stores_one)
+
+    response = holder.get(f"/certificates/{certificate.display_code}.pdf")
+
+    assert response.status_code == 200 and response.data == theirs
+    assert stored_templates(site, certificate.id).count(new_template) == 1
+
+
+def test_a_name_corrected_while_rendering_is_rendered_again(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holder, certificate = certified_person(site)
+    a_new_template(monkeypatch)
+
+    def an_admin_corrects_the_name(render: int) -> None:
+        if render == 1:
+            with db.engine.begin() as other:
+                other.execute(
+                    update(Certificate)
+                    .where(Certificate.id == certificate.id)
+                    .values(holder_name="Rae Corrected")
+                )
+
+    watch = RenderWatch(monkeypatch, certificate.id, meanwhile=an_admin_corrects_the_name)
+
+    response = holder.get(f"/certificates/{certificate.display_code}.pdf")
+
+    assert response.status_code == 200
+    assert watch.calls == 2 and "Rae Corrected" in watch.html[1]
+    assert watch.in_transaction == [False, False]
+
+
+def test_a_certificate_erased_while_rendering_keeps_no_pdf(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holder, certificate = certified_person(site)
+    a_new_template(monkeypatch)
+
+    def the_holder_deletes_their_account(_render: int) -> None:
+        with db.engine.begin() as other:
+            other.execute(
+                update(Certificate)
+                .where(Certificate.id == certificate.id)
+                .values(holder_name="", erased_at=utcnow())
+            )
+            other.execute(
+                delete(CertificatePdf).where(CertificatePdf.certificate_id == certificate.id)
+            )
+
+    RenderWatch(monkeypatch, certificate.id, meanwhile=the_holder_deletes_their_account)
+
+    response = holder.get(f"/certificates/{certificate.display_code}.pdf")
+
+    assert response.status_code == 404
+    assert stored_templates(site, certificate.id) == []
+
+
+# 2. A revoked certificate's PDF is gone: refused to its holder and to admins, with the reason.
+
+
+def revoke(site: Site, certificate: Held, reason: str) -> None:
+    with site.app.app_context():
+        certificates.revoke_certificate(certificate.code, reason, now=REVOKED_ON)
+        db.session.commit()
+
+
+REVOKED_MESSAGE = (
+    "This certificate was revoked on 4 March 2027: Shared the account with a colleague. "
+    "It is no longer valid."
+)
+
+
+def page_text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def test_a_revoked_certificates_pdf_is_gone_by_either_route(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    holder, certificate = certified_person(site)
+    link = download_link(holder)  # from the page as it was before the revocation
+    revoke(site, certificate, "Shared the account with a colleague.")
+    watch = RenderWatch(monkeypatch, certificate.id)
+
+    by_code = holder.get(f"/certificates/{certificate.display_code}.pdf")
+    by_link = holder.get(link)
+
+    for response in (by_code, by_link):
+        assert response.status_code == 410
+        assert response.mimetype == "text/html"
+        text = page_text(response.get_data(as_text=True))
+        assert "This certificate was revoked" in text
+        assert REVOKED_MESSAGE in text
+    assert watch.calls == 0
+
+
+def test_an_admin_is_refused_a_revoked_certificates_pdf_too(site: Site) -> None:
+    _holder, certificate = certified_person(site)
+    revoke(site, certificate, "Shared the account with a colleague.")
+
+    response = site.clients[ADMIN].get(f"/certificates/{certificate.display_code}.pdf")
+
+    assert response.status_code == 410
+    assert REVOKED_MESSAGE in page_text(response.get_data(as_text=True))
+
+
+def test_someone_else_still_gets_404_for_a_revoked_certificate(site: Site) -> None:
+    _holder, certificate = certified_person(site)
+    revoke(site, certificate, "Shared the account with a colleague.")
+
+    response = site.clients[MEMBER].get(f"/certificates/{certificate.display_code}.pdf")
+
+    assert response.status_code == 404
+    assert "Shared the account" not in response.get_data(as_text=True)
+
+
+def test_the_certificates_page_shows_a_revoked_certificate_without_a_download(
+    site: Site,
+) -> None:
+    holder, certificate = certified_person(site)
+    revoke(site, certificate, "Shared the account with a colleague.")
+
+    page = holder.get("/certificates/").get_data(as_text=True)
+
+    assert "/certificates/download/" not in page
+    assert f"/certificates/{certificate.display_code}.pdf" not in page
+    assert "Download the PDF" not in page
+    assert "Revoked" in page and REVOKED_MESSAGE in page_text(page)
+
+
+def test_the_reason_is_shown_to_the_holder_as_text_and_never_on_the_verify_page(
+    site: Site,
+) -> None:
+    holder, certificate = certified_person(site)
+    revoke(site, certificate, 'Sold it <script>alert("x")</script>')
+
+    refused = holder.get(f"/certificates/{certificate.display_code}.pdf").get_data(as_text=True)
+    verified = site.new_client().get(f"/verify/{certificate.display_code}")
+
+    assert "&lt;script&gt;" in refused and "<script>alert" not in refused
+    assert verified.status_code == 200
+    verified_page = verified.get_data(as_text=True)
+    assert "This certificate has been revoked" in verified_page
+    assert "Sold it" not in verified_page
+
+
+def test_an_expired_or_superseded_certificates_pdf_still_downloads_for_its_holder(
+    site: Site,
+) -> None:
+    expired_holder, expired = certified_person(site)
+    superseded_holder, superseded = certified_person(site)
+    with site.app.app_context():
+        db.session.execute(
+            update(Certificate)
+            .where(Certificate.id == expired.id)
+            .values(expires_at=utcnow() - timedelta(days=3))
+        )
+        db.session.execute(
+            update(Certificate)
+            .where(Certificate.id == superseded.id)
+            .values(superseded_at=utcnow())
+        )
+        db.session.commit()
+
+    for holder, certificate in ((expired_holder, expired), (superseded_holder, superseded)):
+        response = holder.get(f"/certificates/{certificate.display_code}.pdf")
+        assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    assert "/certificates/download/" in expired_holder.get("/certificates/").get_data(as_text=True)
