@@ -56,15 +56,23 @@ def test_setting_up_two_factor_shows_a_qr_code_and_then_recovery_codes_once(
     assert "<svg" in page and 'class="qr-code"' in page
     secret = re.search(r'<p class="secret" id="secret">(\w+)</p>', page).group(1)  # type: ignore[union-attr]
 
-    wrong = post_form(client, "/account/two-factor/set-up", {"code": "000000"})
+    assert client.get("/account/two-factor/set-up").get_data(as_text=True).count(secret) == 1
+    wrong = post_form(
+        client, "/account/two-factor/set-up", {"code": "000000", "password": STRONG_PASSWORD}
+    )
     assert "The code is not correct" in wrong.get_data(as_text=True)
-    right = post_form(client, "/account/two-factor/set-up", {"code": code_at(secret)})
+    right = post_form(
+        client, "/account/two-factor/set-up", {"code": code_at(secret), "password": STRONG_PASSWORD}
+    )
 
-    assert right.headers["Location"] == "/account/two-factor/recovery-codes"
-    codes_page = client.get("/account/two-factor/recovery-codes").get_data(as_text=True)
-    codes = re.findall(r"<li>([a-z0-9]{5}-[a-z0-9]{5})</li>", codes_page)
+    assert right.status_code == 200
+    assert right.headers["Cache-Control"] == "no-store"
+    codes = re.findall(r"<li>([a-z0-9]{5}-[a-z0-9]{5})</li>", right.get_data(as_text=True))
     assert len(codes) == 10 and len(set(codes)) == 10
-    assert client.get("/account/two-factor/recovery-codes").status_code == 302  # shown once only
+    again = client.get("/account/two-factor/recovery-codes").get_data(as_text=True)
+    assert "Get new recovery codes" in again and not set(codes) & set(
+        re.findall(r"\w{5}-\w{5}", again)
+    )
     with app.app_context():
         user = db.session.scalar(select(User))
         assert user is not None and user.two_factor_enabled and user.totp_secret == secret
@@ -107,7 +115,7 @@ def test_a_recovery_code_works_once(client: FlaskClient, app: Flask, protected_u
     with app.app_context():
         user = services.find_user_by_email(protected_user)
         assert user is not None
-        codes = services.replace_recovery_codes(user)
+        codes = services.replace_recovery_codes(user, STRONG_PASSWORD)
         db.session.commit()
 
     enter_password(client, protected_user)
@@ -188,7 +196,9 @@ def test_staff_must_set_up_two_factor_before_the_admin_area_opens(
     page = client.get("/account/two-factor/set-up").get_data(as_text=True)
     assert "Set up two-factor sign-in to use the admin area" in page
     secret = re.search(r'<p class="secret" id="secret">(\w+)</p>', page).group(1)  # type: ignore[union-attr]
-    post_form(client, "/account/two-factor/set-up", {"code": code_at(secret)})
+    post_form(
+        client, "/account/two-factor/set-up", {"code": code_at(secret), "password": STRONG_PASSWORD}
+    )
     opened = client.get("/admin/")
     assert opened.status_code == 200
     assert "Admin area" in opened.get_data(as_text=True)

@@ -65,7 +65,7 @@ def populate(app: Flask) -> Learner:
         user = make_user(email=LEARNER, name="Ada Lovelace", two_factor_secret=secret)
         other = make_user(email=OTHER, name="Grace Hopper")
 
-        recovery_codes = accounts.replace_recovery_codes(user)
+        recovery_codes = accounts.replace_recovery_codes(user, STRONG_PASSWORD)
         change_token = accounts.issue_token(
             user, TokenPurpose.CHANGE_EMAIL, new_email="ada.new@example.org"
         )

@@ -149,3 +149,19 @@ class PasswordCheckForm(FlaskForm):
     password = PasswordField(
         _l("Your password"), validators=[DataRequired(_l("Enter your password"))]
     )
+
+
+class TwoFactorSetupForm(FlaskForm):
+    code = StringField(
+        _l("Security code"),
+        description=_l("Enter the 6-digit code your authenticator app shows now."),
+        validators=[
+            DataRequired(_l("Enter the security code")),
+            Length(max=20, message=_l("Enter the 6-digit code your app shows")),
+        ],
+    )
+    password = PasswordField(
+        _l("Your password"),
+        description=_l("To check it is you."),
+        validators=[DataRequired(_l("Enter your password"))],
+    )

@@ -70,6 +70,9 @@ class User(db.Model):
     session_token: Mapped[str] = mapped_column(String(64), unique=True, default=new_session_token)
     session_token_created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     totp_secret: Mapped[str | None] = mapped_column(String(64))
+    #: The key being set up, shown as a QR code until the person proves their app has it; kept
+    #: here, not in the session cookie, which is signed but readable.
+    totp_setup_secret: Mapped[str | None] = mapped_column(String(64))
     totp_enabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     #: The last TOTP time step accepted, so a code cannot be used twice.
     totp_last_step: Mapped[int | None] = mapped_column(Integer)

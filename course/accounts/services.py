@@ -27,8 +27,9 @@ from course.accounts.two_factor import (
     accepted_time_step,
     hash_recovery_code,
     new_recovery_codes,
+    new_totp_secret,
 )
-from course.core.database import begin_write, utcnow
+from course.core.database import begin_write, get_for_update, utcnow
 from course.core.mail import queue_email
 from course.core.regions import DEFAULT_REGION, Region
 from course.extensions import db
@@ -276,26 +277,58 @@ def confirm_email_change(token: str) -> User | None:
     return user
 
 
-def enable_two_factor(user: User, secret: str, code: str) -> list[str]:
-    """Turn on two-factor sign-in once the person proves their app shows the right code.
+def two_factor_setup_secret(user: User) -> str:
+    """The key ``user`` is setting up two-factor sign-in with: made at the first visit to the
+    set-up page and kept on the server until it is turned on, so a reload shows the same QR code."""
+    secret = user.totp_setup_secret
+    if secret is None:
+        # Locking reloads ``user``: another tab may have made a key meanwhile.
+        get_for_update(User, user.id)
+        secret = user.totp_setup_secret or new_totp_secret()
+        user.totp_setup_secret = secret
+    return secret
+
+
+def enable_two_factor(user: User, password: str, code: str) -> list[str]:
+    """Turn on two-factor sign-in once the person proves it is them (their password) and that
+    their app has the key being set up (its current code). Every session and "remember me" cookie
+    of the account ends, since none of them passed two factors: the caller signs this one in again.
 
     :returns: new recovery codes, to be shown once.
-    :raises AccountError: when the code does not match.
+    :raises AccountError: when the password or the code is wrong, or no set-up was started.
     """
     begin_write()
-    step = accepted_time_step(secret, code, None, utcnow())
-    if step is None:
+    if not verify_password(user.password_hash, password):
+        raise AccountError(_l("Your password is not correct."))
+    secret = user.totp_setup_secret
+    step = accepted_time_step(secret, code, None, utcnow()) if secret else None
+    if secret is None or step is None:
         raise AccountError(
             _l("The code is not correct. Enter the 6-digit code your app shows now.")
         )
     user.totp_secret = secret
+    user.totp_setup_secret = None
     user.totp_enabled_at = utcnow()
     user.totp_last_step = step
-    return replace_recovery_codes(user)
+    end_all_sessions(user)
+    return _new_recovery_codes(user)
 
 
-def replace_recovery_codes(user: User) -> list[str]:
-    """Make new recovery codes (the old ones stop working) and return them, to be shown once."""
+def replace_recovery_codes(user: User, password: str) -> list[str]:
+    """Make new recovery codes (the old ones stop working) once the person has typed their
+    password again, and return them, to be shown once.
+
+    :raises AccountError: when the password is wrong or two-factor sign-in is off.
+    """
+    begin_write()
+    if not user.two_factor_enabled:
+        raise AccountError(_l("Two-factor sign-in is off, so there are no recovery codes."))
+    if not verify_password(user.password_hash, password):
+        raise AccountError(_l("Your password is not correct."))
+    return _new_recovery_codes(user)
+
+
+def _new_recovery_codes(user: User) -> list[str]:
     codes = new_recovery_codes()
     user.recovery_codes = [RecoveryCode(code_hash=hash_recovery_code(code)) for code in codes]
     return codes

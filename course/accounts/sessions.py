@@ -1,24 +1,34 @@
 """Signed-in sessions: Flask-Login wiring, sign-in and sign-out, timeouts, two-factor state.
 
 The session cookie carries the user's ``session_token`` (an alternative token), never the id, so
-replacing the token (sign-out, password change or reset, disabling) ends every session of that
-user on every device. Within a session, the signed cookie records when it started and when it was
-last used, for the idle and absolute timeouts. A "remember me" cookie restores a session for up to
-``REMEMBER_ME_DAYS`` after the token was issued; older tokens are replaced at the next sign-in.
+replacing the token (sign-out, password change or reset, disabling, turning two-factor on) ends
+every session of that user on every device. Within a session, the signed cookie records when it
+started and when it was last used, for the idle and absolute timeouts. A "remember me" cookie
+restores a session for up to ``REMEMBER_ME_DAYS`` after the token was issued; older tokens are
+replaced at the next sign-in.
+
+An account with two-factor sign-in on is signed in only by a session that passed it. Any other
+session of such an account (one restored from a "remember me" cookie, one from before two-factor
+was turned on) is turned, at its next request, into one that asks for a security code. The cookie
+is signed, not encrypted, so it holds no secret: while a code is awaited it names the account by id
+and a digest of its session token, never the token itself.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import time
 from collections.abc import Mapping, MutableMapping
 from datetime import datetime, timedelta
 from enum import Enum
 from typing import Any
 
-from flask import Flask, current_app, session
-from flask_login import current_user, login_user, logout_user, user_loaded_from_cookie
+from flask import Flask, current_app, flash, redirect, request, session
+from flask_login import current_user, login_url, login_user, logout_user, user_loaded_from_cookie
 from sqlalchemy import ColumnElement, and_, select
 from sqlalchemy.sql.elements import BindParameter
+from werkzeug.wrappers import Response
 
 from course.accounts.models import User
 from course.accounts.services import end_all_sessions
@@ -30,6 +40,7 @@ LAST_SEEN_AT = "last_seen_at"
 REMEMBERED = "remembered"
 TWO_FACTOR_PASSED = "two_factor_passed"
 PENDING_TWO_FACTOR_USER = "pending_two_factor_user"
+PENDING_TOKEN_DIGEST = "pending_token_digest"  # noqa: S105 - the name of a session key
 PENDING_REMEMBER = "pending_remember"
 PENDING_SINCE = "pending_since"
 #: How long someone has to type their two-factor code after their password.
@@ -54,7 +65,7 @@ def init_sessions(app: Flask) -> None:
     app.config.setdefault(
         "REMEMBER_COOKIE_DURATION", timedelta(days=app.config["REMEMBER_ME_DAYS"])
     )
-    app.before_request(_enforce_session_timeouts)
+    app.before_request(_enforce_session_rules)
 
 
 @login_manager.user_loader
@@ -78,18 +89,33 @@ def oldest_live_token() -> datetime:
     return utcnow() - timedelta(days=current_app.config["REMEMBER_ME_DAYS"])
 
 
+@login_manager.unauthorized_handler
+def _sign_in_first() -> Response:
+    """Send a visitor to a page that needs signing in to the security code page when their
+    password (or "remember me" cookie) has been accepted and only the code is missing, and to the
+    sign-in page otherwise (as Flask-Login would), coming back to the page afterwards."""
+    if user_awaiting_second_factor() is not None:
+        return redirect(login_url("accounts.two_factor_challenge", next_url=request.url))
+    if login_manager.login_message:
+        flash(login_manager.login_message, login_manager.login_message_category)
+    return redirect(login_url(login_manager.login_view, next_url=request.url))
+
+
 @user_loaded_from_cookie.connect
 def _remembered_session_restored(_app: Flask, user: User) -> None:
     now = time.time()
     session[SIGNED_IN_AT] = now
     session[LAST_SEEN_AT] = now
     session[REMEMBERED] = True
-    # A remembered session passed two factors when it was first signed in.
-    session[TWO_FACTOR_PASSED] = user.two_factor_enabled
+    # The cookie stands in for the password only: with two-factor on, this session has yet to
+    # pass it (see _enforce_session_rules).
+    session[TWO_FACTOR_PASSED] = False
 
 
 def sign_in(user: User, *, remember: bool, two_factor_passed: bool) -> None:
     """Start a fresh session for ``user``: the old session's contents are dropped (rotation)."""
+    # ``current_user`` itself would become the request's user and then resolve to itself forever.
+    user = getattr(user, "_get_current_object", lambda: user)()
     token_age = utcnow() - user.session_token_created_at
     if token_age > timedelta(days=current_app.config["REMEMBER_ME_DAYS"] / 2):
         end_all_sessions(user)  # so a remembered session can always last its full term
@@ -110,25 +136,36 @@ def sign_out_everywhere(user: User) -> None:
 
 
 def await_second_factor(user: User, *, remember: bool) -> None:
-    """Remember, for a few minutes, who gave the right password and must now give a code."""
+    """Remember, for a few minutes, who gave the right password and must now give a code.
+
+    The session is not signed in meanwhile. It names the account by id and by a digest of its
+    session token, so that ending the account's sessions also ends the wait.
+    """
     session.clear()
-    session[PENDING_TWO_FACTOR_USER] = user.session_token
+    session[PENDING_TWO_FACTOR_USER] = user.id
+    session[PENDING_TOKEN_DIGEST] = _token_digest(user.session_token)
     session[PENDING_REMEMBER] = remember
     session[PENDING_SINCE] = time.time()
 
 
 def user_awaiting_second_factor() -> tuple[User, bool] | None:
-    """The user who gave their password and the "remember me" choice, unless too long ago."""
-    token = session.get(PENDING_TWO_FACTOR_USER)
+    """The user who gave their password and the "remember me" choice, unless too long ago or the
+    account's sessions have ended since."""
+    user_id = session.get(PENDING_TWO_FACTOR_USER)
     since = session.get(PENDING_SINCE, 0)
-    if token is None or time.time() - since > PENDING_TWO_FACTOR_SECONDS:
+    if not isinstance(user_id, int) or time.time() - since > PENDING_TWO_FACTOR_SECONDS:
         return None
-    user = load_user(token)
-    return (user, bool(session.get(PENDING_REMEMBER))) if user else None
+    user = db.session.get(User, user_id)
+    if user is None or not user.is_active or user.session_token_created_at < oldest_live_token():
+        return None
+    digest = str(session.get(PENDING_TOKEN_DIGEST, ""))
+    if not hmac.compare_digest(digest, _token_digest(user.session_token)):
+        return None
+    return user, bool(session.get(PENDING_REMEMBER))
 
 
-def mark_two_factor_passed() -> None:
-    session[TWO_FACTOR_PASSED] = True
+def _token_digest(session_token: str) -> str:
+    return hashlib.sha256(session_token.encode()).hexdigest()
 
 
 def two_factor_passed() -> bool:
@@ -159,7 +196,9 @@ def mark_seen(contents: MutableMapping[str, Any], now: float) -> None:
     contents[LAST_SEEN_AT] = now
 
 
-def _enforce_session_timeouts() -> None:
+def _enforce_session_rules() -> None:
+    """End a timed-out session, and make one that has not passed two-factor sign-in, on an account
+    that has it on, ask for a code before it counts as signed in."""
     if not current_user.is_authenticated:
         return
     now = time.time()
@@ -167,5 +206,11 @@ def _enforce_session_timeouts() -> None:
     if clock is SessionClock.TIMED_OUT:
         logout_user()
         session.clear()
+    elif current_user.two_factor_enabled and not two_factor_passed():
+        user, remember = current_user._get_current_object(), bool(session.get(REMEMBERED))
+        logout_user()
+        # Clearing the session also drops logout_user's order to delete the "remember me"
+        # cookie: it stays, to stand in for the password again once the code is given.
+        await_second_factor(user, remember=remember)
     elif clock is SessionClock.DUE_FOR_REFRESH:
         mark_seen(session, now)

@@ -9,6 +9,7 @@ from flask import (
     Blueprint,
     current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -30,16 +31,17 @@ from course.accounts.forms import (
     ResetPasswordForm,
     SignInForm,
     TwoFactorCodeForm,
+    TwoFactorSetupForm,
 )
 from course.accounts.models import TokenPurpose
 from course.accounts.sessions import (
     await_second_factor,
-    mark_two_factor_passed,
     sign_in,
     sign_out_everywhere,
+    two_factor_passed,
     user_awaiting_second_factor,
 )
-from course.accounts.two_factor import new_totp_secret, provisioning_uri, qr_code_svg
+from course.accounts.two_factor import provisioning_uri, qr_code_svg
 from course.core.access import login_required, public
 from course.core.forms import ActionForm
 from course.core.regions import Region
@@ -47,9 +49,6 @@ from course.core.urls import local_path_or_none
 from course.extensions import limiter
 
 bp = Blueprint("accounts", __name__)
-
-SETUP_SECRET = "two_factor_setup_secret"  # noqa: S105 - the name of a session key
-NEW_RECOVERY_CODES = "new_recovery_codes"
 
 
 def _email_in_form() -> str:
@@ -240,8 +239,9 @@ def change_password() -> str | Response:
         except services.AccountError as refusal:
             form.current_password.errors.append(str(refusal))
         else:
-            # Every other session has ended; this one carries on with the new token.
-            sign_in(current_user, remember=False, two_factor_passed=current_user.two_factor_enabled)
+            # Every other session has ended; this one carries on with the new token, having
+            # passed two factors only if it had before.
+            sign_in(current_user, remember=False, two_factor_passed=two_factor_passed())
             flash(
                 _("Your password has been changed. You have been signed out everywhere else."),
                 "success",
@@ -297,20 +297,17 @@ def confirm_email_change(token: str) -> str | Response:
 def two_factor_setup() -> str | Response:
     if current_user.two_factor_enabled:
         return redirect(url_for("accounts.account"))
-    secret = session.get(SETUP_SECRET) or new_totp_secret()
-    session[SETUP_SECRET] = secret
-    form = TwoFactorCodeForm()
-    form.code.description = _("Enter the 6-digit code your authenticator app shows now.")
+    secret = services.two_factor_setup_secret(current_user)
+    form = TwoFactorSetupForm()
     if form.validate_on_submit():
         try:
-            codes = services.enable_two_factor(current_user, secret, form.code.data)
+            codes = services.enable_two_factor(current_user, form.password.data, form.code.data)
         except services.AccountError as refusal:
-            form.code.errors.append(str(refusal))
+            form.form_errors.append(str(refusal))
         else:
-            session.pop(SETUP_SECRET, None)
-            session[NEW_RECOVERY_CODES] = codes
-            mark_two_factor_passed()
-            return redirect(url_for("accounts.recovery_codes"))
+            # Every other session and "remember me" cookie has ended; this one passed both.
+            sign_in(current_user, remember=False, two_factor_passed=True)
+            return _show_recovery_codes(codes)
     uri = provisioning_uri(secret, current_user.email)
     return render_template(
         "accounts/two_factor_setup.html",
@@ -320,23 +317,29 @@ def two_factor_setup() -> str | Response:
     )
 
 
-@bp.get("/account/two-factor/recovery-codes")
+@bp.route("/account/two-factor/recovery-codes", methods=["GET", "POST"])
 @login_required
-def recovery_codes() -> str | Response:
-    codes = session.pop(NEW_RECOVERY_CODES, None)
-    if not codes:
+@limiter.limit("10 per hour", key_func=_signed_in_account, methods=["POST"])
+def replace_recovery_codes() -> str | Response:
+    if not current_user.two_factor_enabled:
         return redirect(url_for("accounts.account"))
-    return render_template("accounts/recovery_codes.html", codes=codes)
+    form = PasswordCheckForm()
+    if form.validate_on_submit():
+        try:
+            codes = services.replace_recovery_codes(current_user, form.password.data)
+        except services.AccountError as refusal:
+            form.password.errors.append(str(refusal))
+        else:
+            return _show_recovery_codes(codes)
+    return render_template("accounts/replace_recovery_codes.html", form=form)
 
 
-@bp.post("/account/two-factor/recovery-codes")
-@login_required
-def replace_recovery_codes() -> Response:
-    form = ActionForm()
-    if form.validate_on_submit() and current_user.two_factor_enabled:
-        session[NEW_RECOVERY_CODES] = services.replace_recovery_codes(current_user)
-        return redirect(url_for("accounts.recovery_codes"))
-    return redirect(url_for("accounts.account"))
+def _show_recovery_codes(codes: list[str]) -> Response:
+    """The page that shows new recovery codes, once: sent in answer to the form that made them,
+    never kept in the session cookie, and never stored by the browser or a proxy."""
+    response = make_response(render_template("accounts/recovery_codes.html", codes=codes))
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.route("/account/two-factor/turn-off", methods=["GET", "POST"])

@@ -85,9 +85,17 @@ def test_turn_on_two_factor_and_sign_in_with_it(desktop: BrowserSession, app: Fl
     desktop.activate("Set up two-factor sign-in", "two-factor-set-up")
     secret = page.locator("#secret").inner_text()
     desktop.type_into("code", pyotp.TOTP(secret).now())
+    desktop.type_into("password", STRONG_PASSWORD)
     desktop.activate("Turn on two-factor sign-in", "recovery-codes")
-    assert page.locator(".code-list li").count() == 10
+    first_codes = page.locator(".code-list li").all_inner_texts()
+    assert len(first_codes) == 10
     desktop.activate("I have saved my codes", "account-with-two-factor")
+    desktop.activate("Get new recovery codes", "new-recovery-codes")
+    desktop.type_into("password", STRONG_PASSWORD)
+    desktop.activate("Get new recovery codes", "replaced-recovery-codes")
+    new_codes = page.locator(".code-list li").all_inner_texts()
+    assert len(new_codes) == 10 and not set(new_codes) & set(first_codes)
+    desktop.activate("I have saved my codes", "account-with-new-codes")
     desktop.activate("Sign out", "signed-out")
 
     desktop.activate("Sign in", "sign-in")
@@ -114,6 +122,7 @@ def test_a_new_admin_must_set_up_two_factor_before_the_admin_area_opens(
     assert "to use the admin area" in page.locator(".notification").inner_text()
     secret = page.locator("#secret").inner_text()
     desktop.type_into("code", pyotp.TOTP(secret).now())
+    desktop.type_into("password", STRONG_PASSWORD)
     desktop.activate("Turn on two-factor sign-in", "admin-recovery-codes")
     desktop.activate("I have saved my codes", "account")
     desktop.activate("Admin", "admin-area")

@@ -73,7 +73,6 @@ EXPECTED_RULE = {
     "accounts.change_email": SIGNED_IN,
     "accounts.change_password": SIGNED_IN,
     "accounts.profile": SIGNED_IN,
-    "accounts.recovery_codes": SIGNED_IN,
     "accounts.replace_recovery_codes": SIGNED_IN,
     "accounts.two_factor_setup": SIGNED_IN,
     "accounts.two_factor_disable": SIGNED_IN,
