@@ -207,10 +207,21 @@ def _enforce_session_rules() -> None:
         logout_user()
         session.clear()
     elif current_user.two_factor_enabled and not two_factor_passed():
-        user, remember = current_user._get_current_object(), bool(session.get(REMEMBERED))
-        logout_user()
-        # Clearing the session also drops logout_user's order to delete the "remember me"
-        # cookie: it stays, to stand in for the password again once the code is given.
-        await_second_factor(user, remember=remember)
+        _ask_for_second_factor(current_user._get_current_object())
     elif clock is SessionClock.DUE_FOR_REFRESH:
         mark_seen(session, now)
+
+
+def _ask_for_second_factor(user: User) -> None:
+    """Make this request anonymous and the session one that waits for ``user``'s code.
+
+    The "remember me" cookie stays, to stand in for the password again once the code is given;
+    while the code is awaited it restores the account at every request, and a wait already under
+    way is kept as it is (clearing the session again would lose the code form's CSRF token).
+    """
+    waiting = user_awaiting_second_factor()
+    remember = bool(session.get(REMEMBERED))
+    logout_user()
+    session.pop("_remember", None)  # logout_user's order to delete the "remember me" cookie
+    if waiting is None or waiting[0].id != user.id:
+        await_second_factor(user, remember=remember)

@@ -140,3 +140,28 @@ def test_a_learner_is_refused_the_admin_area(desktop: BrowserSession, app: Flask
     desktop.audit("admin-refused")
 
     assert response is not None and response.status == 403
+
+
+def test_a_remembered_device_still_asks_for_the_security_code(
+    desktop: BrowserSession, app: Flask
+) -> None:
+    secret = pyotp.random_base32(length=32)
+    with app.app_context():
+        make_user(email="ada@example.org", two_factor_secret=secret)
+    page = desktop.open("/login")
+    desktop.type_into("email", "ada@example.org")
+    desktop.type_into("password", STRONG_PASSWORD)
+    desktop.tab_to(element_id="remember")
+    page.keyboard.press("Space")
+    desktop.activate("Sign in", "enter-code")
+    desktop.type_into("code", pyotp.TOTP(secret).now())
+    desktop.activate("Continue", "signed-in-and-remembered")
+    assert page.locator("h1").inner_text() == "Your dashboard"
+
+    # The browser is closed and opened again: the session cookie is gone, "remember me" is not.
+    page.context.clear_cookies(name="session")
+    desktop.open("/dashboard", "asked-for-the-code")
+    assert page.locator("h1").inner_text() == "Enter your security code"
+    desktop.type_into("code", pyotp.TOTP(secret).at(time.time() + 30))
+    desktop.activate("Continue", "back-on-the-dashboard")
+    assert page.locator("h1").inner_text() == "Your dashboard"

@@ -207,6 +207,7 @@ def test_a_session_restored_from_remember_me_asks_for_a_code(app: Flask) -> None
     assert client.get("/").status_code == 200
     assert "Sign in" in client.get("/").get_data(as_text=True)  # not signed in meanwhile
     assert client.get_cookie(REMEMBER_COOKIE) is not None  # it still stands in for the password
+    assert account(app, learner).session_token not in session_contents(client)
     entered = post_form(client, "/login/two-factor?next=/account/", {"code": code_at(secret, 1)})
     assert entered.headers["Location"] == "/account/"
     assert is_signed_in(client)
