@@ -255,7 +255,7 @@ def build_site(folder: Path, database_url: str, quiz_learners: int) -> tuple[Any
         course = the_course()
         complete_course(learner, course)  # type: ignore[arg-type]
         certificate = certificates.issue_certificate(learner, course, learner.name)  # type: ignore[arg-type]
-        db.session.commit()
+        certificates.commit_and_store_pdf(certificate)
         code = certificate.code
         learner_cookie, _ = _session_cookie(app, learner)
         made_at = time.time()

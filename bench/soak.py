@@ -98,8 +98,9 @@ def build_site(folder: Path, database_url: str) -> tuple[Any, Site]:
             user = db.session.get(User, learner.id)
             assert user is not None
             complete_course(user, course)
-            codes[learner.id] = certificates.issue_certificate(user, course, learner.name).code
-            db.session.commit()
+            certificate = certificates.issue_certificate(user, course, learner.name)
+            certificates.commit_and_store_pdf(certificate)
+            codes[learner.id] = certificate.code
         lessons = [
             f"/modules/{module.slug}/{lesson.slug}"
             for module in course.listed_modules

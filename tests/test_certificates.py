@@ -12,6 +12,7 @@ from sqlalchemy import func, select, update
 
 from course.accounts.services import find_user_by_email
 from course.catalogue.services import the_course
+from course.certificates import pdf
 from course.certificates import services as certificates
 from course.certificates.codes import ALPHABET, LENGTH, formatted, new_code, normalised
 from course.certificates.models import Certificate, CertificatePdf
@@ -259,7 +260,7 @@ def test_the_pdf_is_rendered_once_and_served_from_the_database(
     def no_rendering(*_args: object) -> bytes:
         raise AssertionError("rendered again")
 
-    monkeypatch.setattr(certificates, "render_certificate", no_rendering)
+    monkeypatch.setattr(pdf, "render_pdf", no_rendering)
 
     assert holder.get(f"/certificates/{certificate.code}.pdf").status_code == 200
 
@@ -267,8 +268,6 @@ def test_the_pdf_is_rendered_once_and_served_from_the_database(
 def test_a_new_template_version_or_a_corrected_name_renders_again(
     course_app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from course.certificates import pdf
-
     holder = finished_learner(course_app)
     claim(holder)
     certificate = the_certificate(course_app)
@@ -281,7 +280,7 @@ def test_a_new_template_version_or_a_corrected_name_renders_again(
         stored = db.session.get(Certificate, certificate.id)
         assert stored is not None
         certificates.correct_holder_name(stored, "Augusta Ada King")
-        db.session.commit()
+        certificates.commit_and_store_pdf(stored)
         assert db.session.scalar(select(func.count(CertificatePdf.id))) == 1
     text = pdf_text(holder.get(f"/certificates/{certificate.code}.pdf").data)
     assert "Augusta Ada King" in text

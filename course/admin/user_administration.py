@@ -182,7 +182,8 @@ def _holder(certificate: Certificate) -> str:
 
 
 def correct_name(admin: User, certificate: Certificate, holder_name: str) -> bool:
-    """Change the name printed on ``certificate`` and render its PDF again.
+    """Change the name printed on ``certificate`` and remove its stored PDF, which
+    :func:`~course.certificates.services.commit_and_store_pdf` renders again once this is committed.
 
     :returns: whether anything changed (the same name again changes nothing).
     :raises AdministrationError: for an empty name or one longer than 200 characters.

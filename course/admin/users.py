@@ -14,7 +14,7 @@ from course.admin import user_administration as administration
 from course.admin.user_forms import EraseAccountForm, HolderNameForm, RevokeForm, RoleForm
 from course.catalogue.services import the_course
 from course.certificates.models import Certificate
-from course.certificates.services import certificates_of
+from course.certificates.services import certificates_of, commit_and_store_pdf
 from course.core.access import role_required
 from course.core.database import utcnow
 from course.core.forms import ActionForm
@@ -179,6 +179,7 @@ def correct_name(user_id: int, certificate_id: int) -> str | Response:
         return _user_page(user, certificate_form=form, certificate_id=certificate.id)
     try:
         if administration.correct_name(current_user, certificate, form.holder_name.data or ""):
+            commit_and_store_pdf(certificate)
             flash(
                 _(
                     "Certificate %(code)s now shows %(name)s. Its PDF has been made again.",

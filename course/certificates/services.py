@@ -5,13 +5,15 @@ the name to print, and the certificate is issued exactly once, even if the form 
 from two tabs (the learner's row is locked while issuing, and a unique constraint backs it up).
 From 30 days before it expires, passing the current version of every required module's quiz
 again renews it: a new certificate is issued and the old one shows as superseded.
-A PDF stored for an older template is rendered again when next downloaded, once the download is
-allowed, and never while a transaction is open.
+A certificate's PDF is rendered once its issue (or a corrected name) is committed, and again when
+a PDF stored for an older template is next downloaded, once the download is allowed; never while a
+transaction is open, so that a slow render keeps no other writer waiting.
 """
 
 from __future__ import annotations
 
 import calendar
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,6 +32,8 @@ from course.core.mail import queue_email
 from course.core.urls import absolute_url
 from course.extensions import db
 from course.learning import services as learning
+
+log = logging.getLogger(__name__)
 
 RENEWAL_WINDOW = timedelta(days=30)
 
@@ -120,7 +124,8 @@ def standing(user: User, course: Course, now: datetime | None = None) -> Certifi
 def issue_certificate(
     user: User, course: Course, holder_name: str, now: datetime | None = None
 ) -> Certificate:
-    """Issue the learner's certificate (or its renewal), once.
+    """Issue the learner's certificate (or its renewal), once. Its PDF is not rendered here:
+    :func:`commit_and_store_pdf` does that once this is committed.
 
     If the learner already holds a certificate that is not due for renewal, that certificate is
     returned unchanged: sending the form twice issues one.
@@ -169,7 +174,6 @@ def issue_certificate(
     )
     db.session.add(certificate)
     db.session.flush()
-    store_pdf(certificate)
     queue_email(
         user.email,
         str(_l("Your CT Citizen certificate")),
@@ -214,24 +218,37 @@ def revoke_certificate(code: str, reason: str, now: datetime | None = None) -> C
 
 
 def correct_holder_name(certificate: Certificate, holder_name: str) -> None:
-    """Change the printed name and render the PDF again."""
+    """Change the printed name and remove the PDFs stored with the old one: the PDF is rendered
+    again by :func:`commit_and_store_pdf` once this is committed, or else on the next download."""
     begin_write()
     certificate.holder_name = " ".join(holder_name.split())
     db.session.execute(
         delete(CertificatePdf).where(CertificatePdf.certificate_id == certificate.id)
     )
-    store_pdf(certificate)
 
 
-def store_pdf(certificate: Certificate) -> bytes:
-    """Render the PDF for the current template version and keep it in the database."""
-    content = render_certificate(certificate)
-    db.session.add(
-        CertificatePdf(
-            certificate_id=certificate.id, template_version=pdf.TEMPLATE_VERSION, content=content
+def commit_and_store_pdf(certificate: Certificate) -> None:
+    """Commit the request's changes, then make sure the PDF of ``certificate`` is stored for the
+    current template, rendering it with no transaction open (:func:`render_and_store_pdf`).
+
+    Called after the service that issued the certificate or corrected its name, as the request's
+    last write: everything the request wrote lands at once, before WeasyPrint starts, so no write
+    lock is held while it works, and the certificates page's links find the PDF stored. If the PDF
+    cannot be rendered, the failure is logged and the certificate stands as committed: its PDF is
+    rendered when it is next downloaded.
+    """
+    certificate_id = certificate.id
+    db.session.commit()
+    if _stored_pdf(certificate_id) is not None:
+        return
+    try:
+        render_and_store_pdf(certificate)
+    except Exception:
+        db.session.rollback()
+        log.exception(
+            "The PDF of certificate %s could not be rendered; it will be when next downloaded",
+            certificate_id,
         )
-    )
-    return content
 
 
 def certificate_with_stored_pdf(typed_code: str) -> tuple[Certificate, bytes | None] | None:
@@ -277,12 +294,7 @@ def render_and_store_pdf(certificate: Certificate) -> bytes | None:
         if current is None or current.erased_at is not None:
             db.session.commit()
             return None
-        stored = db.session.scalar(
-            select(CertificatePdf.content).where(
-                CertificatePdf.certificate_id == certificate_id,
-                CertificatePdf.template_version == pdf.TEMPLATE_VERSION,
-            )
-        )
+        stored = _stored_pdf(certificate_id)
         if stored is not None:
             db.session.commit()
             return stored
@@ -296,6 +308,15 @@ def render_and_store_pdf(certificate: Certificate) -> bytes | None:
     )
     db.session.commit()
     return content
+
+
+def _stored_pdf(certificate_id: int) -> bytes | None:
+    return db.session.scalar(
+        select(CertificatePdf.content).where(
+            CertificatePdf.certificate_id == certificate_id,
+            CertificatePdf.template_version == pdf.TEMPLATE_VERSION,
+        )
+    )
 
 
 def _end_reading() -> None:

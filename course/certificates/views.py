@@ -55,10 +55,13 @@ def issue() -> str | Response:
     form = ClaimForm()
     if form.validate_on_submit():
         try:
-            certificates.issue_certificate(current_user, course, form.holder_name.data)
+            certificate = certificates.issue_certificate(
+                current_user, course, form.holder_name.data
+            )
         except certificates.CertificateError as refusal:
             flash(str(refusal), "error")
         else:
+            certificates.commit_and_store_pdf(certificate)
             flash(_("Your certificate is ready. We have emailed you its link too."), "success")
         return redirect(url_for("certificates.index"))
     return _certificates_page(form)

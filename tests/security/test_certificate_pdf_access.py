@@ -5,34 +5,40 @@ is not handed out at all.
 Certificate codes are public (they are on every verification link), so anyone signed in can ask
 for ``/certificates/<code>.pdf``. A PDF stored for an older template is rendered again on
 download; that costs the server a WeasyPrint render, so it must happen only after the access
-check, and with no transaction open, so that a slow render blocks no writer.
+check, and with no transaction open, so that a slow render blocks no writer. Claiming a
+certificate and correcting its name render its PDF too: only once what they wrote is committed.
 """
 
 from __future__ import annotations
 
 import itertools
+import logging
 import re
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.exc import OperationalError
 
-from course.accounts.models import Role
+from course.accounts.models import Role, User
+from course.audit.models import AuditEntry
 from course.catalogue.services import the_course
 from course.certificates import pdf
 from course.certificates import services as certificates
 from course.certificates.models import Certificate, CertificatePdf
 from course.core.database import utcnow
+from course.core.mail import OutboxMessage
 from course.extensions import db
-from tests.conftest import sign_in
+from tests.conftest import post_form, sign_in
 from tests.factories import STRONG_PASSWORD, make_user
 from tests.learning_helpers import complete_course
+from tests.pdf_tools import pdf_text
 from tests.security.conftest import ADMIN, MANAGER, MEMBER, Site
 
 _numbers = itertools.count(1)
@@ -47,6 +53,7 @@ class Held:
     id: int
     code: str
     display_code: str
+    holder_id: int
 
 
 def certified_person(site: Site) -> tuple[FlaskClient, Held]:
@@ -58,8 +65,8 @@ def certified_person(site: Site) -> tuple[FlaskClient, Held]:
         user = make_user(email=email, name="Rae Holder")
         complete_course(user, course)
         issued = certificates.issue_certificate(user, course, "Rae Holder")
-        certificate = Held(issued.id, issued.code, issued.display_code)
-        db.session.commit()
+        certificate = Held(issued.id, issued.code, issued.display_code, user.id)
+        certificates.commit_and_store_pdf(issued)
     client = site.new_client()
     sign_in(client, email, STRONG_PASSWORD)
     return client, certificate
@@ -90,11 +97,13 @@ def a_new_template(monkeypatch: pytest.MonkeyPatch) -> str:
     return version
 
 
-def another_writer_can_lock(certificate_id: int) -> bool:
-    """Whether another connection could, right now, lock the certificate for writing at once.
+def another_writer_can_lock(certificate_id: int | None, holder_id: int | None = None) -> bool:
+    """Whether another connection could, right now, lock the certificate (and its holder's account,
+    when given) for writing at once.
 
     SQLite has one write lock for the whole database: try to take it, without waiting.
-    PostgreSQL locks rows: try to lock the certificate's row, without waiting.
+    PostgreSQL locks rows: try to lock those rows, without waiting. (A certificate being issued is
+    not visible to others until committed: the issuing transaction locks its holder's row.)
     """
     engine = db.engine
     if engine.dialect.name == "sqlite":
@@ -109,13 +118,14 @@ def another_writer_can_lock(certificate_id: int) -> bool:
             return False
         finally:
             probe.close()
+    rows = [(Certificate, certificate_id), (User, holder_id)]
     with engine.connect() as probe:
         try:
-            probe.execute(
-                select(Certificate.id)
-                .where(Certificate.id == certificate_id)
-                .with_for_update(nowait=True)
-            )
+            for model, row_id in rows:
+                if row_id is not None:
+                    probe.execute(
+                        select(model.id).where(model.id == row_id).with_for_update(nowait=True)
+                    )
             return True
         except OperationalError:
             return False
@@ -129,8 +139,9 @@ class RenderWatch:
     def __init__(
         self,
         monkeypatch: pytest.MonkeyPatch,
-        certificate_id: int,
+        certificate_id: int | None,
         meanwhile: Callable[[int], None] | None = None,
+        holder_id: int | None = None,
     ) -> None:
         self.html: list[str] = []
         self.in_transaction: list[bool] = []
@@ -140,7 +151,7 @@ class RenderWatch:
         def watched(html: str, static_folder: Path, *args: object) -> bytes:
             self.html.append(html)
             self.in_transaction.append(db.session().in_transaction())
-            self.others_could_write.append(another_writer_can_lock(certificate_id))
+            self.others_could_write.append(another_writer_can_lock(certificate_id, holder_id))
             content = render(html, static_folder, *args)  # type: ignore[arg-type]
             if meanwhile is not None:
                 meanwhile(len(self.html))
@@ -293,7 +304,149 @@ def test_a_certificate_erased_while_rendering_keeps_no_pdf(
     assert stored_templates(site, certificate.id) == []
 
 
-# 2. A revoked certificate's PDF is gone: refused to its holder and to admins, with the reason.
+# 2. Claiming a certificate and correcting its name render the PDF once their writes are committed.
+
+
+def finished_learner(site: Site) -> tuple[FlaskClient, str, int]:
+    """A new person who has completed the course, signed in: (client, email, user id)."""
+    email = f"learner{next(_numbers)}@example.org"
+    with site.app.app_context():
+        course = the_course()
+        assert course is not None
+        user = make_user(email=email, name="Rae Learner")
+        complete_course(user, course)
+        user_id = user.id
+    client = site.new_client()
+    sign_in(client, email, STRONG_PASSWORD)
+    return client, email, user_id
+
+
+def claim(client: FlaskClient, name: str = "Rae Learner"):  # type: ignore[no-untyped-def]
+    return post_form(
+        client, "/certificates/issue", {"holder_name": name}, form_page="/certificates/"
+    )
+
+
+def certificate_of(site: Site, user_id: int) -> int:
+    with site.app.app_context():
+        [certificate_id] = db.session.scalars(
+            select(Certificate.id).where(Certificate.user_id == user_id)
+        )
+        return certificate_id
+
+
+def stored_pdf(site: Site, certificate_id: int) -> bytes | None:
+    with site.app.app_context():
+        return db.session.scalar(
+            select(CertificatePdf.content).where(
+                CertificatePdf.certificate_id == certificate_id,
+                CertificatePdf.template_version == pdf.TEMPLATE_VERSION,
+            )
+        )
+
+
+def committed(statement: Select[Any]) -> object:
+    """What another connection reads: only what has been committed."""
+    with db.engine.connect() as other:
+        return other.scalar(statement)
+
+
+def test_claiming_a_certificate_renders_its_pdf_only_once_the_claim_is_committed(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    learner, email, user_id = finished_learner(site)
+    seen_by_others: list[tuple[object, object]] = []
+
+    def what_others_see(_render: int) -> None:
+        certificates_held = select(func.count()).where(Certificate.user_id == user_id)
+        emails_queued = select(func.count()).where(OutboxMessage.recipient == email)
+        seen_by_others.append((committed(certificates_held), committed(emails_queued)))
+
+    watch = RenderWatch(monkeypatch, None, meanwhile=what_others_see, holder_id=user_id)
+
+    response = claim(learner)
+
+    assert response.status_code == 302
+    assert watch.calls == 1 and "Rae Learner" in watch.html[0]
+    assert watch.in_transaction == [False], "rendered inside a database transaction"
+    assert watch.others_could_write == [True], "rendered while holding a write lock"
+    assert seen_by_others == [(1, 1)], (
+        "rendered before the certificate and its email were committed"
+    )
+    content = stored_pdf(site, certificate_of(site, user_id))
+    assert content is not None and "Rae Learner" in pdf_text(content)
+
+
+def test_correcting_the_name_renders_the_pdf_only_once_the_correction_is_committed(
+    site: Site, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _holder, certificate = certified_person(site)
+    user_page = f"/admin/users/{certificate.holder_id}"
+    seen_by_others: list[tuple[object, object]] = []
+
+    def what_others_see(_render: int) -> None:
+        printed_name = select(Certificate.holder_name).where(Certificate.id == certificate.id)
+        audited = select(func.count()).where(
+            AuditEntry.action == "certificate.name_corrected",
+            AuditEntry.target_id == str(certificate.id),
+        )
+        seen_by_others.append((committed(printed_name), committed(audited)))
+
+    watch = RenderWatch(monkeypatch, certificate.id, meanwhile=what_others_see)
+
+    response = post_form(
+        site.clients[ADMIN],
+        f"{user_page}/certificates/{certificate.id}/name",
+        {f"name-{certificate.id}-holder_name": "Rae Corrected"},
+        form_page=user_page,
+    )
+
+    assert response.status_code == 302
+    assert watch.calls == 1 and "Rae Corrected" in watch.html[0]
+    assert watch.in_transaction == [False], "rendered inside a database transaction"
+    assert watch.others_could_write == [True], "rendered while holding a write lock"
+    assert seen_by_others == [("Rae Corrected", 1)], "rendered before the correction was committed"
+    content = stored_pdf(site, certificate.id)
+    assert content is not None and "Rae Corrected" in pdf_text(content)
+    assert stored_templates(site, certificate.id) == [pdf.TEMPLATE_VERSION]
+
+
+def test_a_claim_whose_pdf_fails_to_render_still_issues_the_certificate(
+    site: Site, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    learner, email, user_id = finished_learner(site)
+    working_render = pdf.render_pdf
+
+    def failing_render(*_args: object) -> bytes:
+        raise pdf.CertificateRenderError("the certificate took too long to render")
+
+    monkeypatch.setattr(pdf, "render_pdf", failing_render)
+
+    with caplog.at_level(logging.ERROR, logger="course.certificates"):
+        response = claim(learner)
+
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith("/certificates/")
+    certificate_id = certificate_of(site, user_id)
+    assert stored_pdf(site, certificate_id) is None
+    assert any(
+        f"certificate {certificate_id} could not be rendered" in record.getMessage()
+        for record in caplog.records
+    )
+    with site.app.app_context():
+        assert db.session.scalar(select(func.count()).where(OutboxMessage.recipient == email)) == 1
+    assert "Your certificate is ready" in learner.get("/certificates/").get_data(as_text=True)
+
+    monkeypatch.setattr(pdf, "render_pdf", working_render)
+    watch = RenderWatch(monkeypatch, certificate_id)
+    download = learner.get(download_link(learner))
+
+    assert download.status_code == 200 and download.data.startswith(b"%PDF-")
+    assert watch.calls == 1 and watch.in_transaction == [False]
+    assert stored_pdf(site, certificate_id) == download.data
+
+
+# 3. A revoked certificate's PDF is gone: refused to its holder and to admins, with the reason.
 
 
 def revoke(site: Site, certificate: Held, reason: str) -> None:
