@@ -1,5 +1,6 @@
 """Invitation pages: managers invite by email (one person or a CSV file) and resend or withdraw;
-the invited person accepts after signing in, or registers through the invitation."""
+the invited person accepts after signing in with the invited address, confirmed, or registers
+through the invitation with that address."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from course.extensions import limiter
 from course.organisations import invitations
 from course.organisations.access import manager_of_org
 from course.organisations.forms import InvitationForm, InvitationUploadForm
+from course.organisations.models import Invitation
 
 bp = Blueprint("invitations", __name__)
 
@@ -136,16 +138,19 @@ def change(organisation_id: int, invitation_id: int, action: str) -> Response:
 @public
 @limiter.limit("30 per minute")
 def accept(token: str) -> str | Response | tuple[str, int]:
+    """The invitation, and *Join* for the account it was sent to; any other account (another
+    address, or the invited one not yet confirmed) is told why it cannot join and what to do."""
     invitation = invitations.usable_invitation(token)
     if invitation is None:
         return render_template("organisations/invitation_unusable.html"), 404
     if not current_user.is_authenticated:
-        return render_template(
-            "organisations/invitation.html", invitation=invitation, token=token, form=None
-        )
+        return _invitation_page(invitation, token)
     form = ActionForm()
     if form.validate_on_submit():
-        membership = invitations.accept(current_user, token)
+        try:
+            membership = invitations.accept(current_user, token)
+        except invitations.NotTheInvitedAccount as refused:
+            return _invitation_page(invitation, token, refusal=refused.reason), 403
         if membership is None:
             return render_template("organisations/invitation_unusable.html"), 404
         flash(
@@ -156,8 +161,27 @@ def accept(token: str) -> str | Response | tuple[str, int]:
             "success",
         )
         return redirect(url_for("organisations.mine"))
+    return _invitation_page(
+        invitation,
+        token,
+        form=form,
+        refusal=invitations.acceptance_refusal(current_user, invitation),
+    )
+
+
+def _invitation_page(
+    invitation: Invitation,
+    token: str,
+    form: ActionForm | None = None,
+    refusal: invitations.AcceptanceRefusal | None = None,
+) -> str:
     return render_template(
-        "organisations/invitation.html", invitation=invitation, token=token, form=form
+        "organisations/invitation.html",
+        invitation=invitation,
+        token=token,
+        form=form,
+        refusal=refusal,
+        refusals=invitations.AcceptanceRefusal,
     )
 
 
@@ -166,7 +190,7 @@ def accept(token: str) -> str | Response | tuple[str, int]:
 @limiter.limit("10 per minute", methods=["POST"])
 def register(token: str) -> str | Response | tuple[str, int]:
     """Create an account through an invitation: the new account joins the organisation, which the
-    page says plainly before anything is submitted."""
+    page says plainly before anything is submitted. Only the invited address may be used."""
     invitation = invitations.usable_invitation(token)
     if invitation is None:
         return render_template("organisations/invitation_unusable.html"), 404
@@ -177,13 +201,15 @@ def register(token: str) -> str | Response | tuple[str, int]:
         form.email.data = invitation.email
         form.name.data = invitation.name
     if form.validate_on_submit():
-        user = accounts.register(
-            form.name.data, form.email.data, form.password.data, Region(form.region.data)
-        )
-        if user is not None:
-            invitations.accept(user, token)
-        session["registered_email"] = accounts.normalise_email(form.email.data)
-        return redirect(url_for("accounts.check_email"))
+        try:
+            invitations.register_and_accept(
+                token, form.name.data, form.email.data, form.password.data, Region(form.region.data)
+            )
+        except invitations.InvitationRefused as refusal:
+            form.email.errors.append(str(refusal))
+        else:
+            session["registered_email"] = accounts.normalise_email(form.email.data)
+            return redirect(url_for("accounts.check_email"))
     return render_template(
         "organisations/invitation_register.html", invitation=invitation, form=form
     )

@@ -6,6 +6,12 @@ reported with its line and why (not an email address, already a member, already 
 the file). Each invitation is one outbox email with a link holding a random token; only the
 token's SHA-256 hash is stored. Following the link, a person with an account accepts after signing
 in, and a person without one registers through it; either way joining needs their own consent.
+
+An invitation is for its address, not for whoever holds the link: only an account that has
+confirmed that address accepts it. Anyone can type any address when they register, so an
+unconfirmed account, or an account with another address, is refused and nothing changes. Creating
+an account through the link with the invited address confirms that address, because the link
+was emailed to it (as a password reset link confirms an address).
 """
 
 from __future__ import annotations
@@ -24,12 +30,14 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
 
+from course.accounts import services as accounts
 from course.accounts.models import User
 from course.accounts.services import normalise_email
 from course.core.database import begin_write, get_for_update, utcnow
 from course.core.mail import queue_email, queue_mail_merge
 from course.core.names import name_problem
 from course.core.paging import Page
+from course.core.regions import Region
 from course.extensions import db
 from course.organisations.management import TEAM_INVISIBLE_CHARACTER
 from course.organisations.models import Invitation, Membership, Organisation
@@ -76,6 +84,23 @@ class UploadRefused(Exception):
 
 class InvitationRefused(Exception):
     """An action on an invitation was refused; the message says why."""
+
+
+class AcceptanceRefusal(enum.Enum):
+    """Why a signed-in account may not accept an invitation."""
+
+    #: The account's address is not the one the invitation was sent to.
+    OTHER_ADDRESS = "other_address"
+    #: The account has the invited address but has not confirmed it.
+    NOT_CONFIRMED = "not_confirmed"
+
+
+class NotTheInvitedAccount(Exception):
+    """The account may not accept the invitation; ``reason`` says why."""
+
+    def __init__(self, reason: AcceptanceRefusal) -> None:
+        super().__init__(reason.value)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -440,9 +465,66 @@ def usable_invitation(token: str, now: datetime | None = None) -> Invitation | N
     return invitation
 
 
+def acceptance_refusal(user: User, invitation: Invitation) -> AcceptanceRefusal | None:
+    """Why ``user`` may not accept ``invitation``, or ``None`` when they may: only the account
+    holding the invited address, confirmed, accepts it."""
+    if user.email != invitation.email:
+        return AcceptanceRefusal.OTHER_ADDRESS
+    if not user.email_verified:
+        return AcceptanceRefusal.NOT_CONFIRMED
+    return None
+
+
 def accept(user: User, token: str) -> Membership | None:
     """``user`` accepts the invitation behind ``token`` and joins, with its team; ``None`` when
-    the link is no longer usable (accepted already, withdrawn, expired, organisation closed)."""
+    the link is no longer usable (accepted already, withdrawn, expired, organisation closed).
+
+    :raises NotTheInvitedAccount: when ``user`` does not hold the invited address confirmed (see
+        :func:`acceptance_refusal`); nothing is changed then, and the invitation stays pending.
+    """
+    invitation = _lock_usable_invitation(token)
+    if invitation is None:
+        return None
+    refusal = acceptance_refusal(user, invitation)
+    if refusal is not None:
+        raise NotTheInvitedAccount(refusal)
+    return _join_through(invitation, user)
+
+
+def register_and_accept(token: str, name: str, email: str, password: str, region: Region) -> None:
+    """Create an account through the invitation behind ``token``, and join with it.
+
+    The link was emailed to the invited address, so whoever follows it reads that mailbox: the
+    new account's address counts as confirmed, and it joins at once. When the address already has
+    an account, nothing is created or joined and its holder is emailed, as on the registration
+    page; the caller answers the same either way. A link no longer usable by the time the account
+    is made leaves an ordinary new account that must confirm its address by email.
+
+    :raises InvitationRefused: when ``email`` is not the address the invitation was sent to;
+        nothing is created then.
+    """
+    found = usable_invitation(token)
+    if found is not None and normalise_email(email) != found.email:
+        raise InvitationRefused(
+            _l(
+                "This invitation was sent to %(email)s. Use that address to join, or ask the "
+                "person who invited you to invite the address you want to use.",
+                email=found.email,
+            )
+        )
+    user = accounts.register(name, email, password, region)
+    if user is None:
+        return
+    invitation = _lock_usable_invitation(token)
+    if invitation is None or invitation.email != user.email:
+        return
+    user.email_verified_at = utcnow()
+    _join_through(invitation, user)
+
+
+def _lock_usable_invitation(token: str) -> Invitation | None:
+    """The usable, still pending invitation behind ``token``, locked until the transaction
+    ends."""
     begin_write()
     db.session.flush()  # a user registering in this transaction needs its id
     found = usable_invitation(token)
@@ -451,5 +533,9 @@ def accept(user: User, token: str) -> Membership | None:
     invitation = get_for_update(Invitation, found.id)
     if invitation is None or not invitation.is_pending:
         return None
+    return invitation
+
+
+def _join_through(invitation: Invitation, user: User) -> Membership:
     invitation.accepted_at = utcnow()
     return join(user, invitation.organisation, team=invitation.team)

@@ -7,7 +7,9 @@ random address no one can use), so analytics keep their counts. Memberships end,
 the member gone. Certificates keep their code but lose the name and their PDFs, and verify as no
 longer available. Emails, invitations and sign-in tokens addressed to the person are deleted, the
 audit log forgets their email address and name, and the account itself is deleted, so the address
-can be registered again.
+can be registered again. Invitations are found by address, so only an account that confirmed its
+address deletes them: anyone can register someone else's address without confirming it, and must
+not be able to wipe out the invitations a manager sent there.
 """
 
 from __future__ import annotations
@@ -148,7 +150,8 @@ def erase_account(user: User, *, by: User | None, reason: ErasureReason) -> None
             delete(CertificatePdf).where(CertificatePdf.certificate_id.in_(certificate_ids))
         )
     db.session.execute(delete(Membership).where(Membership.user_id == locked.id))
-    db.session.execute(delete(Invitation).where(Invitation.email == locked.email))
+    if locked.email_verified:
+        db.session.execute(delete(Invitation).where(Invitation.email == locked.email))
     db.session.execute(delete(OutboxMessage).where(OutboxMessage.recipient == locked.email))
     db.session.execute(delete(AccountToken).where(AccountToken.user_id == locked.id))
     erase_person(locked, certificate_ids)

@@ -6,6 +6,11 @@ two-factor secret, recovery codes, or the hashes of emailed tokens; and the code
 emails (a password reset, an invitation) are cut out, so a download shared with another service
 cannot be used to take over the account.
 
+What is found by the person's email address rather than tied to their account (invitations, and
+the emails in the outbox) is included only once they have confirmed that address: anyone can
+type any address when they register, and must not read what was sent to someone else. Until then
+the document says so in its ``note``.
+
 :data:`EXPORTED_TABLES` and :data:`NOT_EXPORTED` say, for every table that holds or points at a
 person, where it appears in the export or why it does not. A test walks the schema and fails when
 a table that could hold someone's data is in neither, so a new table cannot be forgotten here.
@@ -50,8 +55,9 @@ EXPORTED_TABLES: dict[str, str] = {
     "question_answers": "quiz_attempts (whether each question was answered right)",
     "certificates": "certificates",
     "memberships": "organisations",
-    "invitations": "organisations (invitations sent to the person's email address)",
-    "outbox_messages": "emails",
+    "invitations": "organisations (invitations sent to the person's email address, once it is "
+    "confirmed)",
+    "outbox_messages": "emails (once the person's email address is confirmed)",
     "audit_entries": "actions_on_your_account (entries whose target is the person or a "
     "certificate of theirs)",
 }
@@ -110,13 +116,19 @@ def personal_data_export(user: User, now: datetime | None = None) -> dict[str, A
     """Everything held about ``user``, as JSON-ready data (strings, numbers, lists, mappings).
 
     Dates and times are ISO 8601 in UTC. Nothing about any other person is included, and no
-    secret: not the password hash, the two-factor secret, recovery codes or token hashes.
+    secret: not the password hash, the two-factor secret, recovery codes or token hashes. Until
+    the person confirms their email address, nothing found by that address is included (the
+    invitations and emails sent to it), and ``note`` says so.
     """
     now = now or utcnow()
     held_certificates = certificates.certificates_of(user)
+    # Anyone can register any address: what was sent to it is shown only once it is confirmed.
+    address_confirmed = user.email_verified
+    emails = mail.messages_to(user.email) if address_confirmed else []
     return {
         "format": EXPORT_FORMAT,
         "exported_at": _when(now),
+        "note": None if address_confirmed else _unconfirmed_address_note(),
         "profile": _profile(user, now),
         "progress": _progress(user),
         "quiz_attempts": [_attempt(attempt) for attempt in learning.attempts_of(user)],
@@ -135,7 +147,7 @@ def personal_data_export(user: User, now: datetime | None = None) -> dict[str, A
             }
             for certificate in sorted(held_certificates, key=lambda held: held.issued_at)
         ],
-        "organisations": _organisations(user),
+        "organisations": _organisations(user, with_invitations=address_confirmed),
         "emails": [
             {
                 "created_at": _when(message.created_at),
@@ -144,7 +156,7 @@ def personal_data_export(user: User, now: datetime | None = None) -> dict[str, A
                 "sent_at": _when(message.sent_at),
                 "text": _without_link_codes(message.text_body),
             }
-            for message in mail.messages_to(user.email)
+            for message in emails
         ],
         "actions_on_your_account": [
             {
@@ -165,6 +177,14 @@ def personal_data_export(user: User, now: datetime | None = None) -> dict[str, A
 
 def _when(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
+
+
+def _unconfirmed_address_note() -> str:
+    return _(
+        "Your email address is not confirmed yet, so this file leaves out the invitations and "
+        "emails sent to it: anyone can type any address when they register. Confirm your "
+        "address from your account page, then download your data again."
+    )
 
 
 def _profile(user: User, now: datetime) -> dict[str, Any]:
@@ -259,7 +279,10 @@ def _attempt(attempt: QuizAttempt) -> dict[str, Any]:
     }
 
 
-def _organisations(user: User) -> dict[str, Any]:
+def _organisations(user: User, *, with_invitations: bool) -> dict[str, Any]:
+    """The person's memberships, and with ``with_invitations`` the invitations sent to their
+    address."""
+    sent_to_them = invitations.invitations_to(user.email) if with_invitations else []
     return {
         "memberships": [
             {
@@ -282,7 +305,7 @@ def _organisations(user: User) -> dict[str, Any]:
                 "times_sent": invitation.times_sent,
                 "accepted_at": _when(invitation.accepted_at),
             }
-            for invitation in invitations.invitations_to(user.email)
+            for invitation in sent_to_them
         ],
     }
 

@@ -1,5 +1,6 @@
 """Invitations in a real browser, by keyboard: a manager invites one person and a CSV file with bad
-rows, reads the report, and an invited person registers through their email's link."""
+rows, reads the report, is told that someone else's invitation is not theirs to accept, and an
+invited person registers through their email's link."""
 
 from __future__ import annotations
 
@@ -52,6 +53,16 @@ def test_a_manager_invites_by_file_and_an_invited_person_registers_and_joins(
     report = page.locator("main").inner_text()
     assert "2 people invited." in report and "2 rows were not invited" in report
     assert "This is not a valid email address." in report and "Already a member" in report
+
+    # Signed in with another address, the invitation says whose it is and offers no Join.
+    with app.app_context():
+        omar_link = link_in(queued_emails(to="omar@example.org")[0], "/join/invitation/")
+    page.goto(omar_link)
+    desktop.audit("invitation-for-another-address")
+    refused = page.locator("main").inner_text()
+    assert "This invitation is for another email address" in refused
+    assert "sent to omar@example.org, but you are signed in as boss@example.org" in refused
+    assert page.locator("main button").count() == 0
     desktop.activate("Sign out", "signed-out")
 
     with app.app_context():
@@ -66,6 +77,7 @@ def test_a_manager_invites_by_file_and_an_invited_person_registers_and_joins(
 
     with app.app_context():
         user = db.session.scalar(select(User).where(User.email == "nia@example.org"))
-        assert user is not None
+        # The link was emailed to this address, so registering through it confirms it.
+        assert user is not None and user.email_verified
         membership = db.session.scalar(select(Membership).where(Membership.user_id == user.id))
         assert membership is not None and membership.team == "Box office"
