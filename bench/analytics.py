@@ -173,11 +173,12 @@ def build_app(folder: Path) -> tuple[Any, str, dict[str, int], float]:
     the admin's two-factor secret, the rows seeded and the seconds it took."""
     import pyotp
 
-    from course import PROJECT_ROOT, create_app
+    from course import create_app
     from course.accounts.models import Role, User
     from course.accounts.passwords import hash_password
     from course.catalogue.bundle import read_bundle
     from course.catalogue.services import import_course
+    from course.config import PROJECT_ROOT
     from course.core.database import utcnow
     from course.extensions import db
 

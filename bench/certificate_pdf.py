@@ -90,13 +90,14 @@ def timed(work: Callable[[], object], times: int) -> list[float]:
 
 def build_certificate_app(folder: Path):  # type: ignore[no-untyped-def]
     """An app with the real course, a learner who finished it, and their certificate."""
-    from course import PROJECT_ROOT, create_app
+    from course import create_app
     from course.accounts.models import User
     from course.accounts.passwords import hash_password
     from course.catalogue.bundle import read_bundle
     from course.catalogue.services import import_course, the_course
     from course.certificates.codes import new_code
     from course.certificates.models import Certificate
+    from course.config import PROJECT_ROOT
     from course.core.database import utcnow
     from course.extensions import db
 

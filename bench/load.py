@@ -203,13 +203,14 @@ def _quiz_requests(app: Any, folder: Path, count: int, first: int) -> Path:
 def build_site(folder: Path, database_url: str, quiz_learners: int) -> tuple[Any, list[Page]]:
     """The real course, a learner with a certificate, a 10,000-member organisation and its
     manager, and ``quiz_learners`` learners with an open attempt for each connection count."""
-    from course import PROJECT_ROOT, create_app
+    from course import create_app
     from course.accounts.models import User
     from course.accounts.passwords import hash_password
     from course.catalogue.bundle import read_bundle
     from course.catalogue.services import import_course, the_course
     from course.certificates import services as certificates
     from course.certificates.download_links import LINK_LIFETIME_SECONDS, make_grant
+    from course.config import PROJECT_ROOT
     from course.core.database import utcnow
     from course.extensions import db
     from course.organisations.models import Membership, MembershipRole

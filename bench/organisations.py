@@ -202,11 +202,12 @@ LAST_NAMES = ["Ahmed", "Brown", "Chen", "Davies", "Evans", "Khan", "Nowak", "Oka
 
 def build_app(folder: Path) -> tuple[Any, dict[int, int], float]:
     """An app with the real course and one organisation per size, managed by one account."""
-    from course import PROJECT_ROOT, create_app
+    from course import create_app
     from course.accounts.models import User
     from course.accounts.passwords import hash_password
     from course.catalogue.bundle import read_bundle
     from course.catalogue.services import import_course
+    from course.config import PROJECT_ROOT
     from course.core.database import utcnow
     from course.extensions import db
     from course.organisations.models import Membership, MembershipRole

@@ -85,11 +85,12 @@ def build_database(folder: Path, database_url: str, learners: int) -> tuple[Any,
     all have :data:`PASSWORD` (hashed once: argon2 is slow on purpose)."""
     from flask_migrate import upgrade
 
-    from course import PROJECT_ROOT, create_app
+    from course import create_app
     from course.accounts.models import User
     from course.accounts.passwords import hash_password
     from course.catalogue.bundle import read_bundle
     from course.catalogue.services import import_course
+    from course.config import PROJECT_ROOT
     from course.core.database import utcnow
     from course.extensions import db
 

@@ -7,14 +7,11 @@ command-line commands.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 from flask import Flask
 
-from course.config import load_config
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from course.config import PROJECT_ROOT, load_config
 
 
 class CourseFlask(Flask):

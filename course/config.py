@@ -17,6 +17,8 @@ from urllib.parse import urlsplit
 
 from flask import Config, Flask
 
+#: The checkout: ``templates/``, ``migrations/``, ``modules/`` and the default ``instance/``.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ENVIRONMENT_PREFIX = "COURSE"
 #: The names this machine answers to itself: trusted unless ``TRUSTED_HOSTS`` says otherwise, so
 #: ``make run`` and a health check from the same machine work. (Werkzeug cannot match a bracketed

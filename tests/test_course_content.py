@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from flask import Flask
 
-from course import PROJECT_ROOT
 from course.accounts.services import find_user_by_email
 from course.catalogue.bundle import read_bundle
 from course.catalogue.services import the_course
+from course.config import PROJECT_ROOT
 from course.core.regions import Region
 from course.learning import services as learning
 from course.learning.models import QuizAttempt

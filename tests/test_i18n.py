@@ -13,7 +13,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from flask_babel import get_locale
 
-from course import PROJECT_ROOT
+from course.config import PROJECT_ROOT
 
 TEMPLATES = PROJECT_ROOT / "templates"
 CATALOGUE = PROJECT_ROOT / "course" / "translations" / "en" / "LC_MESSAGES" / "messages.po"

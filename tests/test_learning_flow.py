@@ -343,7 +343,7 @@ def test_an_attempt_is_shown_again_exactly_as_answered(
 
 
 def test_the_overview_makes_no_query_per_module(tmp_path) -> None:  # noqa: ANN001
-    from course import PROJECT_ROOT
+    from course.config import PROJECT_ROOT
     from tests.conftest import EXAMPLE_BUNDLE, build_app
 
     def queries_for_overview(bundle, folder) -> int:  # noqa: ANN001

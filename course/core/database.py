@@ -22,6 +22,7 @@ from sqlalchemy import DateTime, Engine, Enum, TypeDecorator, event
 from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session, SessionTransaction
 
+from course.config import PROJECT_ROOT
 from course.extensions import Model, db
 
 SQLITE_BEGIN_OPTION = "sqlite_begin"
@@ -70,7 +71,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def init_database(app: Flask) -> None:
     """Bind Flask-SQLAlchemy and Flask-Migrate, tune SQLite, and commit each successful request."""
-    from course import PROJECT_ROOT
     from course.extensions import migrate
 
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from course import PROJECT_ROOT
+from course.config import PROJECT_ROOT
 from tests.browser.conftest import BrowserSession
 from tests.conftest import import_bundle
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from course import PROJECT_ROOT
+from course.config import PROJECT_ROOT
 from course.core.regions import Region
 from tests.browser.conftest import BrowserSession
 from tests.browser.test_learning_journey import answer_by_keyboard, open_attempt_questions

@@ -1,0 +1,135 @@
+"""The layering written in docs/architecture.md holds: no import under ``course/`` points up a layer
+or across to another feature of the same layer, function-level imports included."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from course.config import PROJECT_ROOT
+
+PACKAGE = PROJECT_ROOT / "course"
+ARCHITECTURE = PROJECT_ROOT / "docs" / "architecture.md"
+LAYERS_BLOCK = re.compile(r"```layers\n(.*?)```", re.DOTALL)
+
+
+def documented_layers() -> dict[str, int]:
+    """Each feature's layer, counted from the bottom (0), as the ``layers`` block lists them top
+    first: one layer a line, its features before the first run of two spaces."""
+    found = LAYERS_BLOCK.search(ARCHITECTURE.read_text())
+    assert found, "docs/architecture.md has no ```layers block"
+    lines = [line for line in found.group(1).splitlines() if line.strip()]
+    layers: dict[str, int] = {}
+    for height, line in enumerate(reversed(lines)):
+        for feature in re.split(r"\s{2,}", line.strip())[0].split():
+            layers[feature] = height
+    return layers
+
+
+def feature_of_file(path: Path) -> str:
+    """``accounts`` for course/accounts/views.py; ``course`` for course/__init__.py; ``cli`` for
+    course/cli.py."""
+    first = path.relative_to(PACKAGE).parts[0].removesuffix(".py")
+    return "course" if first == "__init__" else first
+
+
+def feature_of_module(module: str) -> str | None:
+    """The feature a dotted module name belongs to, or ``None`` outside the package."""
+    parts = module.split(".")
+    if parts[0] != "course":
+        return None
+    return parts[1] if len(parts) > 1 else "course"
+
+
+@dataclass(frozen=True)
+class Import:
+    path: Path
+    line: int
+    module: str
+
+    def __str__(self) -> str:
+        return f"{self.path.relative_to(PROJECT_ROOT)}:{self.line} imports {self.module}"
+
+
+def imports_in(path: Path, text: str) -> list[Import]:
+    """Every import in ``text``, the source of ``path``, at any depth; ``from course import x``
+    counts as ``course.x`` (``x`` may be a feature), and relative imports are resolved against the
+    file's package."""
+    package = path.relative_to(PROJECT_ROOT).with_suffix("").parts[:-1]
+    found = []
+    for node in ast.walk(ast.parse(text, str(path))):
+        if isinstance(node, ast.Import):
+            found += [Import(path, node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package[: len(package) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            names = (
+                [_from_package(alias.name) for alias in node.names] if base == "course" else [base]
+            )
+            found += [Import(path, node.lineno, name) for name in names]
+    return found
+
+
+def _from_package(name: str) -> str:
+    """What ``from course import name`` imports: a feature, or a name from the app factory."""
+    is_module = (PACKAGE / name).is_dir() or (PACKAGE / f"{name}.py").is_file()
+    return f"course.{name}" if is_module else "course"
+
+
+def layering_problems(sources: dict[Path, str], layers: dict[str, int]) -> list[str]:
+    """Each import in ``sources`` (path to text) that points up a layer or across to a sibling."""
+    problems = []
+    for path, text in sources.items():
+        source = feature_of_file(path)
+        for each in imports_in(path, text):
+            target = feature_of_module(each.module)
+            if target is None or target == source or target not in layers:
+                continue
+            if layers[target] >= layers[source]:
+                problems.append(f"{each} ({source} may not depend on {target})")
+    return problems
+
+
+def package_sources() -> dict[Path, str]:
+    return {path: path.read_text() for path in sorted(PACKAGE.rglob("*.py"))}
+
+
+def test_every_feature_is_placed_in_a_layer() -> None:
+    layers = documented_layers()
+
+    unplaced = sorted({feature_of_file(path) for path in package_sources()} - set(layers))
+
+    assert unplaced == [], f"add these to the layers block in docs/architecture.md: {unplaced}"
+
+
+def test_no_import_points_up_a_layer_or_across_to_a_sibling_feature() -> None:
+    problems = layering_problems(package_sources(), documented_layers())
+
+    assert problems == [], "imports against docs/architecture.md's layers:\n" + "\n".join(problems)
+
+
+def test_the_check_finds_function_level_sibling_and_relative_imports() -> None:
+    layers = documented_layers()
+    services = PACKAGE / "authoring" / "services.py"
+    text = (
+        "from .models import Draft\n"
+        "from course.core import access\n"
+        "from course import extensions\n"
+        "from course import create_app\n"
+        "\n"
+        "def publish():\n"
+        "    from course.admin import views\n"
+        "    from course import analytics\n"
+    )
+
+    problems = layering_problems({services: text}, layers)
+
+    assert [problem.split(" (")[0] for problem in problems] == [
+        "course/authoring/services.py:4 imports course",
+        "course/authoring/services.py:7 imports course.admin",
+        "course/authoring/services.py:8 imports course.analytics",
+    ]
