@@ -12,12 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from argon2.profiles import CHEAPEST
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import text
 
 from course import create_app
+from course.accounts import passwords
 from course.extensions import db as database
 from tests.support import install_support
 
@@ -55,6 +58,20 @@ def reset_schema() -> None:
             connection.execute(text("DROP SCHEMA public CASCADE"))
             connection.execute(text("CREATE SCHEMA public"))
     database.create_all()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_password_hashing() -> Iterator[None]:
+    """argon2id at its cheapest (``argon2.profiles.CHEAPEST``) for the whole suite, which signs in
+    and registers thousands of times: at the production cost each takes a fifth of a second. What
+    the tests prove about hashing (argon2id is used, the same work is done whether or not an
+    account exists) holds at any cost."""
+    patch = pytest.MonkeyPatch()
+    hasher = PasswordHasher.from_parameters(CHEAPEST)
+    patch.setattr(passwords, "_hasher", hasher)
+    patch.setattr(passwords, "_UNMATCHABLE_HASH", hasher.hash("no account has this password"))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(autouse=True)
