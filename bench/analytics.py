@@ -31,14 +31,14 @@ TARGET_MS = 1000
 
 def _snapshot_pool(module: Any, rng: random.Random) -> list[list[dict[str, Any]]]:
     """Question snapshots drawn the way the quiz draws them, for UK learners."""
+    from course.catalogue.question_types import question_type
     from course.core.regions import Region
-    from course.learning.question_behaviour import behaviour_for
 
     version = module.current_version
     bank = version.questions_for(Region.UK)
     return [
         [
-            behaviour_for(question.type).present(question.data, rng)
+            question_type(question.type).present(question.data, rng)
             for question in rng.sample(bank, min(version.questions_per_attempt, len(bank)))
         ]
         for _ in range(SNAPSHOTS_PER_MODULE)

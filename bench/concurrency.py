@@ -88,33 +88,14 @@ class _CountingBrowser(Browser):
 
 def answer_fields(questions: list[dict[str, Any]], correct: bool) -> list[tuple[str, str]]:
     """The quiz form's fields answering every question of the snapshot rightly, or wrongly."""
+    from course.catalogue.question_types import question_type
     from course.learning.services import question_field
 
     fields: list[tuple[str, str]] = []
     for number, question in enumerate(questions, start=1):
-        name, kind = question_field(number), question["type"]
-        if kind in ("single_choice", "multiple_choice"):
-            right = [choice["id"] for choice in question["choices"] if choice["correct"]]
-            wrong = [choice["id"] for choice in question["choices"] if not choice["correct"]]
-            picked = right if correct or not wrong else wrong[:1]
-            if kind == "single_choice":
-                picked = picked[:1]
-            fields += [(name, choice_id) for choice_id in picked]
-        elif kind == "true_false":
-            fields.append((name, "true" if question["answer"] == correct else "false"))
-        elif kind == "ordering":
-            order = question["correct_order"]
-            for position, item_id in enumerate(order, start=1):
-                shown = position if correct else len(order) + 1 - position
-                fields.append((f"{name}-{item_id}", str(shown)))
-        elif kind == "matching":
-            lefts = list(question["correct"])
-            rights = [question["correct"][left] for left in lefts]
-            if not correct:
-                rights = rights[1:] + rights[:1]
-            fields += [(f"{name}-{left}", right) for left, right in zip(lefts, rights, strict=True)]
-        else:
-            raise ValueError(f"unknown question type {kind!r}")
+        kind = question_type(question["type"])
+        answer = kind.correct_answer(question) if correct else kind.wrong_answer(question)
+        fields += kind.answer_fields(question, answer, question_field(number))
     return fields
 
 

@@ -147,19 +147,11 @@ def _session_cookie(app: Any, user: Any) -> tuple[str, str]:
 
 
 def _answer_fields(number: int, question: dict[str, Any]) -> list[tuple[str, str]]:
-    """A complete (not necessarily right) answer to a presented question, as its form sends it."""
-    field = f"question-{number}"
-    kind = question["type"]
-    if kind in ("single_choice", "multiple_choice"):
-        return [(field, question["choices"][0]["id"])]
-    if kind == "true_false":
-        return [(field, "true")]
-    if kind == "ordering":
-        return [(f"{field}-{item['id']}", str(n)) for n, item in enumerate(question["items"], 1)]
-    if kind == "matching":
-        right = question["rights"][0]["id"]
-        return [(f"{field}-{left['id']}", right) for left in question["lefts"]]
-    raise ValueError(f"no benchmark answer for {kind!r} questions")
+    """A complete but wrong answer to a presented question, as its form sends it."""
+    from course.catalogue.question_types import question_type
+
+    kind = question_type(question["type"])
+    return kind.answer_fields(question, kind.wrong_answer(question), f"question-{number}")
 
 
 def _quiz_requests(app: Any, folder: Path, count: int, first: int) -> Path:

@@ -8,26 +8,14 @@ from typing import Any
 
 from course.accounts.models import User
 from course.catalogue.models import Course
+from course.catalogue.question_types import question_type
 from course.extensions import db
 from course.learning import services as learning
 
 
 def correct_answer(question: dict[str, Any]) -> Any:
-    """The right answer to a presented question, in the form its behaviour reads."""
-    kind = question["type"]
-    if kind == "single_choice":
-        return next(choice["id"] for choice in question["choices"] if choice["correct"])
-    if kind == "multiple_choice":
-        return sorted(choice["id"] for choice in question["choices"] if choice["correct"])
-    if kind == "true_false":
-        return question["answer"]
-    if kind == "ordering":
-        return {
-            item_id: position for position, item_id in enumerate(question["correct_order"], start=1)
-        }
-    if kind == "matching":
-        return dict(question["correct"])
-    raise ValueError(kind)
+    """The right answer to a presented question, as its type reads it from the form."""
+    return question_type(question["type"]).correct_answer(question)
 
 
 def pass_quiz(user: User, module, now: datetime | None = None) -> None:  # noqa: ANN001

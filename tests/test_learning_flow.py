@@ -11,10 +11,12 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
+from werkzeug.datastructures import MultiDict
 
 from course.accounts.models import User
 from course.catalogue.bundle import read_bundle
 from course.catalogue.models import Module
+from course.catalogue.question_types import question_type
 from course.core.regions import Region
 from course.extensions import db
 from course.learning import services as learning
@@ -51,31 +53,15 @@ def attempt_of(app: Flask, attempt_path: str) -> QuizAttempt:
         return attempt
 
 
-def answers_for(attempt: QuizAttempt, right: bool) -> dict[str, Any]:
+def answers_for(attempt: QuizAttempt, right: bool) -> dict[str, list[str]]:
     """Form data answering every question of the attempt rightly, or every one wrongly."""
-    form: dict[str, Any] = {}
+    form: MultiDict[str, str] = MultiDict()
     for number, question in enumerate(attempt.questions, start=1):
-        field = f"question-{number}"
-        kind = question["type"]
-        if kind in ("single_choice", "multiple_choice"):
-            picked = [c["id"] for c in question["choices"] if c["correct"] == right]
-            form[field] = picked if kind == "multiple_choice" else picked[0]
-        elif kind == "true_false":
-            form[field] = "true" if question["answer"] == right else "false"
-        elif kind == "ordering":
-            order = (
-                question["correct_order"] if right else list(reversed(question["correct_order"]))
-            )
-            for position, item_id in enumerate(order, start=1):
-                form[f"{field}-{item_id}"] = str(position)
-        elif kind == "matching":
-            rights = [r["id"] for r in question["rights"]]
-            for left in question["lefts"]:
-                correct = question["correct"][left["id"]]
-                form[f"{field}-{left['id']}"] = (
-                    correct if right else next(r for r in rights if r != correct)
-                )
-    return form
+        kind = question_type(question["type"])
+        answer = kind.correct_answer(question) if right else kind.wrong_answer(question)
+        for name, value in kind.answer_fields(question, answer, learning.question_field(number)):
+            form.add(name, value)
+    return form.to_dict(flat=False)
 
 
 def submit(client: FlaskClient, attempt_path: str, answers: dict[str, Any]):

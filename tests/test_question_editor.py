@@ -7,6 +7,7 @@ here) is editable without a page of its own; what it stores is what ``quiz.yaml`
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, ClassVar
@@ -24,10 +25,13 @@ from course.audit.models import AuditEntry
 from course.authoring.models import ModuleDraft
 from course.catalogue.models import Module
 from course.catalogue.question_types import (
-    QUESTION_TYPES,
     FieldIssue,
     FieldSpec,
-    QuestionSchema,
+    QuestionType,
+    all_question_types,
+    question_type,
+    register,
+    unregister,
 )
 from course.catalogue.yaml_source import SourceMap, load_yaml
 from course.extensions import db
@@ -44,7 +48,7 @@ def example_of(type_name: str) -> SourceMap:
     return next(question for question in EXAMPLE_QUESTIONS if question["type"] == type_name)
 
 
-def form_data(schema: type[QuestionSchema], question: dict[str, Any]) -> dict[str, Any]:
+def form_data(schema: type[QuestionType], question: dict[str, Any]) -> dict[str, Any]:
     """What an author types into the editor to enter ``question`` (a quiz.yaml question)."""
     data: dict[str, Any] = {}
     for spec in schema.common_fields + schema.fields:
@@ -173,11 +177,11 @@ def questions_path(module_id: int, rest: str = "") -> str:
 # Creating every type --------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("type_name", sorted(QUESTION_TYPES))
+@pytest.mark.parametrize("type_name", sorted(all_question_types()))
 def test_every_question_type_can_be_created_through_the_editor(
     course_app: Flask, author: FlaskClient, module_id: int, type_name: str
 ) -> None:
-    schema = QUESTION_TYPES[type_name]
+    schema = question_type(type_name)
     example = example_of(type_name)
     chooser = author.get(questions_path(module_id, "new")).get_data(as_text=True)
     assert f'href="{questions_path(module_id, "new/" + type_name)}"' in chooser
@@ -209,7 +213,7 @@ def test_editing_an_imported_question_shows_every_stored_value_and_saves_the_cha
         path = questions_path(module_id, str(number))
         page = author.get(path).get_data(as_text=True)
         shown = form_values(page, path)
-        expected = form_data(QUESTION_TYPES[question["type"]], question)
+        expected = form_data(question_type(question["type"]), question)
         for name, value in expected.items():
             assert shown[name] == (value if isinstance(value, list) else [value]), (number, name)
 
@@ -237,14 +241,14 @@ def test_editing_an_imported_question_shows_every_stored_value_and_saves_the_cha
 
 
 def _single_choice(**changes: Any) -> dict[str, Any]:
-    data = form_data(QUESTION_TYPES["single_choice"], example_of("single_choice"))
+    data = form_data(question_type("single_choice"), example_of("single_choice"))
     data["id"] = "new-question"
     data.update(changes)
     return {name: value for name, value in data.items() if value is not None}
 
 
 def _with(type_name: str, **changes: Any) -> dict[str, Any]:
-    data = form_data(QUESTION_TYPES[type_name], example_of(type_name))
+    data = form_data(question_type(type_name), example_of(type_name))
     data["id"] = "new-question"
     data.update(changes)
     return {name: value for name, value in data.items() if value is not None}
@@ -531,7 +535,7 @@ def test_the_list_warns_when_a_region_has_fewer_questions_than_an_attempt_draws(
 # A new type needs no new page -----------------------------------------------------------------
 
 
-class Agreement(QuestionSchema):
+class Agreement(QuestionType):
     """A made-up type: a claim to judge, with the reasons in order (existing kinds only)."""
 
     name = "agreement"
@@ -560,10 +564,20 @@ class Agreement(QuestionSchema):
         }
 
 
+@pytest.fixture
+def agreement_type() -> Iterator[None]:
+    """:class:`Agreement` registered for one test only."""
+    register(Agreement)
+    try:
+        yield
+    finally:
+        unregister(Agreement.name)
+
+
+@pytest.mark.usefixtures("agreement_type")
 def test_a_newly_registered_question_type_gets_a_working_editor_without_a_new_page(
-    course_app: Flask, author: FlaskClient, module_id: int, monkeypatch: pytest.MonkeyPatch
+    course_app: Flask, author: FlaskClient, module_id: int
 ) -> None:
-    monkeypatch.setitem(QUESTION_TYPES, Agreement.name, Agreement)
     path = questions_path(module_id, "new/agreement")
     assert "Agree or disagree, with reasons" in author.get(
         questions_path(module_id, "new")

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from course.catalogue.question_types import QUESTION_TYPES
-from course.learning.question_behaviour import QUESTION_BEHAVIOURS, behaviour_for
+from course.catalogue.question_types import question_type
 
 SINGLE = {
     "id": "q",
@@ -48,24 +47,21 @@ MATCHING = {
         {"left": "000", "right": "AU"},
     ],
 }
+SAMPLES = [SINGLE, MULTIPLE, TRUE_FALSE, ORDERING, MATCHING]
 
 
 def present(data: dict[str, Any]) -> dict[str, Any]:
-    return behaviour_for(data["type"]).present(data, random.Random(7))
+    return question_type(data["type"]).present(data, random.Random(7))
 
 
 def grade(presented: dict[str, Any], form: dict[str, Any]) -> bool:
-    behaviour = behaviour_for(presented["type"])
-    answer = behaviour.read_answer(presented, MultiDict(form), "question-1")
-    return behaviour.is_correct(presented, answer)
+    kind = question_type(presented["type"])
+    answer = kind.read_answer(presented, MultiDict(form), "question-1")
+    return kind.is_correct(presented, answer)
 
 
 def ids_of(presented: dict[str, Any], texts: list[str]) -> list[str]:
     return [choice["id"] for choice in presented["choices"] if choice["text"] in texts]
-
-
-def test_every_catalogue_type_has_a_behaviour() -> None:
-    assert set(QUESTION_TYPES) == set(QUESTION_BEHAVIOURS)
 
 
 def test_single_choice() -> None:
@@ -81,7 +77,7 @@ def test_single_choice() -> None:
     )  # two answers to a one-answer question
     assert not grade(presented, {"question-1": "not-a-shown-id"})
     assert (
-        behaviour_for("single_choice").read_answer(
+        question_type("single_choice").read_answer(
             presented, MultiDict({"question-1": "forged"}), "question-1"
         )
         is None
@@ -139,15 +135,13 @@ def test_matching_needs_every_pair_right() -> None:
     assert not grade(presented, {**right, f"question-1-{lefts['999']}": "forged"})
 
 
-@pytest.mark.parametrize(
-    "data", [SINGLE, MULTIPLE, TRUE_FALSE, ORDERING, MATCHING], ids=lambda d: d["type"]
-)
+@pytest.mark.parametrize("data", SAMPLES, ids=lambda d: d["type"])
 def test_what_is_shown_before_submission_holds_no_answer_or_explanation(
     data: dict[str, Any],
 ) -> None:
     presented = present(data)
 
-    shown = behaviour_for(data["type"]).for_display(presented)
+    shown = question_type(data["type"]).for_display(presented)
 
     text = repr(shown)
     assert "explanation" not in text and "'E'" not in text
@@ -158,3 +152,18 @@ def test_choice_ids_are_random_for_every_attempt() -> None:
     first, second = present(SINGLE), present(SINGLE)
 
     assert {c["id"] for c in first["choices"]}.isdisjoint({c["id"] for c in second["choices"]})
+
+
+@pytest.mark.parametrize("data", SAMPLES, ids=lambda d: d["type"])
+def test_each_type_knows_a_right_and_a_wrong_answer_and_how_a_form_sends_them(
+    data: dict[str, Any],
+) -> None:
+    kind = question_type(data["type"])
+    presented = present(data)
+    right, wrong = kind.correct_answer(presented), kind.wrong_answer(presented)
+
+    assert grade(presented, MultiDict(kind.answer_fields(presented, right, "question-1")))
+    assert not grade(presented, MultiDict(kind.answer_fields(presented, wrong, "question-1")))
+    for answer in (right, wrong):
+        form = MultiDict(kind.answer_fields(presented, answer, "question-1"))
+        assert kind.read_answer(presented, form, "question-1") == answer

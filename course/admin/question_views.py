@@ -27,7 +27,7 @@ from course.authoring.drafts import (
 )
 from course.authoring.question_editor import editor_fields, question_from_form, region_banks
 from course.catalogue.models import Module
-from course.catalogue.question_types import QUESTION_TYPES, QuestionSchema
+from course.catalogue.question_types import QuestionType, all_question_types
 from course.core.access import role_required
 from course.core.regions import Region
 
@@ -36,8 +36,8 @@ bp = Blueprint("admin_questions", __name__, url_prefix="/admin/modules/<int:modu
 MOVES = {"up": -1, "down": 1}
 
 
-def _schema_or_404(type_name: str) -> type[QuestionSchema]:
-    schema = QUESTION_TYPES.get(type_name)
+def _schema_or_404(type_name: str) -> type[QuestionType]:
+    schema = all_question_types().get(type_name)
     if schema is None:
         abort(404)
     return schema
@@ -60,7 +60,7 @@ def _bank_page(module: Module, current: Editing, status: int = 200) -> tuple[str
             module=module,
             title=document["metadata"]["title"],
             questions=document["questions"],
-            question_types=QUESTION_TYPES,
+            question_types=all_question_types(),
             banks=region_banks(document["questions"], regions, drawn),
             drawn=drawn,
             region_names={region.value: region.label for region in Region},
@@ -73,7 +73,7 @@ def _bank_page(module: Module, current: Editing, status: int = 200) -> tuple[str
 def _editor_page(
     module: Module,
     current: Editing,
-    schema: type[QuestionSchema],
+    schema: type[QuestionType],
     number: int | None,
     question: dict[str, Any],
     form: DraftForm,
@@ -105,7 +105,7 @@ def _editor_page(
 
 
 def _save(
-    module: Module, current: Editing, schema: type[QuestionSchema], number: int | None
+    module: Module, current: Editing, schema: type[QuestionType], number: int | None
 ) -> Response | tuple[str, int]:
     form = DraftForm()
     if not form.validate_on_submit():
@@ -139,7 +139,7 @@ def choose_type(module_id: int) -> str:
         "admin/questions/choose_type.html",
         module=module,
         title=editing(module).document["metadata"]["title"],
-        question_types=QUESTION_TYPES,
+        question_types=all_question_types(),
     )
 
 
@@ -206,7 +206,7 @@ def delete(module_id: int, number: int) -> Response | tuple[str, int]:
                 title=current.document["metadata"]["title"],
                 number=number,
                 question=question,
-                question_types=QUESTION_TYPES,
+                question_types=all_question_types(),
                 form=DraftForm(formdata=None, revision=current.revision),
             ),
             200,

@@ -43,7 +43,7 @@ from course.catalogue.bundle import (
 from course.catalogue.markdown import check_markdown
 from course.catalogue.models import Course, Module, ModuleVersion
 from course.catalogue.problems import ContentError
-from course.catalogue.question_types import QUESTION_TYPES
+from course.catalogue.question_types import all_question_types, question_type
 from course.catalogue.services import module_source, store_version
 from course.catalogue.yaml_source import SourceMap
 from course.core.database import begin_write, get_for_update, utcnow
@@ -428,7 +428,7 @@ def question_errors(
 ) -> dict[str, list[str]]:
     """What is wrong with a question, by field: the question type's own checks (the same as for
     ``quiz.yaml``), and a unique id."""
-    schema = QUESTION_TYPES.get(str(question.get("type", "")))
+    schema = all_question_types().get(str(question.get("type", "")))
     if schema is None:
         return {"type": [_("Choose a question type")]}
     errors: dict[str, list[str]] = {}
@@ -464,7 +464,7 @@ def save_question(
         errors = question_errors(document, number, question)
         if errors:
             raise DraftRefused(errors)
-        canonical = QUESTION_TYPES[str(question["type"])].canonical(question)
+        canonical = question_type(str(question["type"])).canonical(question)
         if number is None:
             document["questions"].append(canonical)
             before = None

@@ -9,13 +9,13 @@ from typing import Any
 
 from course.authoring.documents import Document
 from course.catalogue.markdown import render_for_region
+from course.catalogue.question_types import QuestionType, question_type
 from course.core.regions import Region
-from course.learning.question_behaviour import QuestionBehaviour, behaviour_for
 
 
 @dataclass(frozen=True)
 class PreviewQuestion:
-    behaviour: type[QuestionBehaviour]
+    kind: type[QuestionType]
     #: What the learner's form shows: no correct answer and no explanation.
     shown: dict[str, Any]
     explanation: str
@@ -39,9 +39,7 @@ def questions_for(document: Document, region: Region) -> list[PreviewQuestion]:
     for data in document["questions"]:
         if data.get("regions") and region.value not in data["regions"]:
             continue
-        behaviour = behaviour_for(data["type"])
-        presented = behaviour.present(data, rng)
-        previews.append(
-            PreviewQuestion(behaviour, behaviour.for_display(presented), data["explanation"])
-        )
+        kind = question_type(data["type"])
+        presented = kind.present(data, rng)
+        previews.append(PreviewQuestion(kind, kind.for_display(presented), data["explanation"]))
     return previews

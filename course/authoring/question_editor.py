@@ -1,6 +1,6 @@
 """The web editor's side of the question types: one editor per kind of field.
 
-A question type (:data:`course.catalogue.question_types.QUESTION_TYPES`) lists its fields as
+A question type (:mod:`course.catalogue.question_types`) lists its fields as
 :class:`FieldSpec`\\ s, each of a kind such as ``"choices"`` or ``"boolean"``. Every kind has one
 editor here that knows three things: how to read its value from a submitted form into the shape
 ``quiz.yaml`` has (so the type's own ``check`` and ``canonical`` work unchanged), what the form
@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from course.catalogue.question_types import QUESTION_TYPES, FieldSpec, QuestionSchema
+from course.catalogue.question_types import FieldSpec, QuestionType, question_type
 from course.catalogue.yaml_source import SourceList, SourceMap
 from course.core.regions import Region
 
@@ -246,7 +246,7 @@ def _padded(rows: list[Any], blank: Callable[[], Any]) -> list[Any]:
     return rows + [blank() for _row in range(LIST_ROWS - len(rows))]
 
 
-def fields_of(schema: type[QuestionSchema]) -> tuple[FieldSpec, ...]:
+def fields_of(schema: type[QuestionType]) -> tuple[FieldSpec, ...]:
     """A type's fields in the order the editor shows them."""
     return schema.common_fields[:2] + schema.fields + schema.common_fields[2:]
 
@@ -256,7 +256,7 @@ def question_from_form(type_name: str, form: MultiDict[str, str]) -> SourceMap:
 
     :raises KeyError: when ``type_name`` is not a registered question type.
     """
-    schema = QUESTION_TYPES[type_name]
+    schema = question_type(type_name)
     question = _source_map({"type": type_name})
     for spec in schema.common_fields + schema.fields:
         value = FIELD_EDITORS[spec.kind].read(spec, form)
@@ -283,7 +283,7 @@ class EditorField:
 
 
 def editor_fields(
-    schema: type[QuestionSchema],
+    schema: type[QuestionType],
     question: dict[str, Any],
     errors: dict[str, list[str]] | None = None,
 ) -> list[EditorField]:

@@ -21,7 +21,7 @@ import yaml
 
 from course.catalogue.markdown import check_markdown, internal_links
 from course.catalogue.problems import ContentError, Problem
-from course.catalogue.question_types import QUESTION_TYPES
+from course.catalogue.question_types import all_question_types
 from course.catalogue.yaml_source import SourceList, SourceMap, YamlSyntaxError, load_yaml
 from course.core.regions import Region
 
@@ -448,9 +448,9 @@ def _read_quiz(
         else:
             seen_ids[question_id] = question.line_of("id")
         type_name = str(question.get("type", ""))
-        schema = QUESTION_TYPES.get(type_name)
+        schema = all_question_types().get(type_name)
         if schema is None:
-            known = ", ".join(sorted(QUESTION_TYPES))
+            known = ", ".join(sorted(all_question_types()))
             checker.problem(
                 question.line_of("type"), f"unknown question type {type_name!r}: use one of {known}"
             )

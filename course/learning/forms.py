@@ -1,5 +1,6 @@
-"""Forms of the learning pages. Quiz answers are read by each question type's behaviour, not by
-WTForms fields, because the questions of an attempt are only known from its snapshot."""
+"""Forms of the learning pages. Quiz answers are read by each question type
+(:mod:`course.catalogue.question_types`), not by WTForms fields, because the questions of an
+attempt are only known from its snapshot."""
 
 from __future__ import annotations
 

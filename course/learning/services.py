@@ -20,11 +20,11 @@ from werkzeug.datastructures import MultiDict
 
 from course.accounts.models import User
 from course.catalogue.models import Course, Lesson, Module, ModuleVersion
+from course.catalogue.question_types import question_type
 from course.core.database import get_for_update, utcnow
 from course.core.regions import DEFAULT_REGION, Region
 from course.extensions import db
 from course.learning.models import LessonView, ModuleCompletion, QuestionAnswer, QuizAttempt
-from course.learning.question_behaviour import behaviour_for
 
 VISITOR_REGION = "region"
 
@@ -130,7 +130,7 @@ def start_attempt(
         module_version_id=version.id,
         region=region.value,
         pass_mark=version.pass_mark,
-        questions=[behaviour_for(question.type).present(question.data, rng) for question in drawn],
+        questions=[question_type(question.type).present(question.data, rng) for question in drawn],
     )
     db.session.add(attempt)
     db.session.flush()
@@ -156,7 +156,7 @@ def question_field(number: int) -> str:
 def read_answers(attempt: QuizAttempt, form: MultiDict[str, str]) -> AnswerSheet:
     return AnswerSheet(
         [
-            behaviour_for(question["type"]).read_answer(question, form, question_field(number))
+            question_type(question["type"]).read_answer(question, form, question_field(number))
             for number, question in enumerate(attempt.questions, start=1)
         ]
     )
@@ -176,7 +176,7 @@ def submit_attempt(user: User, attempt_id: int, sheet: AnswerSheet) -> QuizAttem
     if attempt.is_submitted:
         return attempt
     results = [
-        behaviour_for(question["type"]).is_correct(question, answer)
+        question_type(question["type"]).is_correct(question, answer)
         for question, answer in zip(attempt.questions, sheet.answers, strict=True)
     ]
     attempt.answers = sheet.answers

@@ -10,13 +10,13 @@ from werkzeug.wrappers import Response
 
 from course.catalogue import services as catalogue
 from course.catalogue.models import Lesson, Module
+from course.catalogue.question_types import question_type
 from course.core.access import login_required, public
 from course.core.forms import ActionForm
 from course.core.regions import Region
 from course.learning import services as learning
 from course.learning.forms import RegionForm
 from course.learning.models import QuizAttempt
-from course.learning.question_behaviour import behaviour_for
 from course.learning.who_to_call import CONTACTS_BY_REGION
 
 bp = Blueprint("learning", __name__)
@@ -174,8 +174,8 @@ def quiz_attempt(slug: str, attempt_id: int) -> str | Response:
             (
                 number,
                 learning.question_field(number),
-                behaviour_for(question["type"]),
-                behaviour_for(question["type"]).for_display(question),
+                question_type(question["type"]),
+                question_type(question["type"]).for_display(question),
             )
             for number, question in enumerate(attempt.questions, start=1)
         ],
@@ -204,7 +204,7 @@ def quiz_result(slug: str, attempt_id: int) -> str | Response:
         questions=[
             (
                 number,
-                behaviour_for(question["type"]),
+                question_type(question["type"]),
                 question,
                 attempt.answers[number - 1],
                 attempt.results[number - 1],

@@ -30,13 +30,13 @@ from course.accounts import services as accounts
 from course.accounts.models import User
 from course.audit import services as audit
 from course.catalogue.models import Module
+from course.catalogue.question_types import question_type
 from course.certificates import services as certificates
 from course.core import mail
 from course.core.database import utcnow
 from course.extensions import db
 from course.learning import services as learning
 from course.learning.models import QuizAttempt
-from course.learning.question_behaviour import behaviour_for
 from course.organisations import invitations
 from course.organisations import services as organisations
 
@@ -252,7 +252,7 @@ def _attempt(attempt: QuizAttempt) -> dict[str, Any]:
     answers = attempt.answers or [None] * len(attempt.questions)
     results = attempt.results or [None] * len(attempt.questions)
     shown = [
-        question if attempt.is_submitted else behaviour_for(question["type"]).for_display(question)
+        question if attempt.is_submitted else question_type(question["type"]).for_display(question)
         for question in attempt.questions
     ]
     return {
@@ -269,7 +269,7 @@ def _attempt(attempt: QuizAttempt) -> dict[str, Any]:
             {
                 "prompt": question["prompt"],
                 "as_shown": as_shown,
-                "your_answer": behaviour_for(question["type"]).answer_in_words(question, answer),
+                "your_answer": question_type(question["type"]).answer_in_words(question, answer),
                 "right": result,
             }
             for question, as_shown, answer, result in zip(

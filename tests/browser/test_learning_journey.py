@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 from playwright.sync_api import Page
+from werkzeug.datastructures import MultiDict
 
+from course.catalogue.question_types import question_type
 from course.extensions import db
 from course.learning.models import QuizAttempt
 from tests.browser.conftest import BrowserSession
@@ -20,45 +22,40 @@ def open_attempt_questions(app: Flask) -> list[dict]:
 
 
 def answer_by_keyboard(session: BrowserSession, questions: list[dict], right: bool) -> None:
-    """Answer every question with the keyboard only: Tab to a control, then Space or arrows."""
+    """Answer every question with the keyboard only, whatever its type: Tab to each control the
+    answer needs, then Space (a box to tick), Space and the arrow keys (a group of radio buttons)
+    or typing (a list to choose from, a text box)."""
     page = session.page
     for number, question in enumerate(questions, start=1):
-        field = f"question-{number}"
-        kind = question["type"]
-        if kind == "single_choice":
-            # Tab enters a radio group at its first option; the arrow keys move and select.
-            index = next(i for i, c in enumerate(question["choices"]) if c["correct"] == right)
-            session.tab_to(element_id=f"{field}-1")
-            page.keyboard.press("Space")
-            for _ in range(index):
-                page.keyboard.press("ArrowDown")
-        elif kind == "multiple_choice":
-            for index, choice in enumerate(question["choices"], start=1):
-                if choice["correct"] == right:
-                    session.tab_to(element_id=f"{field}-{index}")
+        kind = question_type(question["type"])
+        answer = kind.correct_answer(question) if right else kind.wrong_answer(question)
+        wanted = MultiDict(kind.answer_fields(question, answer, f"question-{number}"))
+        fieldset = page.locator(f"fieldset:has(#question-{number}-legend)")
+        for control in fieldset.locator("input, select").all():
+            name, element_id = control.get_attribute("name"), control.get_attribute("id") or ""
+            if name not in wanted:
+                continue
+            if control.evaluate("element => element.tagName") == "SELECT":
+                option = control.locator(f'option[value="{wanted[name]}"]')
+                session.tab_to(element_id=element_id)
+                page.keyboard.type(option.inner_text())
+            elif control.get_attribute("type") == "checkbox":
+                if control.get_attribute("value") in wanted.getlist(name):
+                    session.tab_to(element_id=element_id)
                     page.keyboard.press("Space")
-        elif kind == "true_false":
-            wanted = "true" if question["answer"] == right else "false"
-            session.tab_to(element_id=f"{field}-true")
-            if wanted == "false":
-                page.keyboard.press("ArrowDown")
-            else:
+            elif control.get_attribute("type") == "radio":
+                group = fieldset.locator(f'input[name="{name}"]')
+                if element_id != group.first.get_attribute("id"):
+                    continue
+                # Tab enters a radio group at its first option; Space selects it, and the arrow
+                # keys move the selection down the group.
+                values = [radio.get_attribute("value") for radio in group.all()]
+                session.tab_to(element_id=element_id)
                 page.keyboard.press("Space")
-        elif kind == "ordering":
-            order = (
-                question["correct_order"] if right else list(reversed(question["correct_order"]))
-            )
-            for position, item_id in enumerate(order, start=1):
-                session.tab_to(element_id=f"{field}-{item_id}")
-                page.keyboard.type(str(position))
-        elif kind == "matching":
-            texts = {r["id"]: r["text"] for r in question["rights"]}
-            for left in question["lefts"]:
-                target = question["correct"][left["id"]]
-                if not right:
-                    target = next(r["id"] for r in question["rights"] if r["id"] != target)
-                session.tab_to(element_id=f"{field}-{left['id']}")
-                page.keyboard.type(texts[target])
+                for _ in range(values.index(wanted[name])):
+                    page.keyboard.press("ArrowDown")
+            else:
+                session.type_into(element_id, wanted[name])
 
 
 def assert_progress(page: Page, text: str) -> None:

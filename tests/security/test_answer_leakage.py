@@ -6,9 +6,9 @@ or the explanation, whether in text, attributes, hidden inputs, comments or the 
 are shown in. After submission the result page shows them, to the attempt's owner only.
 
 Every check runs for every type in the question-type registry
-(``course.catalogue.question_types.QUESTION_TYPES``): a new type is checked as soon as it is
-registered, and fails here until it has a sample question below and a decision about what its
-display order may reveal.
+(``course.catalogue.question_types.all_question_types()``): a new type is checked as soon as it
+is registered, and fails here until it has a decision below about what its display order may
+reveal (its sample question is built from its fields).
 
 Proved elsewhere and not repeated here:
 
@@ -34,23 +34,24 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
+from werkzeug.datastructures import MultiDict
 
-from course.catalogue.question_types import QUESTION_TYPES, QuestionSchema
+from course.catalogue.question_types import (
+    HIDDEN_UNTIL_SUBMITTED,
+    QuestionType,
+    all_question_types,
+    question_type,
+)
 from course.extensions import db
 from course.learning.models import QuizAttempt
-from course.learning.question_behaviour import (
-    HIDDEN_UNTIL_SUBMITTED,
-    QUESTION_BEHAVIOURS,
-    behaviour_for,
-)
 from tests.conftest import csrf_token_from, post_form
 from tests.security.conftest import LEARNER, MEMBER, Site, csrf_token_for
 
-TYPES = sorted(QUESTION_TYPES)
+TYPES = sorted(all_question_types())
 EXPLANATION = "Explanation that only shows after submitting"
 
 
-def _sample_field(schema: type[QuestionSchema], kind: str) -> Any:
+def _sample_field(schema: type[QuestionType], kind: str) -> Any:
     """A value for one field of a type, built from the kind of field it is (what the web editor
     knows of it), with more than one option right where the type allows it."""
     if kind == "choices":
@@ -76,7 +77,7 @@ def _sample_field(schema: type[QuestionSchema], kind: str) -> Any:
 
 def sample_question(type_name: str) -> dict[str, Any]:
     """A valid stored question of ``type_name``, as the catalogue would hold it."""
-    schema = QUESTION_TYPES[type_name]
+    schema = question_type(type_name)
     data: dict[str, Any] = {
         "id": f"sample-{type_name}",
         "type": type_name,
@@ -88,11 +89,10 @@ def sample_question(type_name: str) -> dict[str, Any]:
     return schema.canonical(data)
 
 
-def test_every_question_type_has_a_behaviour_and_a_sample() -> None:
-    assert set(QUESTION_BEHAVIOURS) == set(QUESTION_TYPES)
+def test_every_question_type_has_a_sample() -> None:
     for type_name in TYPES:
         question = sample_question(type_name)
-        assert behaviour_for(type_name).present(question, random.Random(1))["type"] == type_name
+        assert question_type(type_name).present(question, random.Random(1))["type"] == type_name
 
 
 # What a page gives away ---------------------------------------------------------------------
@@ -227,7 +227,7 @@ def pages_before_submitting(site: Site, client: FlaskClient) -> dict[str, str]:
 def test_nothing_before_submission_shows_the_explanation_or_the_key(
     site: Site, type_name: str
 ) -> None:
-    question = behaviour_for(type_name).present(sample_question(type_name), random.Random(7))
+    question = question_type(type_name).present(sample_question(type_name), random.Random(7))
     _set_questions(site, site.ids["attempt_id"], [question])
 
     received = pages_before_submitting(site, site.clients[LEARNER])
@@ -253,7 +253,7 @@ def test_nothing_before_submission_shows_the_explanation_or_the_key(
 def test_the_quiz_page_is_the_same_whatever_the_answer_key(site: Site, type_name: str) -> None:
     """Two questions that show the same options in the same order but have different answers
     (and explanations) give byte-identical forms: nothing in the page depends on the key."""
-    question = behaviour_for(type_name).present(sample_question(type_name), random.Random(3))
+    question = question_type(type_name).present(sample_question(type_name), random.Random(3))
     learner = site.clients[LEARNER]
     forms = []
     for variant in (question, rekeyed(question)):
@@ -266,7 +266,7 @@ def test_the_quiz_page_is_the_same_whatever_the_answer_key(site: Site, type_name
 
 @pytest.mark.parametrize("type_name", TYPES)
 def test_every_option_is_marked_up_alike_right_or_wrong(site: Site, type_name: str) -> None:
-    question = behaviour_for(type_name).present(sample_question(type_name), random.Random(5))
+    question = question_type(type_name).present(sample_question(type_name), random.Random(5))
     _set_questions(site, site.ids["attempt_id"], [question])
     form = quiz_form(site.clients[LEARNER].get(_attempt_path(site)).get_data(as_text=True))
     parser = _Giveaways()
@@ -318,22 +318,22 @@ DISPLAY_ORDER: dict[str, tuple[Callable[[dict, dict], object], Callable[[int], s
 
 
 def test_every_question_type_has_a_decision_about_its_display_order() -> None:
-    assert set(DISPLAY_ORDER) == set(QUESTION_TYPES)
+    assert set(DISPLAY_ORDER) == set(all_question_types())
 
 
 @pytest.mark.parametrize("type_name", TYPES)
 def test_the_order_options_are_shown_in_does_not_give_the_answer(type_name: str) -> None:
     """Over many attempts the options' order tells nothing: the right answer's place is spread
     across the possible places, and an order that is the answer is never shown."""
-    behaviour = behaviour_for(type_name)
+    kind = question_type(type_name)
     arrangement, forbidden = DISPLAY_ORDER[type_name]
     rng = random.Random(2026)
     seen: Counter[object] = Counter()
     draws = 1200
     size = 0
     for _ in range(draws):
-        presented = behaviour.present(sample_question(type_name), rng)
-        shown = behaviour.for_display(presented)
+        presented = kind.present(sample_question(type_name), rng)
+        shown = kind.for_display(presented)
         size = len(option_ids(shown))
         seen[arrangement(shown, presented)] += 1
 
@@ -400,17 +400,9 @@ def test_the_result_shows_feedback_only_after_submission_and_only_to_the_owner(
         assert graded is not None and graded.submitted_at is not None
 
 
-def _any_answer(number: int, question: dict[str, Any]) -> dict[str, Any]:
-    """An answer to every question, right or wrong, from what the page shows."""
-    field = f"question-{number}"
-    shown = behaviour_for(question["type"]).for_display(question)
-    if "choices" in shown:
-        return {field: shown["choices"][0]["id"]}
-    if "items" in shown:
-        return {
-            f"{field}-{item['id']}": str(position)
-            for position, item in enumerate(shown["items"], start=1)
-        }
-    if "lefts" in shown:
-        return {f"{field}-{left['id']}": shown["rights"][0]["id"] for left in shown["lefts"]}
-    return {field: "true"}
+def _any_answer(number: int, question: dict[str, Any]) -> dict[str, list[str]]:
+    """A complete answer to the question, as the form sends it (a wrong one: the test is about
+    what the result shows, not the score)."""
+    kind = question_type(question["type"])
+    fields = kind.answer_fields(question, kind.wrong_answer(question), f"question-{number}")
+    return MultiDict(fields).to_dict(flat=False)
