@@ -1,17 +1,33 @@
 """CT Citizen: the Flask application package.
 
-``create_app`` builds the app in a fixed order: configuration, extensions, blueprints, error pages,
-command-line commands.
+``create_app`` builds the app in a fixed order: configuration, extensions, blueprints, what each
+feature holds about a person, error pages, command-line commands.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from importlib import import_module
 from typing import Any
 
 from flask import Flask
 
 from course.config import PROJECT_ROOT, load_config
+
+#: The modules in which features register what they hold about a person, for the data download
+#: and the erasure of an account (:mod:`course.core.personal_data`); each registers on import.
+#: tests/test_privacy_export.py fails when a ``personal_data`` module is missing here, and when a
+#: table holding someone's data is described by none of them.
+PERSONAL_DATA_MODULES = (
+    "course.core.mail_personal_data",
+    "course.accounts.personal_data",
+    "course.catalogue.personal_data",
+    "course.learning.personal_data",
+    "course.certificates.personal_data",
+    "course.organisations.personal_data",
+    "course.authoring.personal_data",
+    "course.audit.personal_data",
+)
 
 
 class CourseFlask(Flask):
@@ -47,20 +63,21 @@ def create_app(
     init_sessions(app)
 
     from course.accounts.views import bp as accounts_bp
-    from course.admin.analytics_views import bp as admin_analytics_bp
-    from course.admin.audit_views import bp as admin_audit_bp
-    from course.admin.image_views import bp as admin_images_bp
-    from course.admin.lesson_views import bp as admin_lessons_bp
-    from course.admin.module_views import bp as admin_modules_bp
-    from course.admin.module_zip_views import bp as admin_module_zips_bp
-    from course.admin.question_views import bp as admin_questions_bp
-    from course.admin.users import bp as admin_users_bp
+    from course.admin.user_views import bp as admin_users_bp
     from course.admin.views import bp as admin_bp
+    from course.analytics.views import bp as admin_analytics_bp
+    from course.audit.views import bp as admin_audit_bp
+    from course.authoring.image_views import bp as admin_images_bp
+    from course.authoring.lesson_views import bp as admin_lessons_bp
     from course.authoring.media_views import bp as media_bp
+    from course.authoring.module_views import bp as admin_modules_bp
+    from course.authoring.module_zip_views import bp as admin_module_zips_bp
+    from course.authoring.question_views import bp as admin_questions_bp
     from course.certificates.views import bp as certificates_bp
     from course.core.health import bp as health_bp
     from course.dashboard.views import bp as dashboard_bp
     from course.learning.views import bp as learning_bp
+    from course.organisations.directory_views import bp as admin_organisations_bp
     from course.organisations.invitation_views import bp as invitations_bp
     from course.organisations.member_views import bp as organisation_members_bp
     from course.organisations.views import bp as organisations_bp
@@ -79,6 +96,7 @@ def create_app(
         privacy_bp,
         account_deletion_bp,
         admin_bp,
+        admin_organisations_bp,
         admin_analytics_bp,
         admin_users_bp,
         admin_modules_bp,
@@ -90,6 +108,9 @@ def create_app(
         admin_audit_bp,
     ):
         app.register_blueprint(blueprint)
+
+    for module in PERSONAL_DATA_MODULES:
+        import_module(module)
 
     from course.core.errors import register_error_pages
 

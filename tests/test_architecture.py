@@ -133,3 +133,85 @@ def test_the_check_finds_function_level_sibling_and_relative_imports() -> None:
         "course/authoring/services.py:7 imports course.admin",
         "course/authoring/services.py:8 imports course.analytics",
     ]
+
+
+# Privacy carries out the data download and the erasure of an account for every feature, through
+# what each registers in course.core.personal_data, and so knows none of their tables. From other
+# features it may import only these names, each for a reason of its own:
+PRIVACY_MAY_IMPORT = {
+    # The person every privacy duty is about: their account, locked while it is deleted.
+    "course.accounts.models": {"User"},
+    # Confirming that whoever deletes an account is its holder.
+    "course.accounts.passwords": {"verify_password"},
+    "course.accounts.services": {"verify_second_factor"},
+    # The account-level parts of the erasure that belong to no one feature's rows: the anonymous
+    # stand-in that takes over records kept for the statistics, and the accounts the purge deletes.
+    "course.accounts.personal_data": {"anonymous_stand_in", "unconfirmed_accounts"},
+    # The deletion is itself an action the audit log records.
+    "course.audit.services": {"record"},
+}
+
+
+def names_imported_from_other_features(path: Path, text: str) -> list[tuple[int, str, str]]:
+    """``(line, module, name)`` for each name ``path`` imports from a feature other than its own,
+    ``core`` and the extensions; ``name`` is ``*`` for an ``import module`` statement."""
+    own = feature_of_file(path)
+    package = path.relative_to(PROJECT_ROOT).with_suffix("").parts[:-1]
+    found = []
+    for node in ast.walk(ast.parse(text, str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name, "*") for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package[: len(package) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            found += [
+                (node.lineno, _from_package(alias.name), "*")
+                if base == "course"
+                else (node.lineno, base, alias.name)
+                for alias in node.names
+            ]
+    return [
+        (line, module, name)
+        for line, module, name in found
+        if feature_of_module(module) not in {None, own, "core", "extensions", "config"}
+    ]
+
+
+def test_privacy_reaches_into_no_other_features_tables() -> None:
+    reached = [
+        f"{path.relative_to(PROJECT_ROOT)}:{line} imports {name} from {module}"
+        for path, text in package_sources().items()
+        if feature_of_file(path) == "privacy"
+        for line, module, name in names_imported_from_other_features(path, text)
+        if name not in PRIVACY_MAY_IMPORT.get(module, set())
+    ]
+
+    assert reached == [], (
+        "privacy must use what features register in course.core.personal_data:\n"
+        + "\n".join(reached)
+    )
+
+
+def test_the_privacy_check_catches_a_model_imported_from_another_feature() -> None:
+    erasure = PACKAGE / "privacy" / "erasure.py"
+    text = (
+        "from course.accounts.models import User\n"
+        "from course.core.database import utcnow\n"
+        "from course.learning.models import LessonView\n"
+        "import course.certificates.services\n"
+        "from course import organisations\n"
+        "from ..audit.models import AuditEntry\n"
+        "def erase():\n"
+        "    from course.accounts.models import Role\n"
+    )
+
+    assert names_imported_from_other_features(erasure, text) == [
+        (1, "course.accounts.models", "User"),
+        (3, "course.learning.models", "LessonView"),
+        (4, "course.certificates.services", "*"),
+        (5, "course.organisations", "*"),
+        (6, "course.audit.models", "AuditEntry"),
+        (8, "course.accounts.models", "Role"),
+    ]

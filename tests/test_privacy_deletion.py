@@ -5,6 +5,7 @@ purge of unconfirmed accounts and expired links."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +20,14 @@ from course.analytics.services import course_analytics
 from course.audit.models import AuditEntry, AuditLogIsAppendOnly
 from course.catalogue.services import the_course
 from course.core.database import utcnow
+from course.core.personal_data import (
+    Erasure,
+    PersonalData,
+    in_erasure_order,
+    register,
+    registered,
+    unregister,
+)
 from course.extensions import db
 from course.organisations.models import Membership, Organisation
 from course.privacy.erasure import purge_expired
@@ -328,16 +337,25 @@ def test_a_learner_without_two_factor_deletes_with_their_password(app: Flask) ->
         assert db.session.scalar(select(db.func.count(Membership.id))) == 0
 
 
+@pytest.fixture
+def a_failing_last_erasure_step(course_app: Flask) -> Iterator[None]:
+    """A feature whose erasure fails after every other feature has erased its part."""
+
+    def fail(_erasure: Erasure) -> None:
+        raise RuntimeError("the database went away")
+
+    last = max(data.erasure_order or 0 for data in registered().values())
+    register(PersonalData(feature="a failing feature", erasure_order=last + 1, erase=fail))
+    yield
+    unregister("a failing feature")
+
+
 def test_a_deletion_that_fails_part_way_changes_nothing(
-    course_app: Flask, monkeypatch: pytest.MonkeyPatch
+    course_app: Flask, a_failing_last_erasure_step: None
 ) -> None:
     made = populate(course_app)
     values_before = every_value(course_app)
 
-    def fail(*_args: object) -> None:
-        raise RuntimeError("the database went away")
-
-    monkeypatch.setattr("course.privacy.erasure.erase_person", fail)
     client = signed_in_learner(course_app)
     with pytest.raises(RuntimeError):
         delete_own_account(client, course_app)
@@ -345,3 +363,13 @@ def test_a_deletion_that_fails_part_way_changes_nothing(
     assert learner(course_app) is not None
     assert every_value(course_app) == values_before
     assert user_references(course_app, made.user_id)
+
+
+def test_features_erase_from_the_top_layer_down_and_the_account_goes_last(app: Flask) -> None:
+    order = [data.feature for data in in_erasure_order()]
+
+    # The audit log's step finds the person's certificates, to remove the names printed on them,
+    # before the certificates' step gives them to the stand-in; the account goes once nothing
+    # else points at it.
+    assert order.index("audit") < order.index("certificates") < order.index("learning")
+    assert order[-1] == "accounts"

@@ -10,28 +10,34 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, select
 
+from course import PERSONAL_DATA_MODULES
 from course.accounts import services as accounts
 from course.accounts.models import AccountToken, RecoveryCode, Role, TokenPurpose, User
 from course.admin import user_administration
 from course.audit.models import AuditEntry
 from course.catalogue.services import the_course
 from course.certificates import services as certificates
+from course.config import PROJECT_ROOT
 from course.core.mail import OutboxMessage, queue_email
+from course.core.personal_data import (
+    ExportSection,
+    PersonalData,
+    exported_tables,
+    not_exported_tables,
+    register,
+    registered,
+    unaccounted_columns,
+)
 from course.extensions import db
 from course.learning import services as learning
 from course.organisations import invitations
 from course.organisations import services as organisations
-from course.privacy.export import (
-    EXPORT_FORMAT,
-    EXPORTED_TABLES,
-    NOT_EXPORTED,
-    personal_data_export,
-    unaccounted_columns,
-)
+from course.privacy.export import EXPORT_FORMAT, personal_data_export
 from tests.conftest import csrf_token_from, post_form, sign_in
 from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
 from tests.learning_helpers import complete_course
@@ -142,6 +148,18 @@ def test_the_download_holds_every_section_with_the_learners_data(course_app: Fla
     learner = populate(course_app)
     data = downloaded(signed_in_learner(course_app))
 
+    assert list(data) == [
+        "format",
+        "exported_at",
+        "note",
+        "profile",
+        "progress",
+        "quiz_attempts",
+        "certificates",
+        "organisations",
+        "emails",
+        "actions_on_your_account",
+    ]
     assert data["format"] == EXPORT_FORMAT
     assert datetime.fromisoformat(data["exported_at"]).tzinfo is not None
     profile = data["profile"]
@@ -348,7 +366,7 @@ def test_every_table_holding_personal_data_has_an_export_path_or_a_reason(app: F
     with app.app_context():
         tables = list(db.metadata.tables.values())
     assert unaccounted_columns(tables) == []
-    assert "users" in EXPORTED_TABLES
+    assert "users" in exported_tables()
 
 
 def test_the_check_catches_a_new_table_holding_personal_data(app: Flask) -> None:
@@ -378,10 +396,55 @@ def test_the_check_catches_a_new_table_holding_personal_data(app: Flask) -> None
 
 
 def test_the_registries_name_only_tables_and_columns_that_exist(app: Flask) -> None:
+    exported, not_exported = exported_tables(), not_exported_tables()
     with app.app_context():
         tables = db.metadata.tables
-        for entry in [*EXPORTED_TABLES, *NOT_EXPORTED]:
+        for entry in [*exported, *not_exported]:
             table, _, column = entry.partition(".")
             assert table in tables, entry
             assert not column or column in tables[table].columns, entry
-    assert not EXPORTED_TABLES.keys() & NOT_EXPORTED.keys()
+    assert not exported.keys() & not_exported.keys()
+
+
+def test_each_feature_describes_only_its_own_tables(app: Flask) -> None:
+    owners = {
+        mapper.local_table.name: mapper.class_.__module__.split(".")[1]
+        for mapper in db.Model.registry.mappers
+    }
+    described = {
+        entry.partition(".")[0]: data.feature
+        for data in registered().values()
+        for entry in [*data.exported, *data.not_exported]
+    }
+
+    assert {table: owners[table] for table in described} == described
+
+
+def test_every_personal_data_module_registers_when_the_app_is_built(app: Flask) -> None:
+    package = PROJECT_ROOT / "course"
+    found = {
+        ".".join(path.relative_to(PROJECT_ROOT).with_suffix("").parts)
+        for path in package.rglob("*personal_data.py")
+        if path != package / "core" / "personal_data.py"  # the registry itself
+    }
+
+    assert set(PERSONAL_DATA_MODULES) == found
+    assert {module.split(".")[1] for module in found} == set(registered())
+
+
+def test_a_feature_cannot_take_another_features_table_section_or_place(app: Flask) -> None:
+    def nothing(_person: object, _now: datetime) -> None:
+        return None
+
+    for taken in (
+        PersonalData(feature="copycat", exported={"lesson_views": "progress"}),
+        PersonalData(feature="copycat", not_exported={"users": "a reason"}),
+        PersonalData(feature="copycat", sections=(ExportSection("profile", 99, nothing),)),
+        PersonalData(feature="copycat", sections=(ExportSection("shoes", 10, nothing),)),
+        PersonalData(feature="copycat", erasure_order=90, erase=lambda _erasure: None),
+    ):
+        with pytest.raises(ValueError, match="copycat clashes with"):
+            register(taken)
+    with pytest.raises(ValueError, match="registered already"):
+        register(PersonalData(feature="learning"))
+    assert "copycat" not in registered()

@@ -1,4 +1,6 @@
-"""Access rules that depend on accounts: the two-factor requirement for staff."""
+"""Access rules that depend on accounts: the two-factor requirement for staff, and the gate every
+admin page shares (:func:`staff_required`), so a feature's admin pages need nothing from the admin
+area to declare who may see them."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from course.accounts.sessions import await_second_factor, two_factor_passed
+from course.core.access import role_required
 
 ViewT = TypeVar("ViewT", bound=Callable[..., Any])
 
@@ -33,3 +36,18 @@ def two_factor_required(view: ViewT) -> ViewT:
         return view(*args, **kwargs)
 
     return protected  # type: ignore[return-value]
+
+
+def staff_required(*roles: str) -> Callable[[ViewT], ViewT]:
+    """Let through only people holding one of ``roles`` who signed in with two factors: the gate
+    of every admin page.
+
+    Anyone not signed in is sent to sign in, anyone without the role gets 403
+    (:func:`course.core.access.role_required`, whose rule the view declares), and staff who have
+    not set up or not passed two-factor sign-in are sent to do so (:func:`two_factor_required`).
+    """
+
+    def decorator(view: ViewT) -> ViewT:
+        return role_required(*roles)(two_factor_required(view))
+
+    return decorator

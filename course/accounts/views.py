@@ -43,7 +43,7 @@ from course.accounts.sessions import (
 )
 from course.accounts.two_factor import provisioning_uri, qr_code_svg
 from course.core.access import login_required, public
-from course.core.forms import ActionForm
+from course.core.forms import ButtonForm
 from course.core.regions import Region
 from course.core.urls import local_path_or_none
 from course.extensions import limiter
@@ -95,7 +95,7 @@ def check_email() -> str:
 @public
 @limiter.limit("20 per minute", methods=["POST"])
 def confirm_email(token: str) -> str | Response:
-    form = ActionForm()
+    form = ButtonForm()
     if form.validate_on_submit():
         user = services.confirm_email(token)
         if user is None:
@@ -113,7 +113,7 @@ def confirm_email(token: str) -> str | Response:
 @login_required
 @limiter.limit("3 per hour", key_func=_signed_in_account)
 def resend_confirmation() -> Response:
-    form = ActionForm()
+    form = ButtonForm()
     if form.validate_on_submit() and not current_user.email_verified:
         services.send_confirmation_email(current_user)
         flash(_("We have sent a new link to %(email)s.", email=current_user.email), "success")
@@ -166,7 +166,7 @@ def two_factor_challenge() -> str | Response:
 @bp.post("/logout")
 @public
 def logout() -> Response:
-    form = ActionForm()
+    form = ButtonForm()
     if form.validate_on_submit() and current_user.is_authenticated:
         sign_out_everywhere(current_user)
         flash(_("You have signed out."), "success")
@@ -213,7 +213,7 @@ def reset_password(token: str) -> str | Response:
 def account() -> str:
     return render_template(
         "accounts/account.html",
-        confirm_form=ActionForm(),
+        confirm_form=ButtonForm(),
         recovery_codes_left=services.unused_recovery_code_count(current_user),
     )
 
@@ -279,7 +279,7 @@ def confirm_email_change(token: str) -> str | Response:
     found = services.find_usable_token(token, TokenPurpose.CHANGE_EMAIL)
     if found is None:
         return render_template("accounts/link_expired.html", resend=False), 404
-    form = ActionForm()
+    form = ButtonForm()
     if form.validate_on_submit():
         user = services.confirm_email_change(token)
         if user is None:

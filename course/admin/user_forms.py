@@ -13,8 +13,8 @@ from course.admin.user_administration import (
     HOLDER_NAME_MAX_LENGTH,
     REVOCATION_REASON_MAX_LENGTH,
 )
+from course.core.forms import single_spaced
 from course.core.names import NoInvisibleCharacters
-from course.organisations.forms import single_spaced
 
 ROLE_LABELS = {
     Role.LEARNER: _l("Learner: takes the course"),

@@ -1,32 +1,17 @@
-"""The admin area, for authors and admins, who must sign in with two factors to enter it."""
+"""The admin area's home page, for authors and admins, who must sign in with two factors to enter
+it. It links to each feature's admin pages, which live with their features."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, render_template
 
-from course.accounts.access import two_factor_required
+from course.accounts.access import staff_required
 from course.accounts.models import Role
-from course.core.access import role_required
-from course.core.paging import page_number
-from course.organisations.management import organisation_directory
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 
 @bp.get("/")
-@role_required(Role.ADMIN, Role.AUTHOR)
-@two_factor_required
+@staff_required(Role.ADMIN, Role.AUTHOR)
 def index() -> str:
     return render_template("admin/index.html")
-
-
-@bp.get("/organisations")
-@role_required(Role.ADMIN)
-@two_factor_required
-def organisations() -> str:
-    search = request.args.get("q", "")
-    return render_template(
-        "admin/organisations.html",
-        page=organisation_directory(search, page_number(request.args.get("page"))),
-        search=search,
-    )

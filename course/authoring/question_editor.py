@@ -86,7 +86,7 @@ def field_editor(editor_class: type[FieldEditor]) -> type[FieldEditor]:
 @field_editor
 class TextEditor(FieldEditor):
     kind = "text"
-    template = "admin/questions/fields/_textarea.html"
+    template = "authoring/questions/fields/_textarea.html"
 
     def read(self, spec: FieldSpec, form: MultiDict[str, str]) -> Any:
         return _text(form, spec.name)
@@ -97,7 +97,7 @@ class TextEditor(FieldEditor):
 
     def template_for(self, spec: FieldSpec) -> str:
         if spec.name in ONE_LINE_TEXT_FIELDS:
-            return "admin/questions/fields/_text_input.html"
+            return "authoring/questions/fields/_text_input.html"
         return self.template
 
     def hint(self, spec: FieldSpec) -> str:
@@ -112,7 +112,7 @@ class TextEditor(FieldEditor):
 @field_editor
 class BooleanEditor(FieldEditor):
     kind = "boolean"
-    template = "admin/questions/fields/_boolean.html"
+    template = "authoring/questions/fields/_boolean.html"
 
     def read(self, spec: FieldSpec, form: MultiDict[str, str]) -> Any:
         return {"true": True, "false": False}.get(form.get(spec.name, ""))
@@ -130,7 +130,7 @@ class ChoicesEditor(FieldEditor):
     """Rows of text, each with a box to tick when it is a correct answer."""
 
     kind = "choices"
-    template = "admin/questions/fields/_choices.html"
+    template = "authoring/questions/fields/_choices.html"
 
     def read(self, spec: FieldSpec, form: MultiDict[str, str]) -> Any:
         choices = []
@@ -163,7 +163,7 @@ class ItemsEditor(FieldEditor):
     """Rows of text, in the correct order (learners see them shuffled)."""
 
     kind = "items"
-    template = "admin/questions/fields/_items.html"
+    template = "authoring/questions/fields/_items.html"
 
     def read(self, spec: FieldSpec, form: MultiDict[str, str]) -> Any:
         items = (_text(form, f"{spec.name}-{row}") for row in range(1, LIST_ROWS + 1))
@@ -188,7 +188,7 @@ class PairsEditor(FieldEditor):
     """Rows of a left text and the right text it matches."""
 
     kind = "pairs"
-    template = "admin/questions/fields/_pairs.html"
+    template = "authoring/questions/fields/_pairs.html"
 
     def read(self, spec: FieldSpec, form: MultiDict[str, str]) -> Any:
         pairs = []
@@ -222,7 +222,7 @@ class RegionsEditor(FieldEditor):
     """Boxes for the regions a question is limited to; none ticked means every region."""
 
     kind = "regions"
-    template = "admin/questions/fields/_regions.html"
+    template = "authoring/questions/fields/_regions.html"
 
     def read(self, spec: FieldSpec, form: MultiDict[str, str]) -> Any:
         picked = [value for value in form.getlist(spec.name) if value]

@@ -12,7 +12,7 @@ from course.catalogue import services as catalogue
 from course.catalogue.models import Lesson, Module
 from course.catalogue.question_types import question_type
 from course.core.access import login_required, public
-from course.core.forms import ActionForm
+from course.core.forms import ButtonForm
 from course.core.regions import Region
 from course.learning import services as learning
 from course.learning.forms import RegionForm
@@ -107,7 +107,7 @@ def lesson(slug: str, lesson_slug: str) -> str:
         previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
         html=lesson.html_for(learning.current_region()),
-        form=ActionForm(),
+        form=ButtonForm(),
     )
 
 
@@ -116,7 +116,7 @@ def lesson(slug: str, lesson_slug: str) -> str:
 def lesson_read(slug: str, lesson_slug: str) -> Response:
     module = _module_or_404(slug)
     lesson, index = _lesson_or_404(module, lesson_slug)
-    if ActionForm().validate_on_submit():
+    if ButtonForm().validate_on_submit():
         learning.record_lesson_read(current_user, module, lesson)
     lessons = module.current_version.lessons  # type: ignore[union-attr]
     if index + 1 < len(lessons):
@@ -134,7 +134,7 @@ def quiz(slug: str) -> str:
         version=module.current_version,
         open_attempt=learning.open_attempt(current_user, module),
         attempts=learning.submitted_attempts(current_user, module),
-        form=ActionForm(),
+        form=ButtonForm(),
     )
 
 
@@ -142,7 +142,7 @@ def quiz(slug: str) -> str:
 @login_required
 def start_quiz(slug: str) -> Response:
     module = _module_or_404(slug)
-    if not ActionForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     attempt = learning.start_attempt(current_user, module, learning.current_region())
     return redirect(url_for("learning.quiz_attempt", slug=slug, attempt_id=attempt.id))
@@ -156,7 +156,7 @@ def quiz_attempt(slug: str, attempt_id: int) -> str | Response:
     result_url = url_for("learning.quiz_result", slug=slug, attempt_id=attempt.id)
     if attempt.is_submitted:
         return redirect(result_url)
-    form = ActionForm()
+    form = ButtonForm()
     unanswered: list[int] = []
     if form.validate_on_submit():
         sheet = learning.read_answers(attempt, request.form)
@@ -212,7 +212,7 @@ def quiz_result(slug: str, attempt_id: int) -> str | Response:
             for number, question in enumerate(attempt.questions, start=1)
         ],
         module_progress=learning.module_progress(current_user, module),
-        form=ActionForm(),
+        form=ButtonForm(),
     )
 
 

@@ -9,6 +9,7 @@ from wtforms import IntegerField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from course.accounts.forms import email_field
+from course.core.forms import single_spaced
 from course.core.names import NoInvisibleCharacters
 from course.organisations.management import (
     TEAM_INVISIBLE_CHARACTER,
@@ -36,11 +37,6 @@ class OrganisationForm(FlaskForm):
             NumberRange(min=1, max=3650, message=_l("Enter a number of days from 1 to 3650")),
         ],
     )
-
-
-def single_spaced(value: object) -> object:
-    """Trim a text field and make each run of spaces one space."""
-    return " ".join(value.split()) if isinstance(value, str) else value
 
 
 def team_field(description: str | object | None = None) -> StringField:

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from course.accounts import services as accounts
 from course.accounts.forms import RegistrationForm
 from course.core.access import public
-from course.core.forms import ActionForm
+from course.core.forms import ButtonForm
 from course.core.paging import page_number
 from course.core.regions import Region
 from course.extensions import limiter
@@ -45,7 +45,7 @@ def _invitations_page(
         upload_form=upload_form,
         pending=pending,
         csv_example=invitations.CSV_EXAMPLE,
-        action_form=ActionForm(),
+        button_form=ButtonForm(),
         query=request.args,
     ), status
 
@@ -113,7 +113,7 @@ def upload(organisation_id: int) -> tuple[str, int]:
 )
 @manager_of_org
 def change(organisation_id: int, invitation_id: int, action: str) -> Response:
-    if ActionForm().validate_on_submit():
+    if ButtonForm().validate_on_submit():
         try:
             if action == "resend":
                 invitation = invitations.resend(g.organisation, current_user, invitation_id)
@@ -145,7 +145,7 @@ def accept(token: str) -> str | Response | tuple[str, int]:
         return render_template("organisations/invitation_unusable.html"), 404
     if not current_user.is_authenticated:
         return _invitation_page(invitation, token)
-    form = ActionForm()
+    form = ButtonForm()
     if form.validate_on_submit():
         try:
             membership = invitations.accept(current_user, token)
@@ -172,7 +172,7 @@ def accept(token: str) -> str | Response | tuple[str, int]:
 def _invitation_page(
     invitation: Invitation,
     token: str,
-    form: ActionForm | None = None,
+    form: ButtonForm | None = None,
     refusal: invitations.AcceptanceRefusal | None = None,
 ) -> str:
     return render_template(

@@ -9,7 +9,7 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from course.catalogue import services as catalogue
-from course.core.forms import ActionForm
+from course.core.forms import ButtonForm
 from course.core.paging import page_number
 from course.organisations import management, reminders
 from course.organisations.access import manager_of_org
@@ -30,7 +30,7 @@ def _member_page(membership: Membership, team_form: TeamForm) -> str:
         membership=membership,
         member=membership.user,
         team_form=team_form,
-        form=ActionForm(),
+        form=ButtonForm(),
         can_transfer=own is not None and own.is_manager and own.user_id != membership.user_id,
         is_self=membership.user_id == current_user.id,
     )
@@ -66,7 +66,7 @@ def member(organisation_id: int, user_id: int) -> str | Response:
             "success",
         )
         return redirect(here)
-    if not ActionForm().validate_on_submit():
+    if not ButtonForm().validate_on_submit():
         abort(400)
     try:
         if action == "make_manager":
@@ -120,7 +120,7 @@ def close(organisation_id: int) -> str | Response:
 @manager_of_org
 def send_reminders(organisation_id: int) -> str | Response:
     here = url_for(".send_reminders", organisation_id=organisation_id)
-    form = ActionForm()
+    form = ButtonForm()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)

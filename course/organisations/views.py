@@ -20,7 +20,7 @@ from werkzeug.wrappers import Response
 from course.catalogue import services as catalogue
 from course.core.access import login_required, public
 from course.core.database import utcnow
-from course.core.forms import ActionForm
+from course.core.forms import ButtonForm
 from course.core.paging import page_number
 from course.organisations import reports
 from course.organisations import services as organisations
@@ -61,7 +61,7 @@ def manage(organisation_id: int) -> str:
         "organisations/manage.html",
         organisation=g.organisation,
         page=page,
-        form=ActionForm(),
+        form=ButtonForm(),
         query=request.args,
         filters=filters,
         filter_args=filters.query_args(),
@@ -73,7 +73,7 @@ def manage(organisation_id: int) -> str:
 @bp.post("/orgs/<int:organisation_id>/join-link")
 @manager_of_org
 def join_link(organisation_id: int) -> Response:
-    if ActionForm().validate_on_submit():
+    if ButtonForm().validate_on_submit():
         action = request.form.get("action")
         if action == "rotate":
             organisations.rotate_join_link(g.organisation)
@@ -95,7 +95,7 @@ def join(token: str) -> str | Response:
         abort(404)
     if not current_user.is_authenticated:
         return render_template("organisations/join.html", organisation=organisation, form=None)
-    form = ActionForm()
+    form = ButtonForm()
     if form.validate_on_submit():
         organisations.join(current_user, organisation)
         flash(
@@ -115,7 +115,7 @@ def mine() -> str:
     return render_template(
         "organisations/mine.html",
         memberships=organisations.memberships_of(current_user),
-        form=ActionForm(),
+        form=ButtonForm(),
     )
 
 
@@ -132,7 +132,7 @@ def leave(organisation_id: int) -> Response:
     )
     if membership is None:
         abort(404)
-    if ActionForm().validate_on_submit():
+    if ButtonForm().validate_on_submit():
         try:
             organisations.leave(current_user, membership.organisation)
         except organisations.MembershipError as refusal:

@@ -22,10 +22,11 @@ def purge_command() -> None:
     """
     report = purge_expired()
     db.session.commit()
-    click.echo(
-        f"Deleted {report.unconfirmed_accounts} accounts unconfirmed after "
-        f"{UNCONFIRMED_ACCOUNT_DAYS} days and {report.expired_tokens} expired email links."
-    )
+    deleted = [
+        f"{report.unconfirmed_accounts} accounts unconfirmed after {UNCONFIRMED_ACCOUNT_DAYS} days",
+        *(f"{count} {what}" for what, count in report.expired.items()),
+    ]
+    click.echo(f"Deleted {' and '.join(deleted)}.")
     if report.kept_unconfirmed:
         click.echo(
             f"Kept {report.kept_unconfirmed} unconfirmed accounts that alone manage an "

@@ -13,7 +13,7 @@ from werkzeug.exceptions import TooManyRequests
 from course.core.access import login_required, public
 from course.core.database import utcnow
 from course.core.errors import render_http_error
-from course.core.forms import ActionForm
+from course.core.forms import ButtonForm
 from course.extensions import limiter
 from course.privacy.export import personal_data_export
 
@@ -49,7 +49,7 @@ def about() -> str:
 @login_required
 def your_data() -> str:
     """What the download holds, and the button that asks for it."""
-    return render_template("privacy/data.html", form=ActionForm())
+    return render_template("privacy/data.html", form=ButtonForm())
 
 
 @bp.post("/account/data")
@@ -57,7 +57,7 @@ def your_data() -> str:
 @limiter.limit(f"{DOWNLOADS_PER_HOUR} per hour", key_func=_signed_in_account)
 def download_your_data() -> Response:
     """Everything held about the signed-in person, as a JSON attachment no cache may keep."""
-    form = ActionForm()
+    form = ButtonForm()
     if not form.validate_on_submit():
         return redirect(url_for("privacy.your_data"))
     now = utcnow()

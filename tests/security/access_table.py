@@ -131,7 +131,7 @@ EXPECTED_RULE = {
     "admin_questions.delete": STAFF,
     "admin_questions.move": STAFF,
     # Admins only
-    "admin.organisations": ADMIN_ONLY,
+    "admin_organisations.index": ADMIN_ONLY,
     "admin_analytics.index": ADMIN_ONLY,
     "admin_analytics.module": ADMIN_ONLY,
     "admin_audit.index": ADMIN_ONLY,

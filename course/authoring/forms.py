@@ -1,0 +1,267 @@
+"""Forms for writing the course on the web: a new module, its details, a lesson, the draft
+revision every change carries, an image for lessons, and a module uploaded as a zip."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
+
+from course.authoring import module_zip
+from course.authoring.drafts import LESSON_MARKDOWN_MAX_LENGTH, LESSON_TITLE_MAX_LENGTH
+from course.authoring.images import ACCEPTED_FORMATS, ALT_TEXT_MAX_LENGTH
+from course.core.forms import single_spaced
+
+SOURCE_SEPARATOR = "|"
+MODULE_ZIP_MAX_MEGABYTES = module_zip.MAX_UPLOAD_BYTES // (1024 * 1024)
+
+
+class DraftForm(FlaskForm):
+    """A form that changes a draft: it carries the draft revision the page showed."""
+
+    revision = HiddenField()
+
+    def revision_number(self) -> int:
+        """The revision the page was made from; a tampered value counts as out of date."""
+        try:
+            return int(self.revision.data or "")
+        except ValueError:
+            return -1
+
+
+def _module_title_field() -> StringField:
+    return StringField(
+        _l("Title"),
+        filters=[single_spaced],
+        validators=[
+            DataRequired(_l("Enter the module's title")),
+            Length(max=200, message=_l("The title must be 200 characters or fewer")),
+        ],
+    )
+
+
+def _slug_field(description: object) -> StringField:
+    return StringField(
+        _l("Web address name (slug)"),
+        description=description,
+        filters=[lambda value: value.strip().lower() if isinstance(value, str) else value],
+        validators=[DataRequired(_l("Enter the web address name"))],
+    )
+
+
+class NewModuleForm(FlaskForm):
+    title = _module_title_field()
+    slug = _slug_field(
+        _l(
+            "Lower-case letters, digits and hyphens, like first-aid. It becomes part of the "
+            "module's web address and cannot be changed later."
+        )
+    )
+
+
+class LinesField(TextAreaField):
+    """A text area holding one entry per line; empty lines are dropped and each is trimmed."""
+
+    def _value(self) -> str:
+        return "\n".join(self.data) if isinstance(self.data, list) else (self.data or "")
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        text = valuelist[0] if valuelist else ""
+        self.data = [line.strip() for line in str(text).splitlines() if line.strip()]
+
+
+class ModuleDetailsForm(DraftForm):
+    title = _module_title_field()
+    summary = TextAreaField(
+        _l("Summary"),
+        description=_l("One or two sentences on the course overview. Up to 1,000 characters."),
+        filters=[single_spaced],
+        validators=[
+            DataRequired(_l("Enter a summary")),
+            Length(max=1000, message=_l("The summary must be 1,000 characters or fewer")),
+        ],
+    )
+    minutes = IntegerField(
+        _l("Minutes it takes"),
+        validators=[
+            InputRequired(_l("Enter how many minutes the module takes, like 7")),
+            NumberRange(min=1, max=120, message=_l("Enter a number of minutes from 1 to 120")),
+        ],
+    )
+    pass_mark = IntegerField(
+        _l("Pass mark (percent)"),
+        validators=[
+            InputRequired(_l("Enter the pass mark, like 80")),
+            NumberRange(min=1, max=100, message=_l("Enter a pass mark from 1 to 100")),
+        ],
+    )
+    questions_per_attempt = IntegerField(
+        _l("Questions drawn for each attempt"),
+        description=_l(
+            "Each attempt draws this many questions from the bank. For every region, the bank "
+            "needs at least this many questions."
+        ),
+        validators=[
+            InputRequired(_l("Enter how many questions each attempt draws, like 5")),
+            NumberRange(min=1, max=50, message=_l("Enter a number of questions from 1 to 50")),
+        ],
+    )
+    reviewed = DateField(
+        _l("Content last reviewed"),
+        description=_l("As year-month-day, for example 2026-11-21."),
+        validators=[InputRequired(_l("Enter the date the content was last reviewed"))],
+    )
+    objectives = LinesField(
+        _l("Learning objectives"),
+        description=_l("One per line. What a learner can do after the module."),
+    )
+    sources = LinesField(
+        _l("Sources"),
+        description=_l(
+            "One per line: the title, a vertical bar, then the https:// address, for example "
+            "MI5, Threat levels | https://www.mi5.gov.uk/threat-levels"
+        ),
+    )
+    required = BooleanField(_l("Learners must complete this module for the certificate"))
+
+    def validate_objectives(self, field: LinesField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Enter at least one learning objective"))
+        if any(len(line) > 1000 for line in field.data):
+            raise ValidationError(_l("Each objective must be 1,000 characters or fewer"))
+
+    def validate_sources(self, field: LinesField) -> None:
+        if not field.data:
+            raise ValidationError(_l("Enter at least one source"))
+        for number, line in enumerate(field.data, start=1):
+            title, separator, url = (part.strip() for part in line.rpartition(SOURCE_SEPARATOR))
+            if not separator or not title:
+                raise ValidationError(
+                    _l(
+                        "Source %(number)d: write the title, a vertical bar |, then the address",
+                        number=number,
+                    )
+                )
+            if not url.startswith("https://") or " " in url or len(url) > 500:
+                raise ValidationError(
+                    _l(
+                        "Source %(number)d: the address must start with https:// and have no "
+                        "spaces",
+                        number=number,
+                    )
+                )
+            if len(title) > 300:
+                raise ValidationError(
+                    _l(
+                        "Source %(number)d: the title must be 300 characters or fewer",
+                        number=number,
+                    )
+                )
+
+    def metadata(self) -> dict[str, Any]:
+        """The details as a module file holds them."""
+        return {
+            "title": self.title.data,
+            "summary": self.summary.data,
+            "minutes": self.minutes.data,
+            "pass_mark": self.pass_mark.data,
+            "questions_per_attempt": self.questions_per_attempt.data,
+            "reviewed": self.reviewed.data.isoformat(),
+            "objectives": list(self.objectives.data),
+            "sources": [
+                {"title": title.strip(), "url": url.strip()}
+                for title, _, url in (
+                    line.rpartition(SOURCE_SEPARATOR) for line in self.sources.data
+                )
+            ],
+        }
+
+    def fill_from(self, metadata: dict[str, Any], required: bool) -> None:
+        self.title.data = metadata["title"]
+        self.summary.data = metadata["summary"]
+        self.minutes.data = metadata["minutes"]
+        self.pass_mark.data = metadata["pass_mark"]
+        self.questions_per_attempt.data = metadata["questions_per_attempt"]
+        self.reviewed.data = date.fromisoformat(metadata["reviewed"])
+        self.objectives.data = list(metadata["objectives"])
+        self.sources.data = [
+            f"{source['title']} {SOURCE_SEPARATOR} {source['url']}"
+            for source in metadata["sources"]
+        ]
+        self.required.data = required
+
+
+class LessonForm(DraftForm):
+    title = StringField(
+        _l("Title"),
+        filters=[single_spaced],
+        validators=[
+            DataRequired(_l("Enter the lesson's title")),
+            Length(
+                max=LESSON_TITLE_MAX_LENGTH, message=_l("The title must be 200 characters or fewer")
+            ),
+        ],
+    )
+    slug = _slug_field(_l("Lower-case letters, digits and hyphens, like run-hide-tell."))
+    markdown = TextAreaField(
+        _l("Text (Markdown)"),
+        description=_l(
+            "## for a heading, **bold**, - for a list, [words](https://...) for a link, "
+            "![description](/media/...) for an image. Wrap text for one region in "
+            "::: region uk and a line with :::"
+        ),
+        validators=[
+            DataRequired(_l("Write the lesson's text")),
+            Length(
+                max=LESSON_MARKDOWN_MAX_LENGTH,
+                message=_l("The text must be 50,000 characters or fewer"),
+            ),
+        ],
+    )
+
+
+class ImageUploadForm(FlaskForm):
+    """One image and the words that stand in for it."""
+
+    image = FileField(
+        _l("Image file"),
+        description=_l("A PNG, JPEG, GIF or WebP image, up to 2 MB and 5000 pixels on a side."),
+        validators=[FileRequired(_l("Choose an image file to upload"))],
+        render_kw={"accept": ",".join(content for content, _ in ACCEPTED_FORMATS.values())},
+    )
+    alt_text = StringField(
+        _l("Alt text"),
+        description=_l(
+            "Describe the image for someone who cannot see it. Say what it shows that matters "
+            "for the lesson, in one or two sentences."
+        ),
+        filters=[single_spaced],
+        validators=[
+            DataRequired(_l("Enter alt text: describe the image for someone who cannot see it.")),
+            Length(
+                max=ALT_TEXT_MAX_LENGTH,
+                message=_l("The alt text must be 300 characters or fewer."),
+            ),
+        ],
+    )
+
+
+class ModuleZipForm(FlaskForm):
+    """Upload one module folder as a zip."""
+
+    file = FileField(
+        _l("Module zip file"),
+        description=_l(
+            "A .zip file holding one module folder, named like 03-first-aid, with its module.yaml, "
+            "quiz.yaml and lessons named like 01-what-to-do.md. Download a version of any module "
+            "to see the format. Up to %(size)s MB.",
+            size=MODULE_ZIP_MAX_MEGABYTES,
+        ),
+        validators=[FileRequired(_l("Choose a module zip file to upload"))],
+        render_kw={"accept": ".zip,application/zip"},
+    )

@@ -1,0 +1,143 @@
+"""Writing a module's lessons: add, edit with a preview rendered exactly as learners see it,
+reorder and delete. Every change goes into the module's draft."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from course.accounts.access import staff_required
+from course.accounts.models import Role
+from course.authoring import drafts
+from course.authoring.forms import DraftForm, LessonForm
+from course.authoring.module_views import module_or_404, preview_region, stale_draft_message
+from course.catalogue.markdown import render_for_region
+from course.catalogue.models import Module
+from course.core.regions import Region
+
+bp = Blueprint("admin_lessons", __name__, url_prefix="/admin/modules/<int:module_id>/lessons")
+
+PREVIEW_ACTION = "preview"
+
+
+def _back_to(module: Module) -> Response:
+    return redirect(url_for("admin_modules.module", module_id=module.id, _anchor="lessons"))
+
+
+def _lesson_page(
+    module: Module, form: LessonForm, number: int | None
+) -> tuple[str, int] | Response:
+    """The lesson editor: show it, preview it, or save it into the draft."""
+    editing = drafts.editing(module)
+    lessons = editing.document["lessons"]
+    if number is not None and not 1 <= number <= len(lessons):
+        abort(404)
+    status, preview_html = 200, None
+    region = preview_region()
+    if not form.is_submitted():
+        form.revision.data = str(editing.revision)
+        if number is not None:
+            lesson = lessons[number - 1]
+            form.title.data, form.slug.data = lesson["title"], lesson["slug"]
+            form.markdown.data = lesson["markdown"]
+    elif form.validate():
+        if request.form.get("action") == PREVIEW_ACTION:
+            errors = drafts.lesson_errors(
+                editing.document, number, form.title.data, form.slug.data, form.markdown.data
+            )
+            for name, messages in errors.items():
+                form[name].errors = list(messages)
+            if not errors:
+                preview_html = render_for_region(form.markdown.data, region)
+        else:
+            try:
+                saved = drafts.save_lesson(
+                    module,
+                    form.revision_number(),
+                    current_user,
+                    number,
+                    form.title.data,
+                    form.slug.data,
+                    form.markdown.data,
+                )
+            except drafts.DraftRefused as refusal:
+                for name, messages in refusal.errors.items():
+                    form[name].errors = list(messages)
+            except drafts.StaleDraft as error:
+                flash(stale_draft_message(error), "error")
+                status = 409
+            else:
+                flash(_("Lesson %(number)d is saved in the draft.", number=saved), "success")
+                return _back_to(module)
+    page = render_template(
+        "authoring/lessons/edit.html",
+        module=module,
+        form=form,
+        number=number,
+        preview_html=preview_html,
+        region=region,
+        regions=list(Region),
+    )
+    return page, status
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@staff_required(Role.ADMIN, Role.AUTHOR)
+def new(module_id: int) -> tuple[str, int] | Response:
+    return _lesson_page(module_or_404(module_id), LessonForm(), None)
+
+
+@bp.route("/<int:number>", methods=["GET", "POST"])
+@staff_required(Role.ADMIN, Role.AUTHOR)
+def edit(module_id: int, number: int) -> tuple[str, int] | Response:
+    return _lesson_page(module_or_404(module_id), LessonForm(), number)
+
+
+@bp.post("/<int:number>/move")
+@staff_required(Role.ADMIN, Role.AUTHOR)
+def move(module_id: int, number: int) -> Response:
+    module = module_or_404(module_id)
+    if not 1 <= number <= len(drafts.editing(module).document["lessons"]):
+        abort(404)
+    form = DraftForm()
+    if form.validate_on_submit():
+        offset = -1 if request.form.get("direction") == "up" else 1
+        try:
+            drafts.move_lesson(module, form.revision_number(), current_user, number, offset)
+        except LookupError:
+            abort(404)
+        except drafts.StaleDraft as error:
+            flash(stale_draft_message(error), "error")
+        else:
+            flash(_("The lesson is moved."), "success")
+    return _back_to(module)
+
+
+@bp.route("/<int:number>/delete", methods=["GET", "POST"])
+@staff_required(Role.ADMIN, Role.AUTHOR)
+def delete(module_id: int, number: int) -> str | Response:
+    module = module_or_404(module_id)
+    editing = drafts.editing(module)
+    if not 1 <= number <= len(editing.document["lessons"]):
+        abort(404)
+    form = DraftForm()
+    if form.validate_on_submit():
+        try:
+            title = drafts.delete_lesson(module, form.revision_number(), current_user, number)
+        except LookupError:
+            abort(404)
+        except drafts.StaleDraft as error:
+            flash(stale_draft_message(error), "error")
+        else:
+            flash(_("The lesson %(title)s is deleted from the draft.", title=title), "success")
+        return _back_to(module)
+    form.revision.data = str(editing.revision)
+    return render_template(
+        "authoring/lessons/delete.html",
+        module=module,
+        lesson=editing.document["lessons"][number - 1],
+        number=number,
+        form=form,
+    )
