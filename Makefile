@@ -50,7 +50,7 @@ serve: $(INSTALLED) translations ## Serve for production with gunicorn (migrates
 
 test: $(TEST_INSTALLED) translations ## Run the whole test suite (browser tests need /usr/bin/chromium)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
 
 bench: $(TEST_INSTALLED) translations ## Run the benchmarks and write docs/performance.md
 	$(BIN)/python -m bench.run

@@ -17,14 +17,36 @@ from argon2.profiles import CHEAPEST
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 from flask_sqlalchemy import SQLAlchemy
-from sqlalchemy import text
+from sqlalchemy import create_engine, make_url, text
 
 from course import create_app
 from course.accounts import passwords
 from course.extensions import db as database
 from tests.support import install_support
 
-POSTGRES_URL = os.environ.get("COURSE_DATABASE_URL", "")
+
+def database_of_this_worker(url: str) -> str:
+    """The PostgreSQL database this test process uses: under pytest-xdist each worker has one of
+    its own beside ``url``'s (``course_test_gw0``...), made here the first time, since every test
+    empties the schema of the database it uses."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not url.startswith("postgresql") or not worker:
+        return url
+    shared = make_url(url)
+    name = f"{shared.database}_{worker}"
+    server = create_engine(shared.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with server.connect() as connection:
+            if not connection.scalar(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ):
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        server.dispose()
+    return shared.set(database=name).render_as_string(hide_password=False)
+
+
+POSTGRES_URL = database_of_this_worker(os.environ.get("COURSE_DATABASE_URL", ""))
 USES_POSTGRES = POSTGRES_URL.startswith("postgresql")
 _apps_built_by_this_test: list[Flask] = []
 

@@ -9,7 +9,7 @@ with a forged ``Host`` and a forged ``X-Forwarded-Host``, with no trusted proxy 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -182,10 +182,10 @@ def build(tmp_path: Path, **settings: object) -> Flask:
 
 
 @pytest.fixture(scope="module")
-def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Flask]:
+def sites(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Flask]]:
     """One site per way of running it, all built before any is used (on PostgreSQL they share a
-    database, and building one empties it)."""
-    return {
+    database, and building one empties it); their connections are closed at the end."""
+    built = {
         "no proxy": build(tmp_path_factory.mktemp("direct")),
         "one proxy": build(tmp_path_factory.mktemp("proxied"), TRUSTED_PROXIES=1),
         "base url": build(
@@ -194,6 +194,11 @@ def sites(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Flask]:
             BASE_URL="https://course.example.org",
         ),
     }
+    yield built
+    for app in built.values():
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.mark.parametrize("kind", EMAIL_KINDS, ids=str)
