@@ -159,7 +159,7 @@ def run() -> str:
     from course.certificates import services as certificates
     from course.certificates.models import Certificate
     from course.extensions import db
-    from tests.test_certificate_download_links import download_link
+    from tests.fixtures.certificates import download_link
 
     folder = Path(tempfile.mkdtemp(prefix="ct-bench-"))
     app, certificate_id = build_certificate_app(folder)

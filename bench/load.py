@@ -206,7 +206,7 @@ def build_site(folder: Path, database_url: str, quiz_learners: int) -> tuple[Any
     from course.core.database import utcnow
     from course.extensions import db
     from course.organisations.models import Membership, MembershipRole
-    from tests.learning_helpers import complete_course
+    from tests.fixtures.learning import complete_course
 
     app = create_app(
         {

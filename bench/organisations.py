@@ -74,7 +74,7 @@ def seed_organisation(name: str, members: int, ids: _Ids, now: datetime, seed: i
     from course.accounts.models import User
     from course.catalogue.services import the_course
     from course.certificates.codes import new_code
-    from course.certificates.models import Certificate
+    from course.certificates.models import RENEWAL_WINDOW, Certificate
     from course.extensions import db
     from course.learning.models import LessonView, ModuleCompletion, QuizAttempt
     from course.organisations.models import Membership, Organisation
@@ -172,7 +172,7 @@ def seed_organisation(name: str, members: int, ids: _Ids, now: datetime, seed: i
             kind = rng.random()
             expires = issued + timedelta(days=365)
             if kind < 0.1:
-                expires = now + timedelta(days=rng.randint(1, 29))  # expiring
+                expires = now + timedelta(days=rng.randint(1, RENEWAL_WINDOW.days - 1))  # expiring
             certificates.append(
                 {
                     "user_id": user_id,
@@ -275,7 +275,7 @@ def run() -> str:
     """Seed, measure, and return the results as Markdown."""
     from course.catalogue.services import the_course
     from course.extensions import db
-    from course.organisations import reports, services
+    from course.organisations import member_table, reports
     from course.organisations.models import Organisation
 
     folder = Path(tempfile.mkdtemp(prefix="ct-bench-orgs-"))
@@ -319,7 +319,7 @@ def run() -> str:
 
                 summary = timed(summary_and_chart, PAGE_REQUESTS)
                 table = timed(
-                    lambda organisation=organisation, course=course: services.member_page(
+                    lambda organisation=organisation, course=course: member_table.member_page(
                         organisation, course
                     ),
                     PAGE_REQUESTS,

@@ -87,7 +87,7 @@ def build_site(folder: Path, database_url: str) -> tuple[Any, Site]:
     from course.catalogue.services import the_course
     from course.certificates import services as certificates
     from course.extensions import db
-    from tests.learning_helpers import complete_course
+    from tests.fixtures.learning import complete_course
 
     app, learners = build_database(folder, database_url, LEARNERS)
     codes: dict[int, str] = {}

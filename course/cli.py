@@ -15,8 +15,7 @@ from course.accounts.models import Role
 from course.accounts.passwords import password_problem
 from course.admin import user_administration
 from course.catalogue import services as catalogue
-from course.catalogue.bundle import read_bundle, write_bundle, write_module
-from course.catalogue.problems import ContentError
+from course.catalogue.bundle import ContentError, read_bundle, write_bundle, write_module
 from course.certificates import services as certificate_services
 from course.core.mail import deliver_due_messages
 from course.core.names import name_problem

@@ -15,7 +15,7 @@ import sys
 import atheris
 
 # The parser's module imports the models and the database layer: load those uninstrumented.
-import course.organisations.services  # noqa: F401
+import course.organisations.memberships  # noqa: F401
 
 with atheris.instrument_imports(include=["course.organisations.invitations", "email_validator"]):
     from course.organisations.invitations import (

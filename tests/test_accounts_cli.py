@@ -9,7 +9,7 @@ from sqlalchemy import select
 from course.accounts.models import Role, User
 from course.accounts.passwords import verify_password
 from course.extensions import db
-from tests.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
 
 
 def stored(app: Flask, email: str) -> User | None:

@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from course.accounts.models import AccountToken, TokenPurpose, User
 from course.extensions import db
-from tests.conftest import post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.mail import link_in, queued_emails
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.mail import link_in, queued_emails
+from tests.fixtures.web import post_form, sign_in
 
 NEW_PASSWORD = "lantern meadow copper violin"
 

@@ -13,9 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from course.accounts.models import AccountToken, User
 from course.core.regions import Region
 from course.extensions import db
-from tests.conftest import post_form
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.mail import link_in, queued_emails
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.mail import link_in, queued_emails
+from tests.fixtures.web import post_form
 
 
 def register(client: FlaskClient, **overrides: str):

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from course.accounts import services
 from course.accounts.sessions import LAST_SEEN_AT, SIGNED_IN_AT
 from course.extensions import db
-from tests.conftest import post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.web import post_form, sign_in
 
 WRONG_DETAILS = "The email address or password is not correct"
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 import time
 
-import pyotp
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
@@ -14,21 +13,9 @@ from sqlalchemy import select
 from course.accounts.models import RecoveryCode, Role, User
 from course.accounts.sessions import PENDING_SINCE
 from course.extensions import db
-from tests.conftest import post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
-
-
-def code_at(secret: str, offset_steps: int = 0) -> str:
-    return pyotp.TOTP(secret).at(time.time() + 30 * offset_steps)
-
-
-def enter_password(client: FlaskClient, email: str) -> None:
-    response = post_form(client, "/login", {"email": email, "password": STRONG_PASSWORD})
-    assert response.headers["Location"].startswith("/login/two-factor")
-
-
-def enter_code(client: FlaskClient, code: str):
-    return post_form(client, "/login/two-factor", {"code": code})
+from tests.fixtures.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
+from tests.fixtures.two_factor import code_at, enter_code, enter_password
+from tests.fixtures.web import post_form, sign_in
 
 
 def is_signed_in(client: FlaskClient) -> bool:

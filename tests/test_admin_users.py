@@ -17,14 +17,13 @@ from course.accounts.models import Role, User
 from course.admin import user_administration as administration
 from course.audit.models import AuditEntry
 from course.catalogue.services import the_course
-from course.certificates import services as certificates
 from course.certificates.models import Certificate, CertificatePdf
 from course.extensions import db
-from tests.conftest import csrf_token_from, post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.learning_helpers import complete_course
-from tests.pdf_tools import pdf_text
-from tests.test_organisations import signed_in, signed_in_admin
+from tests.fixtures.certificates import certified_learner
+from tests.fixtures.clients import signed_in, signed_in_admin
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.pdf import pdf_text
+from tests.fixtures.web import csrf_token_from, post_form, sign_in
 
 BLUEPRINTS = ("admin_users", "admin_audit")
 
@@ -64,18 +63,6 @@ def stored_user(app: Flask, user_id: int) -> User:
 
 def act(client: FlaskClient, path: str, data: dict[str, str], page: str):  # type: ignore[no-untyped-def]
     return post_form(client, path, data, form_page=page)
-
-
-def certified_learner(app: Flask, holder_name: str) -> tuple[int, int]:
-    """A learner, Ada, who finished the course and holds a certificate: (user id, its id)."""
-    with app.test_request_context():
-        user = make_user(email="ada@example.org", name="Ada Lovelace")
-        course = the_course()
-        assert course is not None
-        complete_course(user, course)
-        certificate = certificates.issue_certificate(user, course, holder_name)
-        db.session.commit()
-        return user.id, certificate.id
 
 
 # Finding people

@@ -13,54 +13,14 @@ from sqlalchemy import delete, event, func, insert, select
 
 from course.accounts.models import Role, User
 from course.analytics.services import Outlier, outlier
-from course.catalogue.models import Module
 from course.core.database import utcnow
 from course.extensions import db
 from course.learning import services as learning
 from course.learning.models import QuestionAnswer, QuizAttempt
-from tests.factories import make_user
-from tests.learning_helpers import correct_answer
-from tests.test_organisations import signed_in, signed_in_admin
-
-MODULE = "staying-safe"
-
-
-def module_named(slug: str) -> Module:
-    module = db.session.scalar(select(Module).where(Module.slug == slug))
-    assert module is not None
-    return module
-
-
-def read(user: User, slug: str, *lessons: int) -> None:
-    module = module_named(slug)
-    for number in lessons:
-        learning.record_lesson_read(user, module, module.current_version.lessons[number - 1])
-
-
-def take_quiz(user: User, slug: str, *, right: bool, submit: bool = True) -> None:
-    module = module_named(slug)
-    attempt = learning.start_attempt(user, module, user.region, random.Random(1))
-    if submit:
-        answers = [correct_answer(q) if right else None for q in attempt.questions]
-        learning.submit_attempt(user, attempt.id, learning.AnswerSheet(answers))
-
-
-def seed_learners(app: Flask) -> None:
-    """Four learners who started "Staying safe", one of whom completed it, and one who only
-    took "Reporting"."""
-    with app.app_context():
-        ann, ben, cat, dan, eve = (make_user(email=f"{name}@example.org") for name in "abcde")
-        read(ann, MODULE, 1, 2)
-        take_quiz(ann, MODULE, right=True)  # passes on the 1st attempt, completes
-        read(ben, MODULE, 1)
-        take_quiz(ben, MODULE, right=False)
-        take_quiz(ben, MODULE, right=True)  # passes on the 2nd, has not read lesson 2
-        take_quiz(ben, MODULE, right=True)  # a later pass does not count again
-        take_quiz(cat, MODULE, right=True, submit=False)  # started, never handed in
-        read(dan, MODULE, 1)
-        read(eve, "reporting", 1)
-        take_quiz(eve, "reporting", right=True)
-        db.session.commit()
+from tests.fixtures.analytics import MODULE, module_named, read, seed_learners, take_quiz
+from tests.fixtures.clients import signed_in, signed_in_admin
+from tests.fixtures.factories import make_user
+from tests.fixtures.learning import correct_answer
 
 
 def cells(page: str, table_id: str) -> list[list[str]]:

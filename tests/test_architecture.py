@@ -215,3 +215,80 @@ def test_the_privacy_check_catches_a_model_imported_from_another_feature() -> No
         (6, "course.audit.models", "AuditEntry"),
         (8, "course.accounts.models", "Role"),
     ]
+
+
+# The tests are built from tests/fixtures/, which tests/conftest.py loads as a pytest plugin. No
+# file imports a test module or a conftest: one test file would then depend on another's set-up,
+# and a helper would be found in whichever test happened to need it first.
+SUITE = [PROJECT_ROOT / folder for folder in ("tests", "bench", "fuzz")]
+
+
+def modules_imported(path: Path, text: str) -> list[tuple[int, str]]:
+    """``(line, module)`` for every module the source ``text`` of ``path`` imports, at any depth:
+    ``from tests import test_images`` imports ``tests.test_images``, as importing a name from it
+    does; relative imports are resolved against the file's package."""
+    package = path.relative_to(PROJECT_ROOT).with_suffix("").parts[:-1]
+    found = []
+    for node in ast.walk(ast.parse(text, str(path))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, alias.name) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package[: len(package) - node.level + 1]
+                base = ".".join([*anchor, *([base] if base else [])])
+            found.append((node.lineno, base))
+            found += [
+                (node.lineno, f"{base}.{alias.name}")
+                for alias in node.names
+                if (PROJECT_ROOT.joinpath(*base.split("."), f"{alias.name}.py")).is_file()
+            ]
+    return found
+
+
+def is_test_module_or_conftest(module: str) -> bool:
+    parts = module.split(".")
+    return parts[0] == "tests" and any(
+        part.startswith("test_") or part == "conftest" for part in parts[1:]
+    )
+
+
+def imports_of_test_modules(path: Path, text: str) -> list[str]:
+    return [
+        f"{path.relative_to(PROJECT_ROOT)}:{line} imports {module}"
+        for line, module in modules_imported(path, text)
+        if is_test_module_or_conftest(module)
+    ]
+
+
+def test_no_file_imports_a_test_module_or_a_conftest() -> None:
+    found = [
+        problem
+        for folder in SUITE
+        for path in sorted(folder.rglob("*.py"))
+        for problem in imports_of_test_modules(path, path.read_text())
+    ]
+
+    assert found == [], "move what these import into tests/fixtures/:\n" + "\n".join(found)
+
+
+def test_the_check_catches_every_way_of_importing_a_test_module() -> None:
+    journey = PROJECT_ROOT / "tests" / "browser" / "test_whole_course.py"
+    text = (
+        "from tests.fixtures.web import sign_in\n"
+        "from tests.security.access_table import ROLES\n"
+        "from ..test_images import upload\n"
+        "from tests import test_module_zip, fixtures\n"
+        "import tests.security.conftest\n"
+        "from .test_learning_journey import assert_progress\n"
+        "def helper():\n"
+        "    import tests.conftest\n"
+    )
+
+    assert imports_of_test_modules(journey, text) == [
+        "tests/browser/test_whole_course.py:3 imports tests.test_images",
+        "tests/browser/test_whole_course.py:4 imports tests.test_module_zip",
+        "tests/browser/test_whole_course.py:5 imports tests.security.conftest",
+        "tests/browser/test_whole_course.py:6 imports tests.browser.test_learning_journey",
+        "tests/browser/test_whole_course.py:8 imports tests.conftest",
+    ]

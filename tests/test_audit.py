@@ -11,8 +11,8 @@ from course.accounts.models import Role
 from course.audit.models import AuditEntry, AuditLogIsAppendOnly
 from course.audit.services import PAGE_SIZE, audit_log, record
 from course.extensions import db
-from tests.factories import make_user
-from tests.test_organisations import signed_in, signed_in_admin
+from tests.fixtures.clients import signed_in, signed_in_admin
+from tests.fixtures.factories import make_user
 
 
 def entry_count() -> int:
@@ -196,3 +196,87 @@ def test_only_admins_see_the_audit_log(app: Flask) -> None:
     assert author.get("/admin/audit/").status_code == 403
     assert learner.get("/admin/audit/").status_code == 403
     assert app.test_client().get("/admin/audit/").status_code == 302
+
+
+LESSON_BEFORE = "\n".join(f"Line {number} of the lesson." for number in range(1, 41)) + "\n"
+LESSON_AFTER = LESSON_BEFORE.replace("Line 20 of the lesson.", "Line 20, now <b>rewritten</b>.")
+
+
+def test_a_lesson_save_shows_each_changed_field_with_long_text_as_its_changed_lines(
+    app: Flask,
+) -> None:
+    before = {"title": "Where to go", "slug": "where-to-go", "markdown": LESSON_BEFORE}
+    after = {"title": "Where to go now", "slug": "where-to-go", "markdown": LESSON_AFTER}
+    with app.app_context():
+        author = make_user(email="writer@example.org", role=Role.AUTHOR)
+        record(
+            "lesson.saved",
+            actor=author,
+            target_type="module",
+            target_id=1,
+            summary="Saved the lesson where-to-go",
+            before=before,
+            after=after,
+        )
+        db.session.commit()
+    client = signed_in_admin(app, "chief@example.org")
+
+    response = client.get("/admin/audit/")
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    cell = page.split('<td class="audit-log__changes">')[1].split("</td>")[0]
+    assert '<dt class="field-changes__name">title</dt>' in cell
+    assert (
+        '<del class="field-changes__old"><span class="visually-hidden">Before: </span>'
+        "Where to go</del>" in cell
+    )
+    assert (
+        '<ins class="field-changes__new"><span class="visually-hidden">After: </span>'
+        "Where to go now</ins>" in cell
+    )
+    assert "slug" not in cell  # unchanged, so not shown
+    folded = cell.split("<details", 1)[1].split("</details>")[0]
+    assert "Changed lines: 1 removed, 1 added" in folded
+    assert '<span class="visually-hidden">Removed: </span>Line 20 of the lesson.</del>' in folded
+    assert (
+        '<span class="visually-hidden">Added: </span>Line 20, now &lt;b&gt;rewritten&lt;/b&gt;.'
+        "</ins>" in folded
+    )
+    assert "Line 18 of the lesson." in folded and "Line 22 of the lesson." in folded
+    assert "Line 1 of the lesson." not in folded and "Line 40 of the lesson." not in folded
+    assert "{" not in cell and "\\n" not in cell
+    with app.app_context():
+        entry = db.session.scalar(select(AuditEntry))
+        assert entry is not None and (entry.before, entry.after) == (before, after)
+
+
+def test_changed_values_are_shown_in_words_and_lists_as_in_the_files() -> None:
+    from course.audit.changes import field_changes
+
+    question = {
+        "id": "first-step",
+        "prompt": "What first?",
+        "choices": [{"text": "Run", "correct": True}, {"text": "Wait"}],
+    }
+    changed = {**question, "choices": [{"text": "Run", "correct": True}, {"text": "Hide"}]}
+
+    saved = field_changes(question, changed)
+    added = field_changes(None, {"required": True, "minutes": 5})
+    removed = field_changes({"disabled_at": "2026-01-02T03:04:05"}, {"disabled_at": None})
+
+    [choices] = saved
+    assert choices.name == "choices" and choices.is_long
+    assert [(line.kind, line.text) for line in choices.lines] == [
+        ("same", "- text: Run"),
+        ("same", "  correct: true"),
+        ("removed", "- text: Wait"),
+        ("added", "- text: Hide"),
+    ]
+    assert [(change.name, change.before, change.after) for change in added] == [
+        ("required", None, "yes"),
+        ("minutes", None, "5"),
+    ]
+    assert [(change.before, change.after, change.is_long) for change in removed] == [
+        ("2026-01-02T03:04:05", "nothing", False)
+    ]

@@ -4,7 +4,6 @@ locking, publishing through the file validator, history, diff, restore, preview 
 from __future__ import annotations
 
 import re
-from html.parser import HTMLParser
 from typing import Any
 
 import pytest
@@ -17,8 +16,9 @@ from course.audit.models import AuditEntry
 from course.authoring.models import ModuleDraft
 from course.catalogue.models import Module, ModuleVersion
 from course.extensions import db
-from tests.conftest import csrf_token_from, post_form
-from tests.test_organisations import signed_in, signed_in_admin
+from tests.fixtures.clients import signed_in, signed_in_admin
+from tests.fixtures.hostile_content import XSS_PAYLOADS, ActiveContent
+from tests.fixtures.web import csrf_token_from, post_form
 
 LESSON = "## Where to go\n\nMove away from the danger.\n\n::: region us\nCall 911.\n:::\n"
 
@@ -203,6 +203,21 @@ def test_a_lesson_is_added_previewed_and_saved_into_the_draft(
     ]
     assert draft.content["lessons"][2]["markdown"] == LESSON
     assert actions(course_app)[-1] == "lesson.added"
+
+
+def test_the_lesson_editor_holds_the_text_and_its_preview_side_by_side(
+    course_app: Flask, author: FlaskClient
+) -> None:
+    response = author.get(f"/admin/modules/{module_id(course_app)}/lessons/1")
+
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    editor = page.split('<div class="lesson-editor">')[1]
+    form, preview = editor.split('<div id="live-preview" class="lesson-editor__preview">')
+    textarea = re.search(r"<textarea[^>]*>", form)
+    assert textarea and 'id="markdown"' in textarea.group() and 'rows="18"' in textarea.group()
+    assert "Press Preview to see the lesson here" in preview
+    # tests/browser/test_authoring_story.py checks the columns at 1280 and 360 pixels.
 
 
 @pytest.mark.parametrize(
@@ -440,6 +455,28 @@ def test_preview_shows_the_draft_as_a_learner_in_any_region(
     assert "Where to go" not in author.get("/modules/staying-safe/").get_data(as_text=True)
 
 
+@pytest.mark.parametrize("page", ["preview", "preview/lessons/2", "preview/quiz"])
+def test_every_preview_offers_every_other_region_and_marks_the_current_one(
+    course_app: Flask, author: FlaskClient, page: str
+) -> None:
+    module = module_id(course_app)
+    path = f"/admin/modules/{module}/{page}"
+
+    response = author.get(f"{path}?region=us")
+
+    assert response.status_code == 200
+    switcher = response.get_data(as_text=True).split('aria-label="Preview as a learner in"')[1]
+    switcher = switcher.split("</nav>")[0]
+    assert '<strong aria-current="page">United States</strong>' in switcher
+    for value, label in (
+        ("uk", "United Kingdom"),
+        ("au", "Australia"),
+        ("eu", "European Union and elsewhere"),
+    ):
+        assert f'<a href="{path}?region={value}">{label}</a>' in switcher
+    assert "region=us" not in switcher
+
+
 def test_archiving_hides_a_module_from_learners_and_bringing_it_back_shows_it(
     course_app: Flask, author: FlaskClient
 ) -> None:
@@ -476,45 +513,9 @@ def test_an_attempt_started_before_publishing_finishes_on_its_version(
         assert attempt.module_version.number == 1
 
 
-XSS_PAYLOADS = [
-    "<script>alert(1)</script>",
-    '<img src=x onerror="alert(1)">',
-    "[click](javascript:alert(1))",
-    '<a href="jav&#x61;script:alert(1)">click</a>',
-    "<svg><script>alert(1)</script></svg>",
-    '<math><mi xlink:href="javascript:alert(1)">x</mi></math>',
-    '<p style="background:url(javascript:alert(1))">x</p>',
-    '<div style="width: expression(alert(1))">x</div>',
-    "<iframe src=https://example.org></iframe>",
-    '<a href="https://example.org" onmouseover="alert(1)">x</a>',
-    "<object data=x></object>",
-    '<img src="data:image/svg+xml,<svg onload=alert(1)>">',
-]
-
-
-class _ActiveContent(HTMLParser):
-    """Collects whatever in a page could run script: elements, attributes and URLs."""
-
-    DANGEROUS_ELEMENTS = frozenset({"script", "svg", "math", "iframe", "object", "embed", "style"})
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.found: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.DANGEROUS_ELEMENTS:
-            self.found.append(f"<{tag}>")
-        for name, value in attrs:
-            if name.startswith("on") or name == "style":
-                self.found.append(f"{tag} {name}=")
-            if name in {"href", "src", "action", "formaction", "xlink:href"} and value:
-                if value.strip().lower().startswith(("javascript:", "data:", "vbscript:")):
-                    self.found.append(f"{tag} {name}={value}")
-
-
 def inert(html: str) -> bool:
     """Whether the HTML holds nothing that could run: text that merely shows a payload is fine."""
-    parser = _ActiveContent()
+    parser = ActiveContent()
     parser.feed(html)
     return not parser.found
 

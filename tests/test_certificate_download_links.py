@@ -28,10 +28,10 @@ from course.certificates.download_links import (
 from course.certificates.models import CertificatePdf
 from course.core.database import utcnow
 from course.extensions import db
-from tests.conftest import build_app, import_bundle
-from tests.security.conftest import _OverHttps
-from tests.test_certificates import claim, finished_learner, the_certificate
-from tests.test_organisations import signed_in, signed_in_admin
+from tests.fixtures.apps import build_app, import_bundle
+from tests.fixtures.certificates import claim, download_link, finished_learner, the_certificate
+from tests.fixtures.clients import signed_in, signed_in_admin
+from tests.fixtures.security_site import OverHttps
 
 SECRET = "a-secret-key"
 CODE = "0123456789ABCDEFGHJKMNPQRSTV"
@@ -51,13 +51,6 @@ class PipelineCount:
             return dispatch()
 
         monkeypatch.setattr(app, "full_dispatch_request", counted)
-
-
-def download_link(client: FlaskClient) -> str:
-    page = client.get("/certificates/").get_data(as_text=True)
-    links = re.findall(r'href="(/certificates/download/[^"]+)"', page)
-    assert len(links) == 1, page
-    return links[0]
 
 
 @pytest.fixture
@@ -140,7 +133,7 @@ def test_the_lean_server_sends_exactly_the_headers_the_pipeline_sends(
     app = build_app(tmp_path, HTTPS_ONLY=https, BASE_URL="https://localhost" if https else None)
     import_bundle(app)
     if https:
-        app.wsgi_app = _OverHttps(app.wsgi_app)  # type: ignore[method-assign]
+        app.wsgi_app = OverHttps(app.wsgi_app)  # type: ignore[method-assign]
     holder = finished_learner(app)
     claim(holder)
     link = download_link(holder)
@@ -167,7 +160,7 @@ def test_plain_http_goes_to_https_where_https_is_required(tmp_path: Path) -> Non
     app = build_app(tmp_path, HTTPS_ONLY=True, BASE_URL="https://localhost")
     import_bundle(app)
     served_over_plain_http = app.wsgi_app
-    app.wsgi_app = _OverHttps(served_over_plain_http)  # type: ignore[method-assign]
+    app.wsgi_app = OverHttps(served_over_plain_http)  # type: ignore[method-assign]
     holder = finished_learner(app)
     claim(holder)
     link = download_link(holder)

@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 
 from course.certificates import pdf
-from tests.pdf_tools import run
-from tests.test_certificates import claim, finished_learner, the_certificate
+from tests.fixtures.certificates import claim, finished_learner, the_certificate
+from tests.fixtures.pdf import run
 
 TOOLS = ("pdftotext", "pdfinfo", "pdffonts", "pdftoppm", "zbarimg")
 

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import func, select, update
 
 from course.accounts.services import find_user_by_email
@@ -18,38 +17,13 @@ from course.certificates.codes import ALPHABET, LENGTH, formatted, new_code, nor
 from course.certificates.models import Certificate, CertificatePdf
 from course.extensions import db
 from course.learning.models import QuizAttempt
-from tests.conftest import post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.learning_helpers import complete_course, pass_quiz
-from tests.mail import queued_emails
-from tests.pdf_tools import pdf_text
-
-
-def finished_learner(
-    app: Flask, email: str = "ada@example.org", verified: bool = True
-) -> FlaskClient:
-    with app.app_context():
-        user = make_user(email=email, name="Ada Lovelace", verified=verified)
-        course = the_course()
-        assert course is not None
-        complete_course(user, course)
-    client = app.test_client()
-    sign_in(client, email, STRONG_PASSWORD)
-    return client
-
-
-def claim(client: FlaskClient, name: str = "Ada King, Countess of Lovelace"):
-    return post_form(
-        client, "/certificates/issue", {"holder_name": name}, form_page="/certificates/"
-    )
-
-
-def the_certificate(app: Flask) -> Certificate:
-    with app.app_context():
-        certificate = db.session.scalar(select(Certificate).order_by(Certificate.id.desc()))
-        assert certificate is not None
-        db.session.expunge(certificate)
-        return certificate
+from tests.fixtures.certificates import claim, finished_learner, the_certificate
+from tests.fixtures.clients import signed_in_admin
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.learning import pass_quiz
+from tests.fixtures.mail import queued_emails
+from tests.fixtures.pdf import pdf_text
+from tests.fixtures.web import sign_in
 
 
 def certificate_count(app: Flask) -> int:
@@ -215,7 +189,6 @@ def test_only_the_holder_and_admins_with_two_factors_can_download_the_pdf(
     course_app: Flask,
 ) -> None:
     from course.accounts.models import Role
-    from tests.test_organisations import signed_in_admin
 
     holder = finished_learner(course_app)
     claim(holder)

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from course.catalogue.models import Lesson, Module, ModuleVersion
 from course.core.regions import Region
 from course.extensions import db
-from tests.conftest import EXAMPLE_BUNDLE
+from tests.fixtures.apps import EXAMPLE_BUNDLE
 
 
 def version_count(app: Flask) -> int:

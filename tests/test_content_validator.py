@@ -8,10 +8,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskCliRunner
 
-from course.catalogue.bundle import read_bundle
-from course.catalogue.problems import ContentError
+from course.catalogue.bundle import ContentError, read_bundle
 from course.catalogue.yaml_source import load_yaml
-from tests.conftest import EXAMPLE_BUNDLE
+from tests.fixtures.apps import EXAMPLE_BUNDLE
 
 
 @pytest.fixture

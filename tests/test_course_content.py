@@ -12,9 +12,10 @@ from course.config import PROJECT_ROOT
 from course.core.regions import Region
 from course.learning import services as learning
 from course.learning.models import QuizAttempt
-from tests.conftest import import_bundle, post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.test_learning_flow import answers_for, read_every_lesson, start_quiz, submit
+from tests.fixtures.apps import import_bundle
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.learning import answers_for, attempt_of, read_every_lesson, start_quiz, submit
+from tests.fixtures.web import post_form, sign_in
 
 COURSE = PROJECT_ROOT / "modules"
 SOURCE = read_bundle(COURSE)
@@ -75,8 +76,6 @@ def test_every_lesson_renders_and_every_quiz_can_be_failed_and_passed(
 
 
 def _attempt(app: Flask, path: str) -> QuizAttempt:
-    from tests.test_learning_flow import attempt_of
-
     return attempt_of(app, path)
 
 

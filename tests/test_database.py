@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -18,15 +16,11 @@ from sqlalchemy.exc import OperationalError
 
 from course.core.database import begin_write, get_for_update
 from course.extensions import db as database
-from tests.conftest import USES_POSTGRES
-from tests.support import Counter, SupportBase
+from tests.fixtures.apps import USES_POSTGRES
+from tests.fixtures.database import counter_value, run_concurrently
+from tests.fixtures.support import Counter, SupportBase
 
 sqlite_only = pytest.mark.skipif(USES_POSTGRES, reason="SQLite behaviour; this run uses PostgreSQL")
-
-
-def counter_value(app: Flask, name: str) -> int | None:
-    with app.app_context():
-        return database.session.scalar(select(Counter.value).where(Counter.name == name))
 
 
 @sqlite_only
@@ -36,29 +30,6 @@ def test_sqlite_connections_use_wal_busy_timeout_and_foreign_keys(app: Flask) ->
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
-
-
-def run_concurrently(app: Flask, work: Callable[[], None], times: int = 2) -> list[BaseException]:
-    """Run ``work`` in ``times`` threads at once, each with its own app context and session."""
-    errors: list[BaseException] = []
-    start = threading.Barrier(times)
-
-    def worker() -> None:
-        with app.app_context():
-            start.wait()
-            try:
-                work()
-                database.session.commit()
-            except BaseException as error:  # noqa: BLE001 - reported to the test
-                database.session.rollback()
-                errors.append(error)
-
-    threads = [threading.Thread(target=worker) for _ in range(times)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return errors
 
 
 def test_concurrent_read_modify_write_transactions_are_both_counted(app: Flask) -> None:

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import build_app
+from tests.fixtures.apps import build_app
 
 
 def assert_clean_error_page(page: str, heading: str) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask.testing import FlaskClient
 
-from tests.conftest import csrf_token_from
+from tests.fixtures.web import csrf_token_from
 
 
 def test_fields_render_with_labels_hints_and_optional_marker(client: FlaskClient) -> None:

@@ -14,8 +14,6 @@ from flask.testing import FlaskClient
 from PIL import Image
 from PIL.PngImagePlugin import PngInfo
 from sqlalchemy import select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from course.accounts.models import Role, User
 from course.audit.models import AuditEntry
@@ -31,18 +29,13 @@ from course.catalogue.bundle import MEDIA_PATH
 from course.catalogue.markdown import render_for_region
 from course.core.regions import Region
 from course.extensions import db
-from tests.conftest import build_app, csrf_token_from
-from tests.factories import make_user
-from tests.test_organisations import signed_in, signed_in_admin
+from tests.fixtures.apps import build_app
+from tests.fixtures.clients import signed_in, signed_in_admin
+from tests.fixtures.factories import make_user
+from tests.fixtures.images import IMAGES, image_bytes, upload
+from tests.fixtures.web import csrf_token_from
 
-IMAGES = "/admin/images/"
 RANDOM_NAME = re.compile(r"^[0-9a-f]{32}\.(png|jpg|gif|webp)$")
-
-
-def image_bytes(image_format: str = "PNG", size: tuple[int, int] = (40, 30), mode="RGB") -> bytes:
-    buffer = BytesIO()
-    Image.new(mode, size, "teal").save(buffer, format=image_format)
-    return buffer.getvalue()
 
 
 def png_claiming_size(width: int, height: int) -> bytes:
@@ -60,20 +53,6 @@ def png_claiming_size(width: int, height: int) -> bytes:
         + chunk(b"IDAT", zlib.compress(b"\0" * 64))
         + chunk(b"IEND", b"")
     )
-
-
-def upload(
-    client: FlaskClient,
-    data: bytes,
-    alt_text: str = "A polling station sign",
-    filename: str = "photo.png",
-    content_type: str = "image/png",
-):
-    token = csrf_token_from(client.get(IMAGES).get_data(as_text=True))
-    # Encoded in memory: the test client would spool a large body to a temporary file.
-    file = FileStorage(BytesIO(data), filename=filename, content_type=content_type)
-    boundary, body = encode_multipart({"csrf_token": token, "image": file, "alt_text": alt_text})
-    return client.post(IMAGES, data=body, content_type=f"multipart/form-data; boundary={boundary}")
 
 
 def stored(app: Flask) -> list[MediaFile]:

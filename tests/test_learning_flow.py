@@ -11,20 +11,27 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
-from werkzeug.datastructures import MultiDict
 
 from course.accounts.models import User
 from course.catalogue.bundle import read_bundle
 from course.catalogue.models import Module
-from course.catalogue.question_types import question_type
 from course.core.regions import Region
 from course.extensions import db
 from course.learning import services as learning
 from course.learning.models import LessonView, ModuleCompletion, QuizAttempt
-from tests.conftest import csrf_token_from, import_bundle, post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.learning_helpers import correct_answer, pass_quiz
-from tests.test_database import run_concurrently
+from tests.fixtures.apps import EXAMPLE_BUNDLE, build_app, import_bundle
+from tests.fixtures.database import run_concurrently
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.learning import (
+    answers_for,
+    attempt_of,
+    correct_answer,
+    pass_quiz,
+    read_every_lesson,
+    start_quiz,
+    submit,
+)
+from tests.fixtures.web import csrf_token_from, post_form, sign_in
 
 
 @pytest.fixture
@@ -34,47 +41,6 @@ def learner(course_app: Flask) -> FlaskClient:
     client = course_app.test_client()
     sign_in(client, "ada@example.org", STRONG_PASSWORD)
     return client
-
-
-def start_quiz(client: FlaskClient, slug: str = "staying-safe") -> str:
-    response = post_form(
-        client, f"/modules/{slug}/quiz/start", {}, form_page=f"/modules/{slug}/quiz"
-    )
-    assert response.status_code == 302
-    return response.headers["Location"]
-
-
-def attempt_of(app: Flask, attempt_path: str) -> QuizAttempt:
-    attempt_id = int(attempt_path.rstrip("/").split("/")[-1])
-    with app.app_context():
-        attempt = db.session.get(QuizAttempt, attempt_id)
-        assert attempt is not None
-        db.session.expunge(attempt)
-        return attempt
-
-
-def answers_for(attempt: QuizAttempt, right: bool) -> dict[str, list[str]]:
-    """Form data answering every question of the attempt rightly, or every one wrongly."""
-    form: MultiDict[str, str] = MultiDict()
-    for number, question in enumerate(attempt.questions, start=1):
-        kind = question_type(question["type"])
-        answer = kind.correct_answer(question) if right else kind.wrong_answer(question)
-        for name, value in kind.answer_fields(question, answer, learning.question_field(number)):
-            form.add(name, value)
-    return form.to_dict(flat=False)
-
-
-def submit(client: FlaskClient, attempt_path: str, answers: dict[str, Any]):
-    token = csrf_token_from(client.get(attempt_path).get_data(as_text=True))
-    return client.post(attempt_path, data={"csrf_token": token, **answers})
-
-
-def read_every_lesson(client: FlaskClient, slug: str, lesson_slugs: list[str]) -> None:
-    for lesson in lesson_slugs:
-        response = post_form(
-            client, f"/modules/{slug}/{lesson}/read", {}, form_page=f"/modules/{slug}/{lesson}"
-        )
-        assert response.status_code == 302
 
 
 def test_the_overview_lists_every_module_for_visitors(course_app: Flask) -> None:
@@ -281,8 +247,6 @@ def test_an_attempt_started_before_a_republish_is_graded_on_what_it_showed(
 ) -> None:
     import shutil
 
-    from tests.conftest import EXAMPLE_BUNDLE
-
     path = start_quiz(learner)
     attempt = attempt_of(course_app, path)
     changed = tmp_path / "changed"
@@ -330,7 +294,6 @@ def test_an_attempt_is_shown_again_exactly_as_answered(
 
 def test_the_overview_makes_no_query_per_module(tmp_path) -> None:  # noqa: ANN001
     from course.config import PROJECT_ROOT
-    from tests.conftest import EXAMPLE_BUNDLE, build_app
 
     def queries_for_overview(bundle, folder) -> int:  # noqa: ANN001
         app = build_app(folder)

@@ -15,7 +15,8 @@ from course.core import mail
 from course.core.access import public
 from course.core.mail import deliver_due_messages, queue_email
 from course.extensions import db
-from tests.conftest import build_app, post_form
+from tests.fixtures.apps import build_app
+from tests.fixtures.web import post_form
 
 LEARNER_EMAIL = "ada.lovelace@example.org"
 

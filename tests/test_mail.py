@@ -15,9 +15,10 @@ from course.accounts import services
 from course.core.database import utcnow
 from course.core.mail import MAX_ATTEMPTS, OutboxMessage, deliver_due_messages, retry_delay
 from course.extensions import db
-from tests.conftest import build_app, post_form
-from tests.factories import STRONG_PASSWORD
-from tests.mail import LocalSmtpServer, free_port, queued_emails
+from tests.fixtures.apps import build_app
+from tests.fixtures.factories import STRONG_PASSWORD
+from tests.fixtures.mail import LocalSmtpServer, free_port, queued_emails
+from tests.fixtures.web import post_form
 
 
 def register(client: FlaskClient, email: str = "grace@example.org"):

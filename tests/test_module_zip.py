@@ -1,11 +1,14 @@
 """Modules as zips: authors download any stored version as a zip and import a module zip. An export
-imported again changes nothing; a changed zip becomes the next version learners see; a new slug
-becomes a new module; every unsafe or malformed upload is refused with a message and stores
-nothing; only authors and admins signed in with two factors reach any of it."""
+imported again changes nothing; a changed zip becomes the module's draft, which learners see only
+once it is published; a new slug becomes a new module with a draft and no version; unpublished
+changes are replaced only when the author agrees; every unsafe or malformed upload is refused with
+a message and stores nothing; only authors and admins signed in with two factors reach any of it."""
 
 from __future__ import annotations
 
 import io
+import re
+import shutil
 import stat
 import threading
 import warnings
@@ -24,41 +27,17 @@ from course import create_app
 from course.accounts.models import Role, User
 from course.audit.models import AuditEntry
 from course.authoring import module_zip
+from course.authoring.models import ModuleDraft
 from course.catalogue.models import Module, ModuleVersion
 from course.catalogue.services import the_course
 from course.core.database import utcnow
 from course.extensions import db
-from tests.conftest import build_app, csrf_token_from, import_bundle
-from tests.test_organisations import signed_in, signed_in_admin
-
-IMPORT_PATH = "/admin/modules/import"
-
+from tests.fixtures.apps import EXAMPLE_BUNDLE, build_app, import_bundle
+from tests.fixtures.clients import signed_in, signed_in_admin
+from tests.fixtures.module_zips import IMPORT_PATH, upload, zip_of
+from tests.fixtures.web import csrf_token_from
 
 # Helpers -----------------------------------------------------------------------------------------
-
-
-def upload(client: FlaskClient, data: bytes, file_name: str = "module.zip"):  # type: ignore[no-untyped-def]
-    """Post ``data`` as the import form's file, with the form's CSRF token."""
-    token = csrf_token_from(client.get(IMPORT_PATH).get_data(as_text=True))
-    boundary, body = encode_multipart(
-        {
-            "csrf_token": token,
-            "file": FileStorage(
-                io.BytesIO(data), filename=file_name, content_type="application/zip"
-            ),
-        }
-    )
-    return client.post(
-        IMPORT_PATH, data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
-
-
-def zip_of(files: dict[str, bytes | str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return buffer.getvalue()
 
 
 def files_of(data: bytes) -> dict[str, bytes]:
@@ -105,6 +84,49 @@ def exported(client: FlaskClient, module_id: int, number: int = 1) -> bytes:
 
 def page_text(response) -> str:  # type: ignore[no-untyped-def]
     return response.get_data(as_text=True).replace("&#39;", "'").replace("&#34;", '"')
+
+
+def flashed(client: FlaskClient) -> list[str]:
+    with client.session_transaction() as session:
+        return [message for _category, message in session.get("_flashes", [])]
+
+
+def stored_draft(app: Flask, slug: str) -> dict | None:
+    """The content of the module's draft, or ``None`` when it has none."""
+    with app.app_context():
+        draft = db.session.scalar(
+            select(ModuleDraft).join(ModuleDraft.module).where(Module.slug == slug)
+        )
+        return None if draft is None else draft.content
+
+
+def publish(client: FlaskClient, module_id: int) -> str:
+    """Publish the module's draft from its page, as an author would; the message it shows."""
+    page = client.get(f"/admin/modules/{module_id}/").get_data(as_text=True)
+    revision = re.search(r'name="revision" type="hidden" value="(\d+)"', page)
+    assert revision, "the module page offers no draft to publish"
+    response = client.post(
+        f"/admin/modules/{module_id}/publish",
+        data={"csrf_token": csrf_token_from(page), "revision": revision.group(1)},
+    )
+    assert response.status_code == 302
+    return " ".join(flashed(client))
+
+
+def upload_replacing(client: FlaskClient, data: bytes, revision: str):  # type: ignore[no-untyped-def]
+    """Post ``data`` to the import form with its box ticked to replace draft ``revision``."""
+    token = csrf_token_from(client.get(IMPORT_PATH).get_data(as_text=True))
+    boundary, body = encode_multipart(
+        {
+            "csrf_token": token,
+            "replace_draft": "y",
+            "draft_revision": revision,
+            "file": FileStorage(io.BytesIO(data), filename="m.zip", content_type="application/zip"),
+        }
+    )
+    return client.post(
+        IMPORT_PATH, data=body, content_type=f"multipart/form-data; boundary={boundary}"
+    )
 
 
 @pytest.fixture
@@ -177,6 +199,7 @@ def test_any_stored_version_can_be_exported(
     changed["01-staying-safe/01-the-steps.md"] += b"\nA new closing line.\n"
     upload(author, zip_of(changed))
     module_id = module_ids(course_app)["staying-safe"]
+    assert "Version 2 is published" in publish(author, module_id)
 
     assert files_of(exported(author, module_id, 1)) == staying_safe
     assert files_of(exported(author, module_id, 2)) == changed
@@ -185,30 +208,46 @@ def test_any_stored_version_can_be_exported(
 # Imports that change the course -----------------------------------------------------------------
 
 
-def test_a_changed_lesson_becomes_version_2_which_learners_see(
+def test_a_changed_zip_becomes_the_draft_which_learners_see_only_once_published(
     course_app: Flask, author: FlaskClient, staying_safe: dict[str, bytes]
 ) -> None:
     changed = dict(staying_safe)
     changed["01-staying-safe/01-the-steps.md"] += b"\nKeep your phone charged.\n"
     versions_before = version_count(course_app)
+    module_id = module_ids(course_app)["staying-safe"]
+    learner_page = "/modules/staying-safe/the-steps"
 
     response = upload(author, zip_of(changed))
 
-    assert response.status_code == 302
-    assert version_count(course_app) == versions_before + 1
+    assert response.status_code == 302, page_text(response)
+    assert response.headers["Location"].endswith(f"/admin/modules/{module_id}/")
+    assert any(
+        "into its draft" in message and "learners keep seeing version 1" in message
+        for message in flashed(author)
+    )
+    assert version_count(course_app) == versions_before
+    draft = stored_draft(course_app, "staying-safe")
+    assert draft is not None and draft["required"] is True
+    assert "Keep your phone charged." in draft["lessons"][0]["markdown"]
+    learners_see = course_app.test_client().get(learner_page).get_data(as_text=True)
+    assert "Keep your phone charged." not in learners_see
+    preview = author.get(f"/admin/modules/{module_id}/preview/lessons/1")
+    assert "Keep your phone charged." in preview.get_data(as_text=True)
+    assert "Publish the draft" in author.get(f"/admin/modules/{module_id}/").get_data(as_text=True)
+
+    assert "Version 2 is published" in publish(author, module_id)
+
     with course_app.app_context():
-        module = db.session.scalar(select(Module).where(Module.slug == "staying-safe"))
+        module = db.session.get(Module, module_id)
         assert module is not None and module.current_version is not None
         assert module.current_version.number == 2
         assert module.is_required and module.archived_at is None
         assert module.current_version.published_by_id == db.session.scalar(
             select(User.id).where(User.email == "author@example.org")
         )
-        assert "Keep your phone charged." in module.current_version.lessons[0].markdown
-    lesson_page = course_app.test_client().get("/modules/staying-safe/the-steps")
-    assert "Keep your phone charged." in lesson_page.get_data(as_text=True)
-    with author.session_transaction() as session:
-        assert any("version 2" in message for _c, message in session["_flashes"])
+    assert stored_draft(course_app, "staying-safe") is None
+    learners_see = course_app.test_client().get(learner_page).get_data(as_text=True)
+    assert "Keep your phone charged." in learners_see
 
 
 def new_module_files() -> dict[str, bytes | str]:
@@ -240,7 +279,7 @@ def new_module_files() -> dict[str, bytes | str]:
     }
 
 
-def test_a_zip_of_a_new_module_creates_it_as_an_optional_module_at_the_end(
+def test_a_zip_of_a_new_module_makes_an_unpublished_optional_module_at_the_end(
     course_app: Flask, author: FlaskClient
 ) -> None:
     response = upload(author, zip_of(new_module_files()))
@@ -253,10 +292,28 @@ def test_a_zip_of_a_new_module_creates_it_as_an_optional_module_at_the_end(
         assert module.slug == "first-aid"
         assert module.position == max(other.position for other in course.modules[:-1]) + 1
         assert not module.is_required
-        assert module.current_version is not None and module.current_version.number == 1
+        assert module.current_version is None and not module.is_listed
+        module_id = module.id
+    assert response.headers["Location"].endswith(f"/admin/modules/{module_id}/")
+    assert any("as a new module" in message for message in flashed(author))
+    draft = stored_draft(course_app, "first-aid")
+    assert draft is not None and draft["folder_name"] == "03-first-aid"
+    assert draft["required"] is False
+    assert version_count(course_app) == 2
+    visitor = course_app.test_client()
+    assert visitor.get("/modules/first-aid/").status_code == 404
+    assert "First aid" not in visitor.get("/").get_data(as_text=True)
+    module_page = author.get(f"/admin/modules/{module_id}/").get_data(as_text=True)
+    assert "Not published yet" in module_page
+
+    assert "Version 1 is published" in publish(author, module_id)
+
+    with course_app.app_context():
+        module = db.session.get(Module, module_id)
+        assert module is not None and module.current_version is not None
         assert module.current_version.folder_name == "03-first-aid"
-        assert module.is_listed
-    assert response.headers["Location"].endswith(f"/admin/modules/{module.id}/")
+        assert module.is_listed and not module.is_required
+    assert visitor.get("/modules/first-aid/").status_code == 200
 
 
 def test_an_archived_module_keeps_its_archive_and_required_flag_when_imported(
@@ -273,13 +330,13 @@ def test_an_archived_module_keeps_its_archive_and_required_flag_when_imported(
     response = upload(author, zip_of(changed))
 
     assert response.status_code == 302
+    assert any("archived" in message for message in flashed(author))
+    publish(author, module_ids(course_app)["staying-safe"])
     with course_app.app_context():
         module = db.session.scalar(select(Module).where(Module.slug == "staying-safe"))
         assert module is not None and module.current_version is not None
         assert module.current_version.number == 2
         assert module.archived_at is not None and module.is_required
-    with author.session_transaction() as session:
-        assert any("archived" in message for _c, message in session["_flashes"])
 
 
 def test_every_import_is_audited_unchanged_ones_too(
@@ -303,12 +360,12 @@ def test_every_import_is_audited_unchanged_ones_too(
         (
             "author@example.org",
             str(module_id),
-            {"outcome": "new_version", "version": 2, "folder": "01-staying-safe"},
+            {"outcome": "drafted", "revision": 1, "folder": "01-staying-safe"},
         ),
         (
             "author@example.org",
             str(new_id),
-            {"outcome": "created", "version": 1, "folder": "03-first-aid"},
+            {"outcome": "created", "revision": 1, "folder": "03-first-aid"},
         ),
     ]
 
@@ -320,11 +377,71 @@ def test_a_module_imported_twice_in_a_row_is_made_once(
     second = upload(author, zip_of(new_module_files()))
 
     assert first.status_code == second.status_code == 302
+    assert any("Nothing changed" in message for message in flashed(author))
+    assert module_count(course_app) == 3
+    assert [entry[2]["outcome"] for entry in import_audit(course_app)] == ["created", "unchanged"]
     with course_app.app_context():
-        versions = db.session.scalars(
-            select(ModuleVersion).join(ModuleVersion.module).where(Module.slug == "first-aid")
+        drafts = db.session.scalars(
+            select(ModuleDraft).join(ModuleDraft.module).where(Module.slug == "first-aid")
         ).all()
-        assert [version.number for version in versions] == [1]
+        assert [draft.revision for draft in drafts] == [1]
+
+
+def test_unpublished_changes_are_replaced_only_when_the_author_agrees(
+    course_app: Flask, author: FlaskClient, staying_safe: dict[str, bytes]
+) -> None:
+    lesson = "01-staying-safe/01-the-steps.md"
+    first, second = dict(staying_safe), dict(staying_safe)
+    first[lesson] += b"\nThe first change.\n"
+    second[lesson] += b"\nThe second change.\n"
+    assert upload(author, zip_of(first)).status_code == 302
+    audited_before = import_audit(course_app)
+
+    refused = upload(author, zip_of(second))
+
+    assert refused.status_code == 409
+    text = page_text(refused)
+    assert "There is a problem" in text
+    assert "Staying safe has unpublished changes, last saved by author@example.org" in text
+    assert '<input id="draft_revision" name="draft_revision" type="hidden" value="1">' in text
+    assert 'id="replace_draft"' in text
+    draft = stored_draft(course_app, "staying-safe")
+    assert draft is not None and "The first change." in draft["lessons"][0]["markdown"]
+    assert import_audit(course_app) == audited_before
+
+    # Agreeing to replace a revision someone has since saved over replaces nothing.
+    assert upload_replacing(author, zip_of(second), "0").status_code == 409
+    draft = stored_draft(course_app, "staying-safe")
+    assert draft is not None and "The first change." in draft["lessons"][0]["markdown"]
+
+    replaced = upload_replacing(author, zip_of(second), "1")
+
+    assert replaced.status_code == 302, page_text(replaced)
+    assert any("replaced the unpublished changes" in message for message in flashed(author))
+    draft = stored_draft(course_app, "staying-safe")
+    assert draft is not None and "The second change." in draft["lessons"][0]["markdown"]
+    assert "The first change." not in draft["lessons"][0]["markdown"]
+    assert import_audit(course_app)[-1][2] == {
+        "outcome": "drafted",
+        "revision": 2,
+        "folder": "01-staying-safe",
+    }
+    assert version_count(course_app) == 2
+
+
+def test_the_command_line_import_still_publishes_at_once(course_app: Flask, tmp_path: Path) -> None:
+    bundle = tmp_path / "bundle"
+    shutil.copytree(EXAMPLE_BUNDLE, bundle)
+    lesson = bundle / "01-staying-safe" / "01-the-steps.md"
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nFrom the files.\n", encoding="utf-8")
+
+    result = course_app.test_cli_runner().invoke(args=["content", "import", str(bundle)])
+
+    assert result.exit_code == 0, result.output
+    assert "new version: staying-safe" in result.output
+    assert stored_draft(course_app, "staying-safe") is None
+    learners_see = course_app.test_client().get("/modules/staying-safe/the-steps")
+    assert "From the files." in learners_see.get_data(as_text=True)
 
 
 # Refusals ---------------------------------------------------------------------------------------
@@ -448,7 +565,7 @@ def test_an_unsafe_or_malformed_zip_is_refused_and_stores_nothing(
 ) -> None:
     build, message = REFUSALS[case]
     changed = dict(staying_safe)
-    # Were the zip accepted, this change would make a version.
+    # Were the zip accepted, this change would make a draft.
     changed["01-staying-safe/01-the-steps.md"] += b"\nChanged.\n"
     modules_before, versions_before = module_count(course_app), version_count(course_app)
 
@@ -460,6 +577,7 @@ def test_an_unsafe_or_malformed_zip_is_refused_and_stores_nothing(
     assert "There is a problem" in text
     assert module_count(course_app) == modules_before
     assert version_count(course_app) == versions_before
+    assert stored_draft(course_app, "staying-safe") is None
     assert import_audit(course_app) == []
 
 
@@ -681,7 +799,7 @@ def module_showing_an_image(app: Flask) -> tuple[int, str, bytes]:
     from course.authoring.images import store_image
     from course.catalogue.bundle import LessonSource
     from course.catalogue.services import module_source, store_version
-    from tests.test_images import image_bytes
+    from tests.fixtures.images import image_bytes
 
     data = image_bytes()
     with app.app_context():
@@ -730,6 +848,7 @@ def test_a_zip_brings_its_images_to_another_site(
     other_author = signed_in_admin(other_site, "author@example.org", role=Role.AUTHOR)
     response = upload(other_author, archive)
     assert response.status_code == 302, page_text(response)
+    publish(other_author, module_ids(other_site)["staying-safe"])
     image = other_author.get(f"/media/{name}")
     assert image.status_code == 200 and image.data == data
     lesson = other_author.get("/modules/staying-safe/the-steps").get_data(as_text=True)

@@ -5,14 +5,11 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from io import BytesIO
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
-from werkzeug.datastructures import FileStorage
-from werkzeug.test import encode_multipart
 
 from course.accounts.models import User
 from course.core.database import utcnow
@@ -26,24 +23,11 @@ from course.organisations.invitations import (
     token_hash,
 )
 from course.organisations.models import Invitation, Membership
-from tests.conftest import csrf_token_from, post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.mail import link_in, queued_emails
-from tests.test_organisations import create_org, signed_in
-
-INVITATIONS = "/orgs/{}/invitations"
-
-
-def upload(client: FlaskClient, organisation_id: int, content: bytes, filename: str = "staff.csv"):
-    path = INVITATIONS.format(organisation_id)
-    token = csrf_token_from(client.get(path).get_data(as_text=True))
-    # Encoded here, in memory: the test client would spool a large body to a temporary file that
-    # nothing closes.
-    file = FileStorage(BytesIO(content), filename=filename, content_type="text/csv")
-    boundary, body = encode_multipart({"csrf_token": token, "file": file})
-    return client.post(
-        path + "/upload", data=body, content_type=f"multipart/form-data; boundary={boundary}"
-    )
+from tests.fixtures.clients import signed_in
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.mail import link_in, queued_emails
+from tests.fixtures.organisations import INVITATIONS, create_org, upload
+from tests.fixtures.web import csrf_token_from, post_form, sign_in
 
 
 def invitations(app: Flask) -> list[tuple[str, str | None, str | None]]:

@@ -18,8 +18,9 @@ from course.accounts.models import Role, User
 from course.core.access import access_rule_of
 from course.extensions import db
 from course.organisations.models import Invitation, Membership
-from tests.conftest import csrf_token_from, post_form
-from tests.test_organisations import create_org, signed_in, signed_in_admin
+from tests.fixtures.clients import signed_in, signed_in_admin
+from tests.fixtures.organisations import create_org
+from tests.fixtures.web import csrf_token_from, post_form
 
 MANAGER_RULE = "manager-of-organisation"
 

@@ -17,10 +17,11 @@ from course.certificates.codes import new_code
 from course.certificates.models import Certificate
 from course.core.database import utcnow
 from course.extensions import db
-from course.organisations import management
+from course.organisations import memberships as management
 from course.organisations.models import Membership, MembershipRole, Organisation
-from tests.conftest import post_form
-from tests.test_organisations import create_org, join_path, signed_in, signed_in_admin
+from tests.fixtures.clients import signed_in, signed_in_admin
+from tests.fixtures.organisations import create_org, join_path
+from tests.fixtures.web import post_form
 
 
 def user_id(app: Flask, email: str) -> int:

@@ -19,10 +19,12 @@ from course.core.database import utcnow
 from course.extensions import db
 from course.organisations import reminders
 from course.organisations.models import Membership, MembershipRole, Organisation
-from tests.conftest import build_app, csrf_token_from, import_bundle
-from tests.factories import make_user
-from tests.mail import link_in, queued_emails
-from tests.test_organisations import create_org, signed_in
+from tests.fixtures.apps import build_app, import_bundle
+from tests.fixtures.clients import signed_in
+from tests.fixtures.factories import make_user
+from tests.fixtures.mail import link_in, queued_emails
+from tests.fixtures.organisations import create_org
+from tests.fixtures.web import csrf_token_from
 
 
 def add_member(

@@ -7,25 +7,23 @@ from __future__ import annotations
 import csv
 import io
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import event
 
-from course.accounts.models import User
 from course.catalogue.services import the_course
-from course.certificates.codes import formatted, new_code
+from course.certificates.codes import formatted
 from course.certificates.models import Certificate
 from course.core.database import utcnow
 from course.extensions import db
-from course.learning.models import LessonView
 from course.organisations import reports
 from course.organisations.models import Membership, Organisation
-from tests.conftest import post_form
-from tests.factories import make_user
-from tests.test_organisations import create_org, join_path, signed_in
+from tests.fixtures.clients import signed_in
+from tests.fixtures.factories import make_user
+from tests.fixtures.organisations import add_member, create_org, join_path, seed
+from tests.fixtures.web import post_form
 
 NAMES = [
     "Bea Boss",
@@ -38,120 +36,6 @@ NAMES = [
     "Una Unconfirmed",
 ]
 CHART_NOW = datetime(2026, 6, 15, 12, tzinfo=UTC)
-
-
-def add_member(
-    organisation_id: int,
-    name: str,
-    *,
-    team: str | None,
-    due_in_days: int | None,
-    now: datetime,
-    verified: bool = True,
-    read_days_ago: int | None = None,
-    certificate: dict[str, int] | None = None,
-) -> User:
-    """A member with a lesson read ``read_days_ago`` and a certificate issued ``issued`` days ago
-    that expires in ``expires`` days (and is revoked if ``revoked``)."""
-    email = "-".join(name.lower().split()) + "@example.org"
-    user = make_user(email=email, name=name, verified=verified)
-    course = the_course()
-    assert course is not None
-    db.session.add(
-        Membership(
-            organisation_id=organisation_id,
-            user_id=user.id,
-            team=team,
-            joined_at=now - timedelta(days=400),
-            due_at=None if due_in_days is None else now + timedelta(days=due_in_days),
-        )
-    )
-    if read_days_ago is not None:
-        user.last_activity_at = now - timedelta(days=read_days_ago)
-        db.session.add(
-            LessonView(
-                user_id=user.id,
-                module_id=course.required_modules[0].id,
-                lesson_slug="any",
-                viewed_at=user.last_activity_at,
-            )
-        )
-    if certificate is not None:
-        db.session.add(
-            Certificate(
-                user_id=user.id,
-                course_id=course.id,
-                sequence=1,
-                code=new_code(),
-                holder_name=name,
-                issued_at=now - timedelta(days=certificate["issued"]),
-                expires_at=now + timedelta(days=certificate["expires"]),
-                revoked_at=now if certificate.get("revoked") else None,
-                module_versions=[],
-            )
-        )
-    db.session.commit()
-    return user
-
-
-def seed(app: Flask, now: datetime | None = None) -> tuple[FlaskClient, int]:
-    """An organisation whose members are at every stage, relative to ``now``."""
-    manager = signed_in(app, "bea@example.org", name="Bea Boss")
-    organisation_id = create_org(manager)
-    now = now or utcnow()
-    with app.app_context():
-        member = {"now": now}
-        add_member(
-            organisation_id,
-            "Val Valid",
-            team="Bar",
-            due_in_days=-10,
-            read_days_ago=100,
-            certificate={"issued": 90, "expires": 275},
-            **member,
-        )
-        add_member(
-            organisation_id,
-            "Eve Expiring",
-            team="Bar",
-            due_in_days=5,
-            read_days_ago=341,
-            certificate={"issued": 340, "expires": 10},
-            **member,
-        )
-        add_member(
-            organisation_id,
-            "Ola Expired",
-            team="Box office",
-            due_in_days=-20,
-            read_days_ago=401,
-            certificate={"issued": 400, "expires": -5},
-            **member,
-        )
-        add_member(
-            organisation_id,
-            "Rex Revoked",
-            team="Bar",
-            due_in_days=20,
-            read_days_ago=61,
-            certificate={"issued": 60, "expires": 300, "revoked": 1},
-            **member,
-        )
-        add_member(
-            organisation_id, "Ivy Inprogress", team="Bar", due_in_days=-1, read_days_ago=2, **member
-        )
-        add_member(organisation_id, "Nat Notstarted", team="Box office", due_in_days=40, **member)
-        add_member(
-            organisation_id,
-            "Una Unconfirmed",
-            team="Bar",
-            due_in_days=-3,
-            verified=False,
-            read_days_ago=31,
-            certificate={"issued": 30, "expires": 330},
-            **member,
-        )
-    return manager, organisation_id
 
 
 def member_names(page: str) -> list[str]:

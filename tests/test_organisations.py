@@ -2,57 +2,19 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from flask import Flask
-from flask.testing import FlaskClient
 from sqlalchemy import event, func, select
 
 from course.accounts.models import Role
 from course.catalogue.services import the_course
 from course.extensions import db
 from course.organisations.models import Membership, MembershipRole, Organisation
-from tests.conftest import post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
-from tests.learning_helpers import complete_course
-
-
-def signed_in(app: Flask, email: str, **user: object) -> FlaskClient:
-    with app.app_context():
-        make_user(email=email, **user)  # type: ignore[arg-type]
-    client = app.test_client()
-    sign_in(client, email, STRONG_PASSWORD)
-    return client
-
-
-def signed_in_admin(
-    app: Flask, email: str = "admin@example.org", role: Role = Role.ADMIN
-) -> FlaskClient:
-    """An admin (or, with ``role``, an author) signed in with two factors, as the admin area
-    requires."""
-    from tests.test_accounts_two_factor import code_at, enter_code, enter_password
-
-    secret = new_two_factor_secret()
-    with app.app_context():
-        make_user(email=email, role=role, two_factor_secret=secret)
-    client = app.test_client()
-    enter_password(client, email)
-    enter_code(client, code_at(secret))
-    return client
-
-
-def create_org(client: FlaskClient, name: str = "Harbour Arts Centre") -> int:
-    response = post_form(client, "/orgs/new", {"name": name, "due_days": "30"})
-    assert response.status_code == 302, response.get_data(as_text=True)
-    return int(re.search(r"/orgs/(\d+)/", response.headers["Location"]).group(1))  # type: ignore[union-attr]
-
-
-def join_path(app: Flask, organisation_id: int) -> str:
-    with app.app_context():
-        organisation = db.session.get(Organisation, organisation_id)
-        assert organisation is not None
-        return f"/join/{organisation.join_token}"
+from tests.fixtures.clients import signed_in, signed_in_admin
+from tests.fixtures.factories import make_user
+from tests.fixtures.learning import complete_course
+from tests.fixtures.organisations import create_org, join_path
+from tests.fixtures.web import post_form
 
 
 def memberships(app: Flask) -> list[tuple[int, str]]:

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import post_form
+from tests.fixtures.web import post_form
 
 PUBLIC_PAGES = ["/", "/who-to-call", "/privacy", "/accessibility", "/about"]
 

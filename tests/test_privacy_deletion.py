@@ -16,9 +16,7 @@ from sqlalchemy import JSON, String, Text, select, update
 
 from course.accounts.models import AccountToken, Role, TokenPurpose, User
 from course.accounts.services import issue_token
-from course.analytics.services import course_analytics
 from course.audit.models import AuditEntry, AuditLogIsAppendOnly
-from course.catalogue.services import the_course
 from course.core.database import utcnow
 from course.core.personal_data import (
     Erasure,
@@ -31,11 +29,11 @@ from course.core.personal_data import (
 from course.extensions import db
 from course.organisations.models import Membership, Organisation
 from course.privacy.erasure import purge_expired
-from tests.conftest import csrf_token_from, post_form
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.test_accounts_two_factor import code_at
-from tests.test_organisations import signed_in, signed_in_admin
-from tests.test_privacy_export import LEARNER, OTHER, populate, signed_in_learner
+from tests.fixtures.clients import signed_in, signed_in_admin
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.privacy import LEARNER, OTHER, course_counts, populate, signed_in_learner
+from tests.fixtures.two_factor import code_at
+from tests.fixtures.web import csrf_token_from, post_form, sign_in
 
 PERSONAL = [
     LEARNER,
@@ -107,16 +105,6 @@ def user_references(app: Flask, user_id: int) -> list[str]:
                     if db.session.execute(select(column).where(column == user_id)).first():
                         found.append(f"{table.name}.{column.name}")
     return found
-
-
-def course_counts(app: Flask) -> list[tuple[str, int, int]]:
-    with app.app_context():
-        course = the_course()
-        assert course is not None
-        return [
-            (figures.module.slug, figures.started, figures.completed)
-            for figures in course_analytics(course)
-        ]
 
 
 def test_a_learner_deletes_their_account_and_nothing_personal_remains(course_app: Flask) -> None:
@@ -205,8 +193,6 @@ def test_managers_see_the_member_gone(course_app: Flask) -> None:
 
 
 def _manager_client(app: Flask) -> FlaskClient:
-    from tests.conftest import sign_in
-
     client = app.test_client()
     sign_in(client, "manager@example.org", STRONG_PASSWORD)
     return client

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import random
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -16,14 +15,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, String, Table, select
 
 from course import PERSONAL_DATA_MODULES
-from course.accounts import services as accounts
-from course.accounts.models import AccountToken, RecoveryCode, Role, TokenPurpose, User
-from course.admin import user_administration
 from course.audit.models import AuditEntry
 from course.catalogue.services import the_course
-from course.certificates import services as certificates
 from course.config import PROJECT_ROOT
-from course.core.mail import OutboxMessage, queue_email
+from course.core.mail import OutboxMessage
 from course.core.personal_data import (
     ExportSection,
     PersonalData,
@@ -35,103 +30,10 @@ from course.core.personal_data import (
 )
 from course.extensions import db
 from course.learning import services as learning
-from course.organisations import invitations
-from course.organisations import services as organisations
 from course.privacy.export import EXPORT_FORMAT, personal_data_export
-from tests.conftest import csrf_token_from, post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
-from tests.learning_helpers import complete_course
-from tests.test_accounts_two_factor import code_at, enter_code, enter_password
-
-LEARNER = "ada@example.org"
-OTHER = "grace@example.org"
-ADMIN_IP = "203.0.113.77"
-LINK_CODE = re.compile(r"/(?:password/reset|join/invitation)/([A-Za-z0-9_-]{20,})")
-
-
-@dataclass(frozen=True)
-class Learner:
-    """What was made for the learner, including the secrets the download must never hold."""
-
-    user_id: int
-    secrets: list[str]
-    certificate_code: str
-
-
-def populate(app: Flask) -> Learner:
-    """A learner with something in every section, and another learner in the same organisation
-    with data of their own."""
-    secret = new_two_factor_secret()
-    # A request context: PDFs and emails need the site's address, and the audit log an IP.
-    with app.test_request_context(environ_base={"REMOTE_ADDR": ADMIN_IP}):
-        course = the_course()
-        assert course is not None
-        manager = make_user(email="manager@example.org", name="Morgan Manager")
-        admin = make_user(email="admin@example.org", name="Alex Admin", role=Role.ADMIN)
-        user = make_user(email=LEARNER, name="Ada Lovelace", two_factor_secret=secret)
-        other = make_user(email=OTHER, name="Grace Hopper")
-
-        recovery_codes = accounts.replace_recovery_codes(user, STRONG_PASSWORD)
-        change_token = accounts.issue_token(
-            user, TokenPurpose.CHANGE_EMAIL, new_email="ada.new@example.org"
-        )
-        db.session.commit()
-        for learner in (user, other):
-            complete_course(learner, course)
-        certificate = certificates.issue_certificate(user, course, "Ada King Lovelace")
-        db.session.commit()
-        certificates.issue_certificate(other, course, "Grace Brewster Hopper")
-        db.session.commit()
-
-        arts = organisations.create_organisation(manager, "Harbour Arts Centre", due_days=30)
-        library = organisations.create_organisation(manager, "Town Library", due_days=None)
-        db.session.commit()
-        for learner, team in ((user, "Box office"), (other, "Bar")):
-            organisations.join(learner, arts, team=team)
-            db.session.commit()
-        invitations.invite(
-            library, manager, [invitations.InvitationRequest(1, LEARNER, "Ada L.", "Desk")]
-        )
-        queue_email(OTHER, "Only for Grace", "email_changed", user=other, old_address=OTHER)
-        db.session.commit()
-        accounts.request_password_reset(LEARNER)
-        db.session.commit()
-        link_codes = [
-            found.group(1)
-            for text in db.session.scalars(
-                select(OutboxMessage.text_body).where(OutboxMessage.recipient == LEARNER)
-            )
-            for found in LINK_CODE.finditer(text)
-        ]
-        assert len(link_codes) == 2  # the invitation and the password reset
-
-        user_administration.change_role(admin, user, Role.AUTHOR)
-        db.session.commit()
-        user_administration.revoke(admin, certificate, "Issued by mistake in a test")
-        db.session.commit()
-
-        learner_secrets = [
-            user.password_hash,
-            secret,
-            change_token,
-            *recovery_codes,
-            *db.session.scalars(select(AccountToken.token_hash)),
-            *db.session.scalars(select(RecoveryCode.code_hash)),
-            user.session_token,
-            *link_codes,
-        ]
-        return Learner(user.id, learner_secrets, certificate.display_code)
-
-
-def signed_in_learner(app: Flask) -> FlaskClient:
-    with app.app_context():
-        user = db.session.scalar(select(User).where(User.email == LEARNER))
-        assert user is not None and user.totp_secret is not None
-        secret = user.totp_secret
-    client = app.test_client()
-    enter_password(client, LEARNER)
-    enter_code(client, code_at(secret))
-    return client
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.privacy import ADMIN_IP, LEARNER, OTHER, populate, signed_in_learner
+from tests.fixtures.web import csrf_token_from, post_form, sign_in
 
 
 def download(client: FlaskClient):  # noqa: ANN201 - a test response

@@ -6,9 +6,9 @@ from pathlib import Path
 
 from flask.testing import FlaskClient
 
-from tests.conftest import build_app
+from tests.fixtures.apps import build_app
 
-# /_test/limited allows 2 requests a minute per client address (tests/support.py).
+# /_test/limited allows 2 requests a minute per client address (tests/fixtures/support.py).
 LIMITED = "/_test/limited"
 
 

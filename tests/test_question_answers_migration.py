@@ -12,7 +12,7 @@ from course.accounts.models import User
 from course.catalogue.models import Course, Module, ModuleVersion
 from course.extensions import db as database
 from course.learning.models import QuestionAnswer, QuizAttempt
-from tests.support import SupportBase
+from tests.fixtures.support import SupportBase
 
 BEFORE = "66ac2fcb962c"  # the revision before question answers
 WHEN = datetime(2026, 3, 5, 9, 30, tzinfo=UTC)

@@ -35,8 +35,8 @@ from course.catalogue.question_types import (
 )
 from course.catalogue.yaml_source import SourceMap, load_yaml
 from course.extensions import db
-from tests.conftest import csrf_token_from
-from tests.test_organisations import signed_in, signed_in_admin
+from tests.fixtures.clients import signed_in, signed_in_admin
+from tests.fixtures.web import csrf_token_from
 
 QUIZ = Path(__file__).parent.parent / "modules" / "01-understanding-the-threat" / "quiz.yaml"
 EXAMPLE_QUESTIONS: list[SourceMap] = load_yaml(QUIZ.read_text(encoding="utf-8"))["questions"]
@@ -66,6 +66,11 @@ def form_data(schema: type[QuestionType], question: dict[str, Any]) -> dict[str,
                 data[f"{spec.name}-{row}-text"] = choice["text"]
                 if choice.get("correct"):
                     data[f"{spec.name}-{row}-correct"] = "true"
+        elif spec.kind == "one_right_choice":
+            for row, choice in enumerate(value, start=1):
+                data[f"{spec.name}-{row}-text"] = choice["text"]
+                if choice.get("correct"):
+                    data[f"{spec.name}-right"] = str(row)
         elif spec.kind == "items":
             for row, item in enumerate(value, start=1):
                 data[f"{spec.name}-{row}"] = str(item)
@@ -152,7 +157,7 @@ def audit_actions(app: Flask) -> list[tuple[str, str]]:
 
 
 def published_questions(app: Flask, module_id: int) -> list[dict[str, Any]]:
-    from course.authoring.documents import document_of_version
+    from course.authoring.draft_document import document_of_version
 
     with app.app_context():
         module = db.session.get(Module, module_id)
@@ -255,48 +260,54 @@ def _with(type_name: str, **changes: Any) -> dict[str, Any]:
 
 
 ERROR_CASES = [
-    ("single_choice", _single_choice(prompt="  "), "question-prompt", "missing prompt"),
+    ("single_choice", _single_choice(prompt="  "), "question-prompt", "Enter the question"),
     (
         "single_choice",
         _single_choice(**{f"choices-{row}-text": None for row in range(2, 5)}),
         "question-choices-1-text",
-        "choices must have 2 to 8 entries, not 1",
+        "Write at least 2 choices",
     ),
     (
         "single_choice",
-        _single_choice(**{"choices-1-correct": None}),
+        _single_choice(**{"choices-right": None}),
         "question-choices-1-text",
-        "exactly one choice must be marked correct: true (found 0)",
+        "Choose one right answer",
     ),
     (
         "single_choice",
-        _single_choice(**{"choices-3-correct": "true"}),
+        _single_choice(**{"choices-right": "6"}),
         "question-choices-1-text",
-        "exactly one choice must be marked correct: true (found 2)",
+        "Write the text of each choice you mark as right",
+    ),
+    (
+        "multiple_choice",
+        _with("multiple_choice", **{f"choices-{row}-correct": None for row in range(1, 9)}),
+        "question-choices-1-text",
+        "Tick at least one right answer",
     ),
     (
         "ordering",
         _with("ordering", **{"items-4": "Low"}),
         "question-items-1",
-        "the item &#39;Low&#39; appears twice",
+        "Each item must be different: “Low” is there twice",
     ),
     (
         "matching",
         _with("matching", **{"pairs-2-right": ""}),
         "question-pairs-1-left",
-        "missing right",
+        "Write both sides of every pair",
     ),
     (
         "true_false",
         _with("true_false", answer=None),
         "question-answer-true",
-        "answer must be true or false",
+        "Choose whether the statement is true or false",
     ),
     (
         "single_choice",
         _single_choice(regions=["uk", "mars"]),
         "question-regions-uk",
-        "unknown region",
+        "Choose regions from the list",
     ),
     (
         "single_choice",
@@ -314,8 +325,9 @@ ERROR_CASES = [
     ids=[
         "missing-prompt",
         "one-choice",
-        "no-correct-choice",
-        "two-correct-choices",
+        "no-right-choice",
+        "right-choice-without-text",
+        "no-right-choices",
         "duplicate-item",
         "pair-without-right",
         "no-answer",
@@ -350,8 +362,93 @@ def test_a_refused_question_shows_each_problem_at_its_field_and_changes_nothing(
         page,
     )
     assert "<title>Error:" in page
+    for file_words in ("correct: true", "(found", "missing ", "must be a list", "entries, not"):
+        assert file_words not in summary, summary
     assert stored_questions(course_app, module_id) is None
     assert audit_actions(course_app) == entries_before
+
+
+def test_single_choice_picks_its_one_right_answer_with_radio_buttons(
+    author: FlaskClient, module_id: int
+) -> None:
+    page = author.get(questions_path(module_id, "new/single_choice")).get_data(as_text=True)
+    multiple = author.get(questions_path(module_id, "new/multiple_choice")).get_data(as_text=True)
+
+    radios = re.findall(r'<input[^>]*name="choices-right"[^>]*>', page)
+    assert len(radios) == 8 and all('type="radio"' in radio for radio in radios)
+    assert 'type="checkbox"' not in page.split('name="choices-1-text"')[1].split("</fieldset>")[0]
+    assert "Choice 1 is the right answer" in page
+    assert re.search(r'<input[^>]*name="choices-1-correct"[^>]*type="checkbox"', multiple)
+
+
+def test_the_editor_and_the_file_validator_say_the_same_problem_in_their_own_words() -> None:
+    question = load_yaml(
+        "id: two-right\n"
+        "type: single_choice\n"
+        "prompt: Which?\n"
+        "choices:\n"
+        "  - {text: A, correct: true}\n"
+        "  - {text: B, correct: true}\n"
+        "explanation: Because.\n"
+    )
+
+    [issue] = question_type("single_choice").check(question)
+
+    assert issue.message == "exactly one choice must be marked correct: true (found 2)"
+    assert issue.author_message == "Choose one right answer"
+    assert issue.line == 4 and issue.field == "choices"
+
+
+def test_an_empty_identifier_is_made_from_the_question_and_kept_unique(
+    course_app: Flask, author: FlaskClient, module_id: int
+) -> None:
+    path = questions_path(module_id, "new/single_choice")
+    data = _single_choice(id="", prompt="Where is the safest place to go? Think first.")
+
+    first = submit(author, path, data)
+    second = submit(author, path, data)
+
+    assert first.status_code == second.status_code == 302
+    stored = stored_questions(course_app, module_id)
+    assert stored is not None
+    assert [question["id"] for question in stored[-2:]] == [
+        "where-is-the-safest-place",
+        "where-is-the-safest-place-2",
+    ]
+    listing = author.get(questions_path(module_id)).get_data(as_text=True)
+    assert "with the identifier where-is-the-safest-place-2 made from its words" in listing
+
+
+def test_a_refused_question_shows_the_identifier_made_for_it_to_change(
+    course_app: Flask, author: FlaskClient, module_id: int
+) -> None:
+    path = questions_path(module_id, "new/single_choice")
+    data = _single_choice(id="", prompt="Où est la sortie ?", **{"choices-right": None})
+
+    page = submit(author, path, data).get_data(as_text=True)
+
+    assert "Choose one right answer" in page
+    assert form_values(page, path)["id"] == ["ou-est-la-sortie"]
+    assert stored_questions(course_app, module_id) is None
+
+
+@pytest.mark.parametrize(
+    ("prompt", "taken", "expected"),
+    [
+        ("What do you do first when you find a suspicious item?", set(), "what-do-you-do-first"),
+        ("Run, hide, tell!", {"run-hide-tell", "run-hide-tell-2"}, "run-hide-tell-3"),
+        ("Ça va? Déjà vu", set(), "ca-va-deja-vu"),
+        ("ما هو رقم الطوارئ؟", set(), "question"),
+        ("   ", set(), ""),
+        ("Supercalifragilisticexpialidocious " * 3, set(), "supercalifragilisticexpialidocious"),
+    ],
+)
+def test_identifiers_made_from_questions_are_slugs_of_their_first_words(
+    prompt: str, taken: set[str], expected: str
+) -> None:
+    from course.authoring.question_editor import derived_question_id
+
+    assert derived_question_id(prompt, taken) == expected
 
 
 def test_a_refused_question_keeps_what_the_author_typed(
@@ -366,7 +463,7 @@ def test_a_refused_question_keeps_what_the_author_typed(
     shown = form_values(page, questions_path(module_id, "new/single_choice"))
     assert shown["explanation"] == ["My careful explanation"]
     assert shown["choices-1-text"] == [data["choices-1-text"]]
-    assert shown["choices-1-correct"] == ["true"]
+    assert shown["choices-right"] == [data["choices-right"]]
 
 
 def test_unknown_question_types_and_numbers_are_not_found(
@@ -640,7 +737,7 @@ def test_markup_posted_to_the_editor_is_only_ever_shown_escaped(
         "id": "xss-question",
         "prompt": payload,
         "choices-1-text": payload,
-        "choices-1-correct": "true",
+        "choices-right": "1",
         "choices-2-text": "A safe choice",
         "explanation": payload,
     }

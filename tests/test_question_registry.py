@@ -20,8 +20,7 @@ from flask.testing import FlaskClient
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.datastructures import MultiDict
 
-from course.catalogue.bundle import read_bundle
-from course.catalogue.problems import ContentError
+from course.catalogue.bundle import ContentError, read_bundle
 from course.catalogue.question_types import (
     FieldIssue,
     FieldSpec,
@@ -35,8 +34,9 @@ from course.catalogue.question_types import (
 from course.catalogue.yaml_source import SourceMap
 from course.extensions import db
 from course.learning.models import QuizAttempt
-from tests.conftest import EXAMPLE_BUNDLE, csrf_token_from, import_bundle, post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.apps import EXAMPLE_BUNDLE, import_bundle
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.web import csrf_token_from, post_form, sign_in
 
 WHOLE_NUMBER = re.compile(r"-?\d{1,9}")
 

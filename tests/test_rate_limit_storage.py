@@ -17,8 +17,9 @@ import pytest
 import redis
 from flask import Flask
 
-from tests.conftest import build_app, post_form
-from tests.mail import free_port
+from tests.fixtures.apps import build_app
+from tests.fixtures.mail import free_port
+from tests.fixtures.web import post_form
 
 REDIS_SERVER = shutil.which("redis-server")
 # Sign-in allows 5 attempts a minute per account (course/accounts/views.py).

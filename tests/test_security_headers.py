@@ -8,7 +8,9 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from tests.conftest import build_app, csrf_token_from
+from tests.fixtures.apps import build_app
+from tests.fixtures.database import counter_value
+from tests.fixtures.web import csrf_token_from
 
 
 def page_paths(app: Flask) -> list[str]:
@@ -119,7 +121,6 @@ def test_a_post_without_a_csrf_token_is_refused_and_changes_nothing(
     page = response.get_data(as_text=True)
     assert "The form could not be sent" in page
     assert "Nothing has been saved" in page
-    from tests.test_database import counter_value
 
     assert counter_value(app, "visits") is None
 

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 
 from course.core.urls import absolute_url, local_path_or_none
-from tests.conftest import build_app
+from tests.fixtures.apps import build_app
 
 
 def test_links_use_the_request_address_when_no_base_url_is_set(app: Flask) -> None:

@@ -2,21 +2,15 @@
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from flask import Blueprint, render_template, request
 
 from course.accounts.access import staff_required
 from course.accounts.models import Role
+from course.audit.changes import field_changes
 from course.audit.services import actions_recorded, audit_log
 from course.core.paging import page_number
 
 bp = Blueprint("admin_audit", __name__, url_prefix="/admin/audit")
-
-
-def _as_text(values: dict[str, Any] | None) -> str:
-    return json.dumps(values, indent=2, sort_keys=True, ensure_ascii=False) if values else ""
 
 
 @bp.get("/")
@@ -33,5 +27,5 @@ def index() -> str:
         search=search,
         action=action,
         actions=actions,
-        as_text=_as_text,
+        field_changes=field_changes,
     )

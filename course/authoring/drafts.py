@@ -1,9 +1,12 @@
-"""Editing a module on the web: its draft, every change to it, publishing, and restoring.
+"""A module's draft on the web: making it, changing it safely, its details, publishing,
+discarding and restoring.
 
 A module has at most one draft. Pages show the draft when there is one and the published version
 when there is not; the first save makes the draft. Every change names the draft revision it was
 made from (``0`` when there was no draft yet) and is refused with :class:`StaleDraft` when someone
-else has saved since, so no author silently overwrites another.
+else has saved since, so no author silently overwrites another. Lessons and questions are changed
+in :mod:`course.authoring.lesson_and_question_edits`, through :func:`change_draft` like every
+other change.
 
 Publishing checks the draft with the same code that checks module folders
 (:func:`course.catalogue.bundle.check_module`) and stores it as a new immutable version, which
@@ -24,7 +27,7 @@ from sqlalchemy import func, select
 
 from course.accounts.models import User
 from course.audit.services import record
-from course.authoring.documents import (
+from course.authoring.draft_document import (
     Document,
     blank_document,
     document_of,
@@ -35,22 +38,15 @@ from course.authoring.models import ModuleDraft
 from course.catalogue.bundle import (
     MODULE_FILE,
     QUIZ_FILE,
-    RESERVED_LESSON_SLUGS,
     SLUG,
+    ContentError,
     ModuleSource,
     check_module,
 )
-from course.catalogue.markdown import check_markdown
 from course.catalogue.models import Course, Module, ModuleVersion
-from course.catalogue.problems import ContentError
-from course.catalogue.question_types import all_question_types, question_type
 from course.catalogue.services import module_source, store_version
-from course.catalogue.yaml_source import SourceMap
 from course.core.database import begin_write, get_for_update, utcnow
 from course.extensions import db
-
-LESSON_TITLE_MAX_LENGTH = 200
-LESSON_MARKDOWN_MAX_LENGTH = 50_000
 
 
 class StaleDraft(Exception):
@@ -207,7 +203,7 @@ def create_module(course: Course, slug: str, title: str, author: User) -> Module
     return module
 
 
-def _change(
+def change_draft(
     module: Module,
     revision: int,
     author: User,
@@ -289,7 +285,7 @@ def save_metadata(
         document["required"] = required
         return before, after
 
-    return _change(
+    return change_draft(
         module,
         revision,
         author,
@@ -297,216 +293,6 @@ def save_metadata(
         f"Saved the details of {module.slug}",
         change,
     )
-
-
-# Lessons --------------------------------------------------------------------------------------
-
-
-def _renumber_lessons(document: Document) -> None:
-    for position, lesson in enumerate(document["lessons"], start=1):
-        lesson["file"] = f"{position:02d}-{lesson['slug']}.md"
-
-
-def lesson_errors(
-    document: Document, number: int | None, title: str, slug: str, markdown: str
-) -> dict[str, list[str]]:
-    """What is wrong with a lesson, by field: the file validator's rules, checked as it is saved."""
-    errors: dict[str, list[str]] = {}
-    others = [
-        lesson for index, lesson in enumerate(document["lessons"], start=1) if index != number
-    ]
-    if not title:
-        errors["title"] = [_("Enter the lesson's title")]
-    elif len(title) > LESSON_TITLE_MAX_LENGTH:
-        errors["title"] = [_("The title must be 200 characters or fewer")]
-    elif any(lesson["title"] == title for lesson in others):
-        errors["title"] = [_("Another lesson of this module has this title")]
-    if not SLUG.match(slug) or len(slug) > 100:
-        errors["slug"] = [
-            _("Use lower-case letters, digits and single hyphens, like run-hide-tell")
-        ]
-    elif slug in RESERVED_LESSON_SLUGS:
-        errors["slug"] = [_("%(slug)s is kept for the module's own pages", slug=slug)]
-    elif any(lesson["slug"] == slug for lesson in others):
-        errors["slug"] = [_("Another lesson of this module has this slug")]
-    if not markdown.strip():
-        errors["markdown"] = [_("Write the lesson's text")]
-    elif len(markdown) > LESSON_MARKDOWN_MAX_LENGTH:
-        errors["markdown"] = [_("The text must be 50,000 characters or fewer")]
-    else:
-        issues = check_markdown(markdown)
-        if issues:
-            errors["markdown"] = [
-                _("Line %(line)d: %(problem)s", line=issue.line, problem=issue.message)
-                for issue in issues
-            ]
-    return errors
-
-
-def save_lesson(
-    module: Module,
-    revision: int,
-    author: User,
-    number: int | None,
-    title: str,
-    slug: str,
-    markdown: str,
-) -> int:
-    """Add a lesson at the end (``number`` is ``None``) or replace lesson ``number``.
-
-    :returns: the lesson's number.
-    :raises DraftRefused: with the file validator's complaints, by field.
-    """
-    markdown = markdown.replace("\r\n", "\n").strip("\n") + "\n"
-    title = title.strip()
-
-    def change(document: Document) -> tuple[Any, Any]:
-        errors = lesson_errors(document, number, title, slug, markdown)
-        if errors:
-            raise DraftRefused(errors)
-        lesson = {"file": "", "slug": slug, "title": title, "markdown": markdown}
-        if number is None:
-            document["lessons"].append(lesson)
-            before = None
-        else:
-            old = document["lessons"][_index_checked(document["lessons"], number)]
-            before = {key: old[key] for key in ("title", "slug", "markdown")}
-            document["lessons"][number - 1] = lesson
-        _renumber_lessons(document)
-        return before, {"title": title, "slug": slug, "markdown": markdown}
-
-    action = "lesson.added" if number is None else "lesson.saved"
-    draft = _change(
-        module, revision, author, action, f"Saved the lesson {slug} of {module.slug}", change
-    )
-    return number or len(draft.content["lessons"])
-
-
-def move_lesson(module: Module, revision: int, author: User, number: int, offset: int) -> None:
-    """Move lesson ``number`` up (``offset`` -1) or down (+1); at either end it stays put."""
-
-    def change(document: Document) -> tuple[Any, Any]:
-        lessons = document["lessons"]
-        index = _index_checked(lessons, number)
-        target = index + offset
-        if 0 <= target < len(lessons):
-            lessons[index], lessons[target] = lessons[target], lessons[index]
-        _renumber_lessons(document)
-        return None
-
-    _change(module, revision, author, "lesson.moved", f"Moved a lesson of {module.slug}", change)
-
-
-def delete_lesson(module: Module, revision: int, author: User, number: int) -> str:
-    """Remove lesson ``number`` from the draft; published versions keep it. Returns its title."""
-    removed_title = ""
-
-    def change(document: Document) -> tuple[Any, Any]:
-        nonlocal removed_title
-        lesson = document["lessons"].pop(_index_checked(document["lessons"], number))
-        removed_title = lesson["title"]
-        _renumber_lessons(document)
-        return {key: lesson[key] for key in ("title", "slug", "markdown")}, None
-
-    _change(
-        module, revision, author, "lesson.deleted", f"Deleted a lesson of {module.slug}", change
-    )
-    return removed_title
-
-
-def _index_checked(items: list[Any], number: int) -> int:
-    if not 1 <= number <= len(items):
-        raise LookupError(f"no item {number}")
-    return number - 1
-
-
-# Questions ------------------------------------------------------------------------------------
-
-
-def question_errors(
-    document: Document, number: int | None, question: SourceMap
-) -> dict[str, list[str]]:
-    """What is wrong with a question, by field: the question type's own checks (the same as for
-    ``quiz.yaml``), and a unique id."""
-    schema = all_question_types().get(str(question.get("type", "")))
-    if schema is None:
-        return {"type": [_("Choose a question type")]}
-    errors: dict[str, list[str]] = {}
-    for issue in schema.check(question):
-        errors.setdefault(issue.field or "prompt", []).append(issue.message)
-    question_id = str(question.get("id") or "").strip()
-    if not question_id:
-        errors.setdefault("id", []).append(_("Enter an identifier, like run-first"))
-    elif not SLUG.match(question_id) or len(question_id) > 100:
-        errors.setdefault("id", []).append(
-            _("Use lower-case letters, digits and single hyphens, like run-first")
-        )
-    elif any(
-        other["id"] == question_id
-        for index, other in enumerate(document["questions"], start=1)
-        if index != number
-    ):
-        errors.setdefault("id", []).append(_("Another question of this module has this identifier"))
-    return errors
-
-
-def save_question(
-    module: Module, revision: int, author: User, number: int | None, question: SourceMap
-) -> int:
-    """Add a question at the end of the bank (``number`` is ``None``) or replace question
-    ``number``; it is stored in its type's canonical form.
-
-    :returns: the question's number.
-    :raises DraftRefused: with the type's complaints, by field.
-    """
-
-    def change(document: Document) -> tuple[Any, Any]:
-        errors = question_errors(document, number, question)
-        if errors:
-            raise DraftRefused(errors)
-        canonical = question_type(str(question["type"])).canonical(question)
-        if number is None:
-            document["questions"].append(canonical)
-            before = None
-        else:
-            before = document["questions"][_index_checked(document["questions"], number)]
-            document["questions"][number - 1] = canonical
-        return before, canonical
-
-    action = "question.added" if number is None else "question.saved"
-    summary = f"Saved the question {question.get('id')} of {module.slug}"
-    draft = _change(module, revision, author, action, summary, change)
-    return number or len(draft.content["questions"])
-
-
-def move_question(module: Module, revision: int, author: User, number: int, offset: int) -> None:
-    def change(document: Document) -> tuple[Any, Any]:
-        questions = document["questions"]
-        index = _index_checked(questions, number)
-        target = index + offset
-        if 0 <= target < len(questions):
-            questions[index], questions[target] = questions[target], questions[index]
-        return None
-
-    _change(
-        module, revision, author, "question.moved", f"Moved a question of {module.slug}", change
-    )
-
-
-def delete_question(module: Module, revision: int, author: User, number: int) -> str:
-    """Remove question ``number`` from the draft's bank. Returns its identifier."""
-    removed_id = ""
-
-    def change(document: Document) -> tuple[Any, Any]:
-        nonlocal removed_id
-        question = document["questions"].pop(_index_checked(document["questions"], number))
-        removed_id = question["id"]
-        return question, None
-
-    _change(
-        module, revision, author, "question.deleted", f"Deleted a question of {module.slug}", change
-    )
-    return removed_id
 
 
 # Publishing, discarding, restoring, archiving ---------------------------------------------------
@@ -615,7 +401,7 @@ def restore_version(module: Module, version: ModuleVersion, revision: int, autho
         document.update(restored)
         return None, {"version": version.number}
 
-    _change(
+    change_draft(
         module,
         revision,
         author,

@@ -13,8 +13,11 @@ from wtforms import BooleanField, DateField, HiddenField, IntegerField, StringFi
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, ValidationError
 
 from course.authoring import module_zip
-from course.authoring.drafts import LESSON_MARKDOWN_MAX_LENGTH, LESSON_TITLE_MAX_LENGTH
 from course.authoring.images import ACCEPTED_FORMATS, ALT_TEXT_MAX_LENGTH
+from course.authoring.lesson_and_question_edits import (
+    LESSON_MARKDOWN_MAX_LENGTH,
+    LESSON_TITLE_MAX_LENGTH,
+)
 from course.core.forms import single_spaced
 
 SOURCE_SEPARATOR = "|"
@@ -215,6 +218,8 @@ class LessonForm(DraftForm):
             "![description](/media/...) for an image. Wrap text for one region in "
             "::: region uk and a line with :::"
         ),
+        # Tall enough to see a good part of a lesson; the preview sits beside it on wide screens.
+        render_kw={"rows": 18},
         validators=[
             DataRequired(_l("Write the lesson's text")),
             Length(
@@ -265,3 +270,16 @@ class ModuleZipForm(FlaskForm):
         validators=[FileRequired(_l("Choose a module zip file to upload"))],
         render_kw={"accept": ".zip,application/zip"},
     )
+    #: Shown only when the module already has unpublished changes: the author agrees to replace
+    #: that revision of its draft (a later save by someone else is never replaced unasked).
+    replace_draft = BooleanField(_l("Replace the unpublished changes with the zip"))
+    draft_revision = HiddenField()
+
+    def revision_to_replace(self) -> int | None:
+        """The draft revision the author agreed to replace, if they ticked the box."""
+        if not self.replace_draft.data:
+            return None
+        try:
+            return int(self.draft_revision.data or "")
+        except ValueError:
+            return None

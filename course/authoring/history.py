@@ -6,7 +6,6 @@ author would see comparing two exported folders: the details, each lesson and th
 
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -15,23 +14,14 @@ from course.accounts.models import User
 from course.catalogue.bundle import module_files
 from course.catalogue.models import Module, ModuleVersion
 from course.catalogue.services import module_source
+from course.core.line_diff import DiffLine, line_diff
 from course.extensions import db
-
-CONTEXT_LINES = 3
 
 
 @dataclass(frozen=True)
 class VersionEntry:
     version: ModuleVersion
     published_by: str | None  # an email, or None when it came from files
-
-
-@dataclass(frozen=True)
-class DiffLine:
-    kind: str  # "same", "added", "removed" or "gap" (unchanged lines left out)
-    old_number: int | None
-    new_number: int | None
-    text: str
 
 
 @dataclass
@@ -71,35 +61,9 @@ def version_diff(old: ModuleVersion, new: ModuleVersion) -> list[FileDiff]:
         if before == after:
             continue
         status = "added" if before is None else "removed" if after is None else "changed"
-        diffs.append(FileDiff(name, status, _line_diff(before or "", after or "")))
+        diffs.append(FileDiff(name, status, line_diff(before or "", after or "")))
     return diffs
 
 
 def _file_order(name: str) -> tuple[int, str]:
     return (0 if name == "module.yaml" else 2 if name == "quiz.yaml" else 1, name)
-
-
-def _line_diff(before: str, after: str) -> list[DiffLine]:
-    old_lines, new_lines = before.splitlines(), after.splitlines()
-    matcher = difflib.SequenceMatcher(a=old_lines, b=new_lines, autojunk=False)
-    lines: list[DiffLine] = []
-    for group in matcher.get_grouped_opcodes(CONTEXT_LINES):
-        if lines:
-            lines.append(DiffLine("gap", None, None, ""))
-        for tag, old_start, old_end, new_start, new_end in group:
-            if tag == "equal":
-                for offset in range(old_end - old_start):
-                    lines.append(
-                        DiffLine(
-                            "same",
-                            old_start + offset + 1,
-                            new_start + offset + 1,
-                            old_lines[old_start + offset],
-                        )
-                    )
-                continue
-            for number in range(old_start, old_end):
-                lines.append(DiffLine("removed", number + 1, None, old_lines[number]))
-            for number in range(new_start, new_end):
-                lines.append(DiffLine("added", None, number + 1, new_lines[number]))
-    return lines

@@ -12,6 +12,12 @@ from course.accounts.access import staff_required
 from course.accounts.models import Role
 from course.authoring import drafts
 from course.authoring.forms import DraftForm, LessonForm
+from course.authoring.lesson_and_question_edits import (
+    delete_lesson,
+    lesson_errors,
+    move_lesson,
+    save_lesson,
+)
 from course.authoring.module_views import module_or_404, preview_region, stale_draft_message
 from course.catalogue.markdown import render_for_region
 from course.catalogue.models import Module
@@ -44,7 +50,7 @@ def _lesson_page(
             form.markdown.data = lesson["markdown"]
     elif form.validate():
         if request.form.get("action") == PREVIEW_ACTION:
-            errors = drafts.lesson_errors(
+            errors = lesson_errors(
                 editing.document, number, form.title.data, form.slug.data, form.markdown.data
             )
             for name, messages in errors.items():
@@ -53,7 +59,7 @@ def _lesson_page(
                 preview_html = render_for_region(form.markdown.data, region)
         else:
             try:
-                saved = drafts.save_lesson(
+                saved = save_lesson(
                     module,
                     form.revision_number(),
                     current_user,
@@ -105,7 +111,7 @@ def move(module_id: int, number: int) -> Response:
     if form.validate_on_submit():
         offset = -1 if request.form.get("direction") == "up" else 1
         try:
-            drafts.move_lesson(module, form.revision_number(), current_user, number, offset)
+            move_lesson(module, form.revision_number(), current_user, number, offset)
         except LookupError:
             abort(404)
         except drafts.StaleDraft as error:
@@ -125,7 +131,7 @@ def delete(module_id: int, number: int) -> str | Response:
     form = DraftForm()
     if form.validate_on_submit():
         try:
-            title = drafts.delete_lesson(module, form.revision_number(), current_user, number)
+            title = delete_lesson(module, form.revision_number(), current_user, number)
         except LookupError:
             abort(404)
         except drafts.StaleDraft as error:

@@ -17,10 +17,10 @@ from course.extensions import db
 class ModuleDraft(db.Model):
     """The unpublished state of one module, edited on the web.
 
-    ``content`` holds the whole module as one document (see :mod:`course.authoring.documents`);
-    learners never see it. ``revision`` goes up by one with every save: a save names the revision
-    it was made from, and one made from an older revision is refused (optimistic locking), so two
-    authors never silently overwrite each other.
+    ``content`` holds the whole module as one document (see
+    :mod:`course.authoring.draft_document`); learners never see it. ``revision`` goes up by one
+    with every save: a save names the revision it was made from, and one made from an older
+    revision is refused (optimistic locking), so two authors never silently overwrite each other.
     """
 
     __tablename__ = "module_drafts"

@@ -20,8 +20,8 @@ from course.accounts.models import Role
 from course.authoring import drafts, history, preview
 from course.authoring.drafts import StaleDraft
 from course.authoring.forms import DraftForm, ModuleDetailsForm, NewModuleForm
+from course.catalogue.bundle import ContentError
 from course.catalogue.models import Module, ModuleVersion
-from course.catalogue.problems import ContentError
 from course.catalogue.services import the_course
 from course.core.forms import ButtonForm
 from course.core.regions import Region

@@ -13,10 +13,18 @@ so a zip bomb stops at the cap. The accepted files are written, by this code and
 ``ZipFile.extractall``, into a temporary folder and checked by the very validator the command-line
 import uses; its problems come back as ``file:line: message`` with the names inside the zip.
 
-Importing a module whose slug the course already has adds a version only when the content changed.
-An archived module stays archived: archiving is a deliberate, audited choice, so bringing the module
-back is done on its page, not as a side effect of an upload. Whether a module is required is kept.
-A new slug becomes an optional module at the end of the course.
+An import publishes nothing: the zip becomes the module's draft, which the author previews and
+publishes like any other draft (publishing checks it again, exactly as the files are checked).
+A module whose slug the course already has gets its draft from the zip, unless the zip holds what
+the draft (or, with no draft, the published version) already holds. A draft with other changes is
+replaced only when the author says so, naming the revision they agreed to replace, so nobody's
+unpublished work is lost to an upload. A new slug becomes a module at the end of the course, not
+required, with the zip as its draft and no version: learners see nothing of it until it is
+published. An archived module stays archived: archiving is a deliberate, audited choice, so
+bringing the module back is done on its page, not as a side effect of an upload.
+
+The command line's ``flask content import`` is the files workflow and publishes at once; it does
+not come through here.
 """
 
 from __future__ import annotations
@@ -37,7 +45,8 @@ from sqlalchemy import func, select
 
 from course.accounts.models import User
 from course.audit.services import record
-from course.authoring import images
+from course.authoring import drafts, images
+from course.authoring.draft_document import document_of, source_of
 from course.authoring.models import ModuleDraft
 from course.catalogue.bundle import (
     MEDIA_PATH,
@@ -45,13 +54,13 @@ from course.catalogue.bundle import (
     NUMBERED_NAME,
     QUIZ_FILE,
     ModuleSource,
+    Problem,
     check_module_folder,
     module_files,
 )
 from course.catalogue.models import Course, Module, ModuleVersion
-from course.catalogue.problems import Problem
-from course.catalogue.services import module_source, store_version
-from course.core.database import get_for_update
+from course.catalogue.services import module_source
+from course.core.database import get_for_update, utcnow
 from course.extensions import db
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -119,23 +128,48 @@ class ModuleZipRefused(Exception):
         super().__init__("\n".join(self.messages))
 
 
+class DraftInTheWay(ModuleZipRefused):
+    """The module has a draft with other changes, and the author has not agreed to replace that
+    revision of it; nothing was stored.
+
+    :ivar revision: the draft's revision, which the author may agree to replace.
+    """
+
+    def __init__(self, module_title: str, draft: ModuleDraft) -> None:
+        self.module_title = module_title
+        self.revision = draft.revision
+        self.updated_by = draft.updated_by.email if draft.updated_by else None
+        self.updated_at = draft.updated_at
+        super().__init__(
+            _(
+                "%(title)s has unpublished changes that the zip would replace.",
+                title=module_title,
+            )
+        )
+
+
 class ImportOutcome(enum.StrEnum):
+    #: A new module, with the zip as its draft.
     CREATED = "created"
-    NEW_VERSION = "new_version"
+    #: An existing module, whose draft now holds the zip.
+    DRAFTED = "drafted"
+    #: The zip holds what the draft holds, or with no draft what learners see.
     UNCHANGED = "unchanged"
 
 
 @dataclass(frozen=True)
 class ModuleImport:
-    """What an import did: the module, the version learners now see, and whether it is new."""
+    """What an import did: the module, its title in the zip, and whether its draft changed."""
 
     module: Module
-    version: ModuleVersion
+    title: str
     outcome: ImportOutcome
-    #: The module is archived, so learners do not see it until it is brought back.
+    #: The version learners see, still; ``None`` for a module never published.
+    version: ModuleVersion | None
+    #: The import replaced a draft with other unpublished changes (the author agreed to).
+    replaced_draft: bool
+    #: The module is archived, so learners do not see it even once published.
     is_archived: bool
-    #: The module has a draft on the web, which is now based on an older version.
-    has_draft: bool
 
 
 @dataclass(frozen=True)
@@ -184,13 +218,21 @@ def _exported_files(version: ModuleVersion) -> dict[str, bytes]:
 # Import ----------------------------------------------------------------------------------------
 
 
-def import_module_zip(course: Course, data: bytes, author: User) -> ModuleImport:
-    """Check an uploaded module zip and store it in ``course``, in the current transaction.
+def import_module_zip(
+    course: Course, data: bytes, author: User, replace_revision: int | None = None
+) -> ModuleImport:
+    """Check an uploaded module zip and make it the draft of its module, in the current
+    transaction; learners see nothing of it until an author publishes the draft.
 
-    A module with the zip's slug gets a new version only if its content changed; a new slug makes
-    an optional module at the end of the course, with version 1. An archived module stays archived;
-    whether a module is required is kept. Every import is written to the audit log.
+    A new slug makes a module at the end of the course, not required, with the zip as its draft.
+    A known slug's draft is made from the zip (the first change of a draft, as on the web), unless
+    nothing would change. Images the zip carries are stored. Every import is written to the audit
+    log.
 
+    :param replace_revision: the revision of the module's draft the author agreed to replace;
+        a draft with other changes is replaced only when it is still at this revision.
+    :raises DraftInTheWay: when the module's draft holds other changes and ``replace_revision``
+        is not its revision; nothing is stored then.
     :raises ModuleZipRefused: with every reason, when the upload is unsafe or malformed or its
         content has problems; nothing is stored then.
     """
@@ -199,48 +241,104 @@ def import_module_zip(course: Course, data: bytes, author: User) -> ModuleImport
     # second finds the module the first made.
     course = get_for_update(Course, course.id) or course
     source = _checked_source(course, uploaded)
-    _store_media(source, uploaded, author)
+    carried = _checked_media(source, uploaded)
     module = db.session.scalar(
         select(Module).where(Module.course_id == course.id, Module.slug == source.slug)
     )
     if module is None:
-        last_position = db.session.scalar(
-            select(func.max(Module.position)).where(Module.course_id == course.id)
-        )
-        module = Module(
-            course=course, slug=source.slug, position=(last_position or 0) + 1, is_required=False
-        )
-        db.session.add(module)
-        outcome = ImportOutcome.CREATED
+        module = _new_module(course, source, author)
+        outcome, replaced = ImportOutcome.CREATED, False
     else:
-        outcome = ImportOutcome.NEW_VERSION
-    version = store_version(module, source, published_by=author)
-    if version is None:
-        outcome = ImportOutcome.UNCHANGED
-    db.session.flush()
-    current = version or module.current_version
-    if current is None:  # pragma: no cover - store_version always leaves a current version
-        raise LookupError(f"module {module.slug} has no version after an import")
-    has_draft = (
-        db.session.scalar(select(ModuleDraft.id).where(ModuleDraft.module_id == module.id))
-        is not None
-    )
+        outcome, replaced = _draft_from_zip(module, source, author, replace_revision)
+    _store_media(carried, uploaded, author)
+    draft = drafts.draft_of(module)
+    audited = {"outcome": outcome.value, "folder": source.folder_name}
+    if draft is not None:
+        audited["revision"] = draft.revision
+    elif module.current_version is not None:
+        audited["version"] = module.current_version.number
     record(
         "module.imported",
         actor=author,
         target_type="module",
         target_id=module.id,
-        summary=_audit_summary(outcome, module.slug, current.number),
-        after={"outcome": outcome.value, "version": current.number, "folder": source.folder_name},
+        summary=_audit_summary(outcome, module.slug),
+        after=audited,
     )
-    return ModuleImport(module, current, outcome, module.archived_at is not None, has_draft)
+    return ModuleImport(
+        module=module,
+        title=source.title,
+        outcome=outcome,
+        version=module.current_version,
+        replaced_draft=replaced,
+        is_archived=module.archived_at is not None,
+    )
 
 
-def _store_media(source: ModuleSource, uploaded: UploadedModule, author: User) -> None:
-    """Store the zip's images under their own names, after checking every one of them and that
-    each image a lesson shows is in the zip or already on this site.
+def _new_module(course: Course, source: ModuleSource, author: User) -> Module:
+    """A module at the end of the course, not required, whose first draft is ``source``."""
+    last_position = db.session.scalar(
+        select(func.max(Module.position)).where(Module.course_id == course.id)
+    )
+    module = Module(
+        course=course, slug=source.slug, position=(last_position or 0) + 1, is_required=False
+    )
+    db.session.add(module)
+    db.session.flush()
+    db.session.add(
+        ModuleDraft(
+            module=module,
+            revision=1,
+            content=document_of(source, required=False),
+            updated_by=author,
+            updated_at=utcnow(),
+        )
+    )
+    return module
 
-    :raises ModuleZipRefused: listing every image refused or missing; nothing is stored then.
+
+def _draft_from_zip(
+    module: Module, source: ModuleSource, author: User, replace_revision: int | None
+) -> tuple[ImportOutcome, bool]:
+    """Make ``source`` the module's draft, unless the draft (or, with no draft, the published
+    version) already holds it: the outcome, and whether a draft with other changes was replaced.
+
+    :raises DraftInTheWay: when the draft holds other changes and is not at ``replace_revision``.
+    """
+    get_for_update(Module, module.id)
+    draft = db.session.scalar(
+        select(ModuleDraft)
+        .where(ModuleDraft.module_id == module.id)
+        .execution_options(populate_existing=True)
+    )
+    content_hash = source.content_hash()
+    if draft is not None:
+        if source_of(draft.content).content_hash() == content_hash:
+            return ImportOutcome.UNCHANGED, False
+        if draft.revision != replace_revision:
+            raise DraftInTheWay(draft.content["metadata"]["title"], draft)
+    elif module.current_version is not None and (
+        module.current_version.content_hash == content_hash
+    ):
+        return ImportOutcome.UNCHANGED, False
+    if draft is None:
+        draft = ModuleDraft(module=module, revision=0)
+        db.session.add(draft)
+        replaced = False
+    else:
+        replaced = True
+    draft.content = document_of(source, module.is_required)
+    draft.based_on_version_id = module.current_version_id
+    draft.revision += 1
+    draft.updated_at, draft.updated_by = utcnow(), author
+    return ImportOutcome.DRAFTED, replaced
+
+
+def _checked_media(source: ModuleSource, uploaded: UploadedModule) -> dict[str, bytes]:
+    """The zip's images by name, each checked, after checking that every image a lesson shows is
+    in the zip or already on this site.
+
+    :raises ModuleZipRefused: listing every image refused or missing.
     """
     carried = {
         path.removeprefix(MEDIA_FOLDER + "/"): data
@@ -273,6 +371,11 @@ def _store_media(source: ModuleSource, uploaded: UploadedModule, author: User) -
             ),
             messages,
         )
+    return carried
+
+
+def _store_media(carried: dict[str, bytes], uploaded: UploadedModule, author: User) -> None:
+    """Store the zip's checked images under their own names."""
     for name, data in carried.items():
         try:
             images.restore_image(name, data, author)
@@ -282,12 +385,12 @@ def _store_media(source: ModuleSource, uploaded: UploadedModule, author: User) -
             ) from None
 
 
-def _audit_summary(outcome: ImportOutcome, slug: str, number: int) -> str:
+def _audit_summary(outcome: ImportOutcome, slug: str) -> str:
     if outcome is ImportOutcome.CREATED:
-        return f"Imported new module {slug} from a zip as version {number}"
-    if outcome is ImportOutcome.NEW_VERSION:
-        return f"Imported version {number} of {slug} from a zip"
-    return f"Imported {slug} from a zip, unchanged from version {number}"
+        return f"Imported new module {slug} from a zip as its draft"
+    if outcome is ImportOutcome.DRAFTED:
+        return f"Imported {slug} from a zip into its draft"
+    return f"Imported {slug} from a zip, unchanged"
 
 
 def _checked_source(course: Course, uploaded: UploadedModule) -> ModuleSource:

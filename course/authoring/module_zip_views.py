@@ -4,6 +4,7 @@ uploaded as a zip, and download any stored version of a module as one."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import RequestEntityTooLarge
@@ -14,7 +15,12 @@ from course.accounts.models import Role
 from course.authoring import drafts, module_zip
 from course.authoring.forms import MODULE_ZIP_MAX_MEGABYTES, ModuleZipForm
 from course.authoring.module_views import module_or_404
-from course.authoring.module_zip import ImportOutcome, ModuleImport, ModuleZipRefused
+from course.authoring.module_zip import (
+    DraftInTheWay,
+    ImportOutcome,
+    ModuleImport,
+    ModuleZipRefused,
+)
 from course.catalogue.services import the_course
 
 bp = Blueprint("admin_module_zips", __name__, url_prefix="/admin/modules")
@@ -53,7 +59,14 @@ def import_zip() -> Response | tuple[str, int]:
     with form.file.data.stream as uploaded:
         data = uploaded.read(module_zip.MAX_UPLOAD_BYTES + 1)
     try:
-        result = module_zip.import_module_zip(course, data, current_user)
+        result = module_zip.import_module_zip(
+            course, data, current_user, replace_revision=form.revision_to_replace()
+        )
+    except DraftInTheWay as refusal:
+        form.draft_revision.data = str(refusal.revision)
+        form.replace_draft.data = False
+        form.replace_draft.errors = [_draft_in_the_way_message(refusal)]
+        return _import_page(form, status=409)
     except ModuleZipRefused as refusal:
         form.file.errors.append(refusal.reason)
         problems = refusal.messages if refusal.messages != [refusal.reason] else []
@@ -62,32 +75,58 @@ def import_zip() -> Response | tuple[str, int]:
     return redirect(url_for("admin_modules.module", module_id=result.module.id))
 
 
+def _draft_in_the_way_message(refusal: DraftInTheWay) -> str:
+    if refusal.updated_by:
+        saved = _(
+            "%(title)s has unpublished changes, last saved by %(email)s at %(time)s.",
+            title=refusal.module_title,
+            email=refusal.updated_by,
+            time=format_datetime(refusal.updated_at, "short"),
+        )
+    else:
+        saved = _("%(title)s has unpublished changes.", title=refusal.module_title)
+    return " ".join(
+        [
+            saved,
+            _(
+                "Tick the box to replace them with the zip, and choose the file again. Or "
+                "publish or throw away those changes first."
+            ),
+        ]
+    )
+
+
 def _outcome_message(result: ModuleImport) -> tuple[str, str]:
-    title = result.version.title
-    if result.outcome is ImportOutcome.CREATED:
-        message = _("Imported %(title)s as a new optional module.", title=title)
-    elif result.outcome is ImportOutcome.NEW_VERSION:
+    title = result.title
+    if result.outcome is ImportOutcome.UNCHANGED:
         message = _(
-            "Imported %(title)s as version %(number)d, which learners now see.",
+            "Nothing changed: the zip holds the same content as %(title)s already has.",
             title=title,
-            number=result.version.number,
+        )
+    elif result.outcome is ImportOutcome.CREATED:
+        message = _(
+            "Imported %(title)s as a new module. It is a draft: preview it, then publish it. "
+            "Learners cannot see it until you do.",
+            title=title,
+        )
+    elif result.version is None:
+        message = _(
+            "Imported %(title)s into its draft. Preview it, then publish it. Learners cannot see "
+            "it until you do.",
+            title=title,
         )
     else:
         message = _(
-            "Nothing changed: the zip holds the same content as version %(number)d of %(title)s.",
+            "Imported %(title)s into its draft. Preview it, then publish it. Until you do, "
+            "learners keep seeing version %(number)d.",
             title=title,
             number=result.version.number,
         )
     notes = []
+    if result.replaced_draft:
+        notes.append(_("The zip replaced the unpublished changes that were there."))
     if result.is_archived:
         notes.append(_("The module is archived: learners will not see it until you bring it back."))
-    if result.has_draft:
-        notes.append(
-            _(
-                "The module has unpublished changes made on the web, based on an older version. "
-                "Check them before you publish."
-            )
-        )
     return " ".join([message, *notes]), "success"
 
 

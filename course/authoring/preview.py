@@ -7,7 +7,7 @@ import random
 from dataclasses import dataclass
 from typing import Any
 
-from course.authoring.documents import Document
+from course.authoring.draft_document import Document
 from course.catalogue.markdown import render_for_region
 from course.catalogue.question_types import QuestionType, question_type
 from course.core.regions import Region

@@ -10,7 +10,9 @@ known kinds therefore needs no new page; a new kind needs one editor class and o
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -29,6 +31,13 @@ LIST_ROWS = 8
 ONE_LINE_TEXT_FIELDS = frozenset({"id"})
 
 FIELD_ID_PREFIX = "question-"
+
+#: An identifier made from a question takes up to this many of its first words ...
+DERIVED_ID_WORDS = 5
+#: ... and up to this many characters of them, whole words only.
+DERIVED_ID_MAX_LENGTH = 50
+#: The identifier made from a question with no letters or digits of the Latin alphabet.
+DERIVED_ID_FALLBACK = "question"
 
 
 def _source_map(values: dict[str, Any]) -> SourceMap:
@@ -103,8 +112,9 @@ class TextEditor(FieldEditor):
     def hint(self, spec: FieldSpec) -> str:
         if spec.name == "id":
             return _(
-                "Lower-case letters, digits and single hyphens, like run-first. It stays the same "
-                "when you change the wording, so learners' past answers still match."
+                "Leave it empty to make one from the first words of the question. Lower-case "
+                "letters, digits and single hyphens, like run-first. It stays the same when you "
+                "change the wording, so learners' past answers still match."
             )
         return ""
 
@@ -155,7 +165,34 @@ class ChoicesEditor(FieldEditor):
         return f"{FIELD_ID_PREFIX}{spec.name}-1-text"
 
     def hint(self, spec: FieldSpec) -> str:
-        return _("Tick each correct choice. Leave the rows you do not need empty.")
+        return _("Tick each right choice. Leave the rows you do not need empty.")
+
+
+@field_editor
+class OneRightChoiceEditor(ChoicesEditor):
+    """Rows of text, and one button to choose the right one: a question with one right answer
+    cannot be given two."""
+
+    kind = "one_right_choice"
+    template = "authoring/questions/fields/_one_right_choice.html"
+
+    def read(self, spec: FieldSpec, form: MultiDict[str, str]) -> Any:
+        right = form.get(f"{spec.name}-right", "")
+        choices = []
+        for row in range(1, LIST_ROWS + 1):
+            text = _text(form, f"{spec.name}-{row}-text")
+            correct = right == str(row)
+            if text or correct:
+                choices.append(
+                    _source_map({"text": text, **({"correct": True} if correct else {})})
+                )
+        return _source_list(choices)
+
+    def hint(self, spec: FieldSpec) -> str:
+        return _(
+            "Write the choices and choose the one right answer. Leave the rows you do not need "
+            "empty."
+        )
 
 
 @field_editor
@@ -251,8 +288,12 @@ def fields_of(schema: type[QuestionType]) -> tuple[FieldSpec, ...]:
     return schema.common_fields[:2] + schema.fields + schema.common_fields[2:]
 
 
-def question_from_form(type_name: str, form: MultiDict[str, str]) -> SourceMap:
-    """The question a submitted editor form describes, shaped as in ``quiz.yaml``.
+def question_from_form(
+    type_name: str, form: MultiDict[str, str], taken_ids: Collection[str] = ()
+) -> SourceMap:
+    """The question a submitted editor form describes, shaped as in ``quiz.yaml``. When the
+    identifier is left empty, one is made from the question (see :func:`derived_question_id`),
+    unlike any of ``taken_ids``.
 
     :raises KeyError: when ``type_name`` is not a registered question type.
     """
@@ -262,7 +303,44 @@ def question_from_form(type_name: str, form: MultiDict[str, str]) -> SourceMap:
         value = FIELD_EDITORS[spec.kind].read(spec, form)
         if value is not None:
             question[spec.name] = value
+    if not str(question.get("id") or "").strip():
+        derived = derived_question_id(str(question.get("prompt") or ""), taken_ids)
+        if derived:
+            question["id"] = derived
     return question
+
+
+def derived_question_id(prompt: str, taken_ids: Collection[str]) -> str:
+    """An identifier made from the first words of ``prompt``: "What do you do first?" gives
+    ``what-do-you-do-first``, or ``what-do-you-do-first-2`` when ``taken_ids`` holds that.
+
+    Accents are dropped; a prompt with no Latin letters or digits gives ``question``. An empty
+    prompt gives an empty identifier: there is nothing to make one from yet.
+    """
+    if not prompt.strip():
+        return ""
+    folded = unicodedata.normalize("NFKD", prompt).encode("ascii", "ignore").decode().lower()
+    words: list[str] = []
+    for word in re.findall(r"[a-z0-9]+", folded)[:DERIVED_ID_WORDS]:
+        if words and len("-".join([*words, word])) > DERIVED_ID_MAX_LENGTH:
+            break
+        words.append(word[:DERIVED_ID_MAX_LENGTH])
+    base = "-".join(words) or DERIVED_ID_FALLBACK
+    candidate, number = base, 1
+    while candidate in taken_ids:
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
+
+
+def other_question_ids(questions: list[dict[str, Any]], number: int | None) -> set[str]:
+    """The identifiers of the bank's questions other than question ``number`` (all of them for
+    a new question): what a new identifier must not be."""
+    return {
+        str(question.get("id"))
+        for index, question in enumerate(questions, start=1)
+        if index != number
+    }
 
 
 @dataclass(frozen=True)

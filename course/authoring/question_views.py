@@ -15,18 +15,16 @@ from werkzeug.wrappers import Response
 
 from course.accounts.access import staff_required
 from course.accounts.models import Role
-from course.authoring.drafts import (
-    DraftRefused,
-    Editing,
-    StaleDraft,
-    delete_question,
-    editing,
-    move_question,
-    save_question,
-)
+from course.authoring.drafts import DraftRefused, Editing, StaleDraft, editing
 from course.authoring.forms import DraftForm
+from course.authoring.lesson_and_question_edits import delete_question, move_question, save_question
 from course.authoring.module_views import module_or_404, stale_draft_message
-from course.authoring.question_editor import editor_fields, question_from_form, region_banks
+from course.authoring.question_editor import (
+    editor_fields,
+    other_question_ids,
+    question_from_form,
+    region_banks,
+)
 from course.catalogue.models import Module
 from course.catalogue.question_types import QuestionType, all_question_types
 from course.core.regions import Region
@@ -110,7 +108,8 @@ def _save(
     form = DraftForm()
     if not form.validate_on_submit():
         abort(400)
-    question = question_from_form(schema.name, request.form)
+    taken_ids = other_question_ids(current.document["questions"], number)
+    question = question_from_form(schema.name, request.form, taken_ids)
     try:
         saved = save_question(module, form.revision_number(), current_user, number, question)
     except DraftRefused as refusal:
@@ -118,7 +117,17 @@ def _save(
     except StaleDraft as error:
         flash(stale_draft_message(error), "error")
         return _editor_page(module, current, schema, number, question, form, status=409)
-    flash(_("Question %(number)d is saved.", number=saved), "success")
+    if request.form.get("id", "").strip():
+        flash(_("Question %(number)d is saved.", number=saved), "success")
+    else:
+        flash(
+            _(
+                "Question %(number)d is saved, with the identifier %(id)s made from its words.",
+                number=saved,
+                id=question["id"],
+            ),
+            "success",
+        )
     return redirect(url_for(".index", module_id=module.id, _anchor=f"question-{saved}"))
 
 

@@ -3,16 +3,33 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    case,
+)
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.catalogue.models import Course
 from course.certificates.codes import formatted
 from course.core.database import UTCDateTime, utcnow
 from course.extensions import db
+
+#: How long before its expiry a valid certificate is expiring soon. It is one rule, seen from both
+#: sides: its holder may renew it from then on, and an organisation counts it as expiring and
+#: reminds its holder to renew.
+RENEWAL_WINDOW = timedelta(days=30)
 
 
 class CertificateStatus(enum.StrEnum):
@@ -58,7 +75,14 @@ class Certificate(db.Model):
     def display_code(self) -> str:
         return formatted(self.code)
 
+    # Each rule below is written once for Python and once for SQL, side by side, so that lists
+    # and reports can filter, count and sort by it in the database; tests/test_certificate_status.py
+    # proves the two agree for every state a certificate can be in.
+
+    @hybrid_method
     def status_at(self, now: datetime) -> CertificateStatus:
+        """What the certificate is at ``now``: erased, revoked and superseded whatever the date,
+        in that order; otherwise expired from its expiry on, and valid before."""
         if self.erased_at is not None:
             return CertificateStatus.ERASED
         if self.revoked_at is not None:
@@ -68,6 +92,57 @@ class Certificate(db.Model):
         if now >= self.expires_at:
             return CertificateStatus.EXPIRED
         return CertificateStatus.VALID
+
+    @classmethod
+    def _ends_of_validity(
+        cls, now: datetime
+    ) -> list[tuple[ColumnElement[bool], CertificateStatus]]:
+        """:meth:`status_at` in SQL: every status but valid with its condition, the first that
+        holds winning; valid when none does."""
+        return [
+            (cls.erased_at.is_not(None), CertificateStatus.ERASED),
+            (cls.revoked_at.is_not(None), CertificateStatus.REVOKED),
+            (cls.superseded_at.is_not(None), CertificateStatus.SUPERSEDED),
+            (cls.expires_at <= now, CertificateStatus.EXPIRED),
+        ]
+
+    @status_at.inplace.expression
+    @classmethod
+    def _status_at_expression(cls, now: datetime) -> ColumnElement[str]:
+        return case(
+            *((condition, status.value) for condition, status in cls._ends_of_validity(now)),
+            else_=CertificateStatus.VALID.value,
+        )
+
+    @hybrid_method
+    def is_valid_at(self, now: datetime) -> bool:
+        """Whether :meth:`status_at` is valid at ``now``. In SQL a certificate missing from an
+        outer join gives NULL, not false: test that it exists too where the result is negated."""
+        return self.status_at(now) == CertificateStatus.VALID
+
+    @is_valid_at.inplace.expression
+    @classmethod
+    def _is_valid_at_expression(cls, now: datetime) -> ColumnElement[bool]:
+        # Plain conditions rather than a test of the CASE: the database filters and counts by
+        # them faster.
+        return and_(*(~condition for condition, _ in cls._ends_of_validity(now)))
+
+    @property
+    def renewal_opens_at(self) -> datetime:
+        """When its holder may start to renew it: :data:`RENEWAL_WINDOW` before it expires."""
+        return self.expires_at - RENEWAL_WINDOW
+
+    @hybrid_method
+    def expires_soon_at(self, now: datetime) -> bool:
+        """Valid at ``now``, and renewable: within :data:`RENEWAL_WINDOW` of its expiry."""
+        return self.is_valid_at(now) and now >= self.renewal_opens_at
+
+    @expires_soon_at.inplace.expression
+    @classmethod
+    def _expires_soon_at_expression(cls, now: datetime) -> ColumnElement[bool]:
+        # The same instant as ``renewal_opens_at <= now``, with the sum worked out here so that
+        # the database compares the column with a parameter.
+        return and_(cls.is_valid_at(now), cls.expires_at <= now + RENEWAL_WINDOW)
 
 
 class CertificatePdf(db.Model):

@@ -3,8 +3,9 @@
 Rules: a learner whose email is confirmed and who has completed every required module confirms
 the name to print, and the certificate is issued exactly once, even if the form is sent twice or
 from two tabs (the learner's row is locked while issuing, and a unique constraint backs it up).
-From 30 days before it expires, passing the current version of every required module's quiz
-again renews it: a new certificate is issued and the old one shows as superseded.
+From 30 days before it expires (:data:`~course.certificates.models.RENEWAL_WINDOW`), passing the
+current version of every required module's quiz again renews it: a new certificate is issued and
+the old one shows as superseded.
 A certificate's PDF is rendered once its issue (or a corrected name) is committed, and again when
 a PDF stored for an older template is next downloaded, once the download is allowed; never while a
 transaction is open, so that a slow render keeps no other writer waiting.
@@ -15,7 +16,7 @@ from __future__ import annotations
 import calendar
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import segno
 from flask_babel import format_date
@@ -34,8 +35,6 @@ from course.extensions import db
 from course.learning import services as learning
 
 log = logging.getLogger(__name__)
-
-RENEWAL_WINDOW = timedelta(days=30)
 
 
 class CertificateError(Exception):
@@ -105,13 +104,14 @@ def standing(user: User, course: Course, now: datetime | None = None) -> Certifi
     certificate = latest_certificate(user, course)
     status = certificate.status_at(now) if certificate else None
     renewal = None
-    if certificate is not None and status in (CertificateStatus.VALID, CertificateStatus.EXPIRED):
-        opens = certificate.expires_at - RENEWAL_WINDOW
-        if now >= opens:
-            required = course.required_modules
-            renewal = Renewal(
-                required, learning.modules_passed_on_current_version_since(user, required, opens)
-            )
+    if certificate is not None and (
+        status == CertificateStatus.EXPIRED or certificate.expires_soon_at(now)
+    ):
+        opens = certificate.renewal_opens_at
+        required = course.required_modules
+        renewal = Renewal(
+            required, learning.modules_passed_on_current_version_since(user, required, opens)
+        )
     return CertificateStanding(
         certificate=certificate,
         status=status,

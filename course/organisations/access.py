@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from course.accounts.sessions import two_factor_passed
 from course.extensions import login_manager
-from course.organisations.services import managed_organisation
+from course.organisations.memberships import managed_organisation
 
 ViewT = TypeVar("ViewT", bound=Callable[..., Any])
 

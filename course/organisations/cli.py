@@ -12,8 +12,8 @@ from course.accounts.services import find_user_by_email
 from course.catalogue import services as catalogue
 from course.extensions import db
 from course.organisations import invitations, reminders
+from course.organisations.memberships import managed_organisation
 from course.organisations.models import Organisation
-from course.organisations.services import managed_organisation
 
 orgs_cli = AppGroup("orgs", help="Organisations: reminders and invitations.")
 

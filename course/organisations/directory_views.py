@@ -8,7 +8,7 @@ from flask import Blueprint, render_template, request
 from course.accounts.access import staff_required
 from course.accounts.models import Role
 from course.core.paging import page_number
-from course.organisations.management import organisation_directory
+from course.organisations.directory import organisation_directory
 
 bp = Blueprint("admin_organisations", __name__, url_prefix="/admin/organisations")
 

@@ -11,7 +11,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 from course.accounts.forms import email_field
 from course.core.forms import single_spaced
 from course.core.names import NoInvisibleCharacters
-from course.organisations.management import (
+from course.organisations.memberships import (
     TEAM_INVISIBLE_CHARACTER,
     TEAM_MAX_LENGTH,
     normalised_team,

@@ -39,9 +39,8 @@ from course.core.names import name_problem
 from course.core.paging import Page
 from course.core.regions import Region
 from course.extensions import db
-from course.organisations.management import TEAM_INVISIBLE_CHARACTER
+from course.organisations.memberships import TEAM_INVISIBLE_CHARACTER, join
 from course.organisations.models import Invitation, Membership, Organisation
-from course.organisations.services import join
 
 #: An invitation link works for this long after it was last sent.
 INVITATION_VALID_FOR = timedelta(days=30)

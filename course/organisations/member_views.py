@@ -11,11 +11,10 @@ from werkzeug.wrappers import Response
 from course.catalogue import services as catalogue
 from course.core.forms import ButtonForm
 from course.core.paging import page_number
-from course.organisations import management, reminders
+from course.organisations import memberships, reminders
 from course.organisations.access import manager_of_org
 from course.organisations.forms import CloseForm, TeamForm
 from course.organisations.models import Membership
-from course.organisations.services import membership_of
 
 bp = Blueprint("organisation_members", __name__)
 
@@ -23,7 +22,7 @@ MEMBER_ACTIONS = ("team", "make_manager", "remove_manager", "remove", "transfer"
 
 
 def _member_page(membership: Membership, team_form: TeamForm) -> str:
-    own = membership_of(current_user, g.organisation)
+    own = memberships.membership_of(current_user, g.organisation)
     return render_template(
         "organisations/member.html",
         organisation=g.organisation,
@@ -39,7 +38,7 @@ def _member_page(membership: Membership, team_form: TeamForm) -> str:
 @bp.route("/orgs/<int:organisation_id>/members/<int:user_id>", methods=["GET", "POST"])
 @manager_of_org
 def member(organisation_id: int, user_id: int) -> str | Response:
-    membership = management.member_in(g.organisation, user_id)
+    membership = memberships.member_in(g.organisation, user_id)
     if membership is None:
         abort(404)
     here = url_for(".member", organisation_id=organisation_id, user_id=user_id)
@@ -55,8 +54,8 @@ def member(organisation_id: int, user_id: int) -> str | Response:
         if not team_form.validate_on_submit():
             return _member_page(membership, team_form)
         try:
-            management.set_team(g.organisation, user_id, team_form.team.data)
-        except management.ManagementError as refusal:
+            memberships.set_team(g.organisation, user_id, team_form.team.data)
+        except memberships.ManagementError as refusal:
             flash(str(refusal), "error")
             return redirect(here)
         flash(
@@ -70,13 +69,13 @@ def member(organisation_id: int, user_id: int) -> str | Response:
         abort(400)
     try:
         if action == "make_manager":
-            management.make_manager(g.organisation, user_id)
+            memberships.make_manager(g.organisation, user_id)
             flash(_("%(name)s is now a manager.", name=name), "success")
         elif action == "remove_manager":
-            management.remove_manager(g.organisation, user_id)
+            memberships.remove_manager(g.organisation, user_id)
             flash(_("%(name)s is no longer a manager.", name=name), "success")
         elif action == "remove":
-            management.remove_member(g.organisation, user_id, current_user)
+            memberships.remove_member(g.organisation, user_id, current_user)
             flash(
                 _(
                     "%(name)s has been removed. Their own progress and certificates stay theirs.",
@@ -86,11 +85,11 @@ def member(organisation_id: int, user_id: int) -> str | Response:
             )
             return redirect(url_for("organisations.manage", organisation_id=organisation_id))
         else:
-            management.transfer_management(g.organisation, current_user, user_id)
+            memberships.transfer_management(g.organisation, current_user, user_id)
             flash(_("%(name)s is now a manager and you are no longer one.", name=name), "success")
             if not current_user.has_role("admin"):
                 return redirect(url_for("organisations.mine"))
-    except management.ManagementError as refusal:
+    except memberships.ManagementError as refusal:
         flash(str(refusal), "error")
     return redirect(here)
 
@@ -101,8 +100,8 @@ def close(organisation_id: int) -> str | Response:
     form = CloseForm()
     if form.validate_on_submit():
         try:
-            management.close_organisation(g.organisation, form.name.data)
-        except management.ManagementError as refusal:
+            memberships.close_organisation(g.organisation, form.name.data)
+        except memberships.ManagementError as refusal:
             form.name.errors = [str(refusal)]
         else:
             flash(

@@ -23,8 +23,8 @@ from course.accounts.models import User
 from course.core.personal_data import Erasure, ExportSection, PersonalData, exported_time, register
 from course.extensions import db
 from course.organisations.invitations import invitations_to
+from course.organisations.memberships import every_membership_of
 from course.organisations.models import Invitation, Membership, MembershipRole, Organisation
-from course.organisations.services import every_membership_of
 
 
 def organisations(user: User, _now: datetime) -> dict[str, Any]:

@@ -24,7 +24,6 @@ from course.core.mail import queue_mail_merge
 from course.core.paging import Page
 from course.extensions import db
 from course.organisations.models import Membership, Organisation
-from course.organisations.services import EXPIRING_WITHIN
 
 REMINDER_INTERVAL = timedelta(days=7)
 PAGE_SIZE = 50
@@ -40,16 +39,16 @@ class ReminderReport:
 
 
 def needs_course(course: Course | None, now: datetime) -> ColumnElement[bool]:
-    """True for a member who has no certificate for ``course`` that is valid for more than 30
-    days: not complete, expired, revoked, or expiring soon."""
+    """True for a member who has no certificate for ``course`` that is valid and not expiring
+    soon (within :data:`~course.certificates.models.RENEWAL_WINDOW`, 30 days): not complete,
+    expired, revoked, or due for renewal."""
     if course is None:
         return true()
     return ~exists().where(
         Certificate.user_id == Membership.user_id,
         Certificate.course_id == course.id,
-        Certificate.revoked_at.is_(None),
-        Certificate.superseded_at.is_(None),
-        Certificate.expires_at > now + EXPIRING_WITHIN,
+        Certificate.is_valid_at(now),
+        ~Certificate.expires_soon_at(now),
     )
 
 

@@ -26,8 +26,8 @@ from course.core.database import utcnow
 from course.core.spreadsheets import neutralised
 from course.core.urls import absolute_url
 from course.extensions import db
+from course.organisations.member_table import MemberFilters, MemberReport, MemberRow
 from course.organisations.models import Membership, Organisation
-from course.organisations.services import MemberFilters, MemberReport, MemberRow
 
 CHART_MONTHS = 12
 CSV_BATCH = 1000

@@ -22,8 +22,7 @@ from course.core.access import login_required, public
 from course.core.database import utcnow
 from course.core.forms import ButtonForm
 from course.core.paging import page_number
-from course.organisations import reports
-from course.organisations import services as organisations
+from course.organisations import member_table, memberships, reports
 from course.organisations.access import manager_of_org
 from course.organisations.forms import OrganisationForm
 
@@ -35,7 +34,7 @@ bp = Blueprint("organisations", __name__)
 def create() -> str | Response:
     form = OrganisationForm()
     if form.validate_on_submit():
-        organisation = organisations.create_organisation(
+        organisation = memberships.create_organisation(
             current_user, form.name.data, form.due_days.data
         )
         flash(
@@ -53,8 +52,8 @@ def create() -> str | Response:
 @manager_of_org
 def manage(organisation_id: int) -> str:
     course = catalogue.the_course()
-    filters = organisations.MemberFilters.from_query(request.args)
-    page = organisations.member_page(
+    filters = member_table.MemberFilters.from_query(request.args)
+    page = member_table.member_page(
         g.organisation, course, filters, page=page_number(request.args.get("page"))
     )
     return render_template(
@@ -76,10 +75,10 @@ def join_link(organisation_id: int) -> Response:
     if ButtonForm().validate_on_submit():
         action = request.form.get("action")
         if action == "rotate":
-            organisations.rotate_join_link(g.organisation)
+            memberships.rotate_join_link(g.organisation)
             flash(_("There is a new join link. The old one no longer works."), "success")
         elif action in ("disable", "enable"):
-            organisations.set_join_link_enabled(g.organisation, action == "enable")
+            memberships.set_join_link_enabled(g.organisation, action == "enable")
             flash(
                 _("The join link is on.") if action == "enable" else _("The join link is off."),
                 "success",
@@ -90,20 +89,20 @@ def join_link(organisation_id: int) -> Response:
 @bp.route("/join/<token>", methods=["GET", "POST"])
 @public
 def join(token: str) -> str | Response:
-    organisation = organisations.organisation_for_join_token(token)
+    organisation = memberships.organisation_for_join_token(token)
     if organisation is None:
         abort(404)
     if not current_user.is_authenticated:
         return render_template("organisations/join.html", organisation=organisation, form=None)
     form = ButtonForm()
     if form.validate_on_submit():
-        organisations.join(current_user, organisation)
+        memberships.join(current_user, organisation)
         flash(
             _("You have joined %(name)s. It can now see your progress.", name=organisation.name),
             "success",
         )
         return redirect(url_for("organisations.mine"))
-    already = organisations.membership_of(current_user, organisation) is not None
+    already = memberships.membership_of(current_user, organisation) is not None
     return render_template(
         "organisations/join.html", organisation=organisation, form=form, already=already
     )
@@ -114,7 +113,7 @@ def join(token: str) -> str | Response:
 def mine() -> str:
     return render_template(
         "organisations/mine.html",
-        memberships=organisations.memberships_of(current_user),
+        memberships=memberships.memberships_of(current_user),
         form=ButtonForm(),
     )
 
@@ -125,7 +124,7 @@ def leave(organisation_id: int) -> Response:
     membership = next(
         (
             m
-            for m in organisations.memberships_of(current_user)
+            for m in memberships.memberships_of(current_user)
             if m.organisation_id == organisation_id
         ),
         None,
@@ -134,8 +133,8 @@ def leave(organisation_id: int) -> Response:
         abort(404)
     if ButtonForm().validate_on_submit():
         try:
-            organisations.leave(current_user, membership.organisation)
-        except organisations.MembershipError as refusal:
+            memberships.leave(current_user, membership.organisation)
+        except memberships.MembershipError as refusal:
             flash(str(refusal), "error")
         else:
             flash(
@@ -151,7 +150,7 @@ def leave(organisation_id: int) -> Response:
 @bp.get("/orgs/<int:organisation_id>/members.csv")
 @manager_of_org
 def members_csv(organisation_id: int) -> Response:
-    filters = organisations.MemberFilters.from_query(request.args)
+    filters = member_table.MemberFilters.from_query(request.args)
     lines = reports.member_csv(g.organisation, catalogue.the_course(), filters)
     response = Response(stream_with_context(lines), mimetype="text/csv")
     response.headers.set(

@@ -8,9 +8,9 @@ import pyotp
 from flask import Flask
 
 from course.accounts.models import Role
-from tests.browser.conftest import BrowserSession
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.mail import link_in, queued_emails
+from tests.fixtures.browser import BrowserSession
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.mail import link_in, queued_emails
 
 NEW_PASSWORD = "lantern meadow copper violin"
 

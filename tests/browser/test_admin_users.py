@@ -13,10 +13,10 @@ from course.catalogue.services import the_course
 from course.certificates import services as certificates
 from course.certificates.models import Certificate
 from course.extensions import db
-from tests.browser.conftest import BrowserSession
-from tests.conftest import import_bundle
-from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
-from tests.learning_helpers import complete_course
+from tests.fixtures.apps import import_bundle
+from tests.fixtures.browser import BrowserSession
+from tests.fixtures.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
+from tests.fixtures.learning import complete_course
 
 
 def test_an_admin_changes_a_role_and_sees_it_in_the_audit_log(

@@ -7,10 +7,10 @@ import pyotp
 from flask import Flask
 
 from course.accounts.models import Role
-from tests.browser.conftest import BrowserSession
-from tests.conftest import import_bundle
-from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
-from tests.test_analytics import seed_learners
+from tests.fixtures.analytics import seed_learners
+from tests.fixtures.apps import import_bundle
+from tests.fixtures.browser import BrowserSession
+from tests.fixtures.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
 
 
 def test_an_admin_reads_a_modules_question_table(desktop: BrowserSession, app: Flask) -> None:

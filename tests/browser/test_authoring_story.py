@@ -1,24 +1,32 @@
 """Authoring in a real browser, by keyboard, with axe-core on every page: an author writes a new
-module with a lesson, an image and a question of every type, previews it as a US learner and
-publishes it; a learner takes it; the author changes a question and publishes version 2; the
-learner's earlier attempt still shows version 1 exactly as answered; an admin sees the change in
-the audit log and the question's correct rate in analytics."""
+module with a lesson (text and preview side by side), an image and a question of every type (the
+single choice's right answer picked with a radio button, its identifier made from its words),
+previews it as a US learner and switches the preview to the UK, and publishes it; a learner takes
+it; the author changes a question and publishes version 2, then imports a zip of the module into
+its draft, previews it and publishes version 3; the learner's earlier attempt still shows version 1
+exactly as answered; an admin sees the changes in the audit log, field by field, and the
+question's correct rate in analytics. The pages changed for issue 18 are also checked at 360
+pixels."""
 
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import pyotp
 from flask import Flask
 from PIL import Image
+from sqlalchemy import select
 
 from course.accounts.models import Role
+from course.authoring.module_zip import export_version_zip
+from course.catalogue.models import Module
 from course.catalogue.question_types import all_question_types, question_type
-from tests.browser.conftest import BrowserSession
-from tests.browser.test_learning_journey import answer_by_keyboard, open_attempt_questions
-from tests.conftest import import_bundle
-from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
+from course.extensions import db
+from tests.fixtures.apps import import_bundle
+from tests.fixtures.browser import BrowserSession, answer_by_keyboard, open_attempt_questions
+from tests.fixtures.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
 
 LESSON = (
     "Leave the area and keep others away.\n\n"
@@ -27,17 +35,19 @@ LESSON = (
     "::: region uk\nCall 999 once you are safe.\n:::\n"
 )
 
-#: One question of each type, as the author types it: field id -> text, and boxes to tick.
-QUESTIONS: dict[str, tuple[dict[str, str], list[str]]] = {
+#: One question of each type, as the author types it: field id -> text, and the controls to set,
+#: each reached by Tab and set with a key: Space ticks a box; in a radio group, which Tab enters
+#: at its first button, each ArrowDown picks the next one.
+QUESTIONS: dict[str, tuple[dict[str, str], list[tuple[str, str]]]] = {
     "single_choice": (
         {
-            "question-id": "first-step",
+            # No identifier: the editor makes one from the question's first words.
             "question-prompt": "What do you do first when you find a suspicious item?",
-            "question-choices-1-text": "Move away from it",
-            "question-choices-2-text": "Pick it up",
+            "question-choices-1-text": "Pick it up",
+            "question-choices-2-text": "Move away from it",
             "question-explanation": "Distance keeps you safe.",
         },
-        ["question-choices-1-correct"],
+        [("question-choices-1-right", "ArrowDown")],
     ),
     "multiple_choice": (
         {
@@ -48,7 +58,7 @@ QUESTIONS: dict[str, tuple[dict[str, str], list[str]]] = {
             "question-choices-3-text": "Nobody",
             "question-explanation": "Tell the police and the people in charge.",
         },
-        ["question-choices-1-correct", "question-choices-2-correct"],
+        [("question-choices-1-correct", "Space"), ("question-choices-2-correct", "Space")],
     ),
     "true_false": (
         {
@@ -56,7 +66,7 @@ QUESTIONS: dict[str, tuple[dict[str, str], list[str]]] = {
             "question-prompt": "You should use a radio right next to a suspicious item.",
             "question-explanation": "Radios and phones should be used at a distance.",
         },
-        ["question-answer-false"],
+        [("question-answer-true", "ArrowDown")],
     ),
     "ordering": (
         {
@@ -88,6 +98,30 @@ def png_file(tmp_path: Path) -> Path:
     buffer = io.BytesIO()
     Image.new("RGB", (120, 60), (200, 160, 0)).save(buffer, format="PNG")
     path = tmp_path / "cordon.png"
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
+def changed_module_zip(
+    app: Flask,
+    tmp_path: Path,
+    slug: str = "suspicious-items",
+    sentence: str = "Wait for the police to say it is safe.",
+) -> Path:
+    """A zip of the module's published version, as downloaded from its page, with ``sentence``
+    added to its first lesson."""
+    with app.app_context():
+        module = db.session.scalar(select(Module).where(Module.slug == slug))
+        assert module is not None and module.current_version is not None
+        file_name, data = export_version_zip(module.current_version)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as original, zipfile.ZipFile(buffer, "w") as changed:
+        for entry in original.infolist():
+            content = original.read(entry)
+            if entry.filename.split("/")[-1].startswith("01-"):
+                content += f"\n{sentence}\n".encode()
+            changed.writestr(entry, content)
+    path = tmp_path / file_name
     path.write_bytes(buffer.getvalue())
     return path
 
@@ -155,6 +189,10 @@ def test_an_author_writes_publishes_and_revises_a_module(
     desktop.activate("Preview", "lesson-preview")
     preview = page.locator("#live-preview").inner_text()
     assert "Call 911 once you are safe." in preview and "999" not in preview
+    text_box = page.locator("#markdown").bounding_box()
+    preview_box = page.locator("#live-preview").bounding_box()
+    assert text_box is not None and preview_box is not None
+    assert preview_box["x"] >= text_box["x"] + text_box["width"], "side by side on a wide screen"
     assert page.locator("#live-preview img").get_attribute("alt") == (
         "A cordon tape across an empty street"
     )
@@ -167,15 +205,17 @@ def test_an_author_writes_publishes_and_revises_a_module(
         desktop.activate(str(question_type(type_name).label), f"{type_name}-editor")
         for element_id, text in texts.items():
             desktop.type_into(element_id, text)
-        for element_id in ticks:
-            if element_id.endswith("-false"):
-                # Tab enters a radio group at its first option; the arrow key picks the next.
-                desktop.tab_to(element_id=element_id.replace("-false", "-true"))
-                page.keyboard.press("ArrowDown")
-            else:
-                desktop.tab_to(element_id=element_id)
-                page.keyboard.press("Space")
+        for element_id, key in ticks:
+            desktop.tab_to(element_id=element_id)
+            page.keyboard.press(key)
+        if type_name == "single_choice":
+            radios = page.locator("input[name=choices-right]")
+            assert radios.count() == 8 and radios.first.get_attribute("type") == "radio"
+            assert page.locator("#question-choices-2-right").is_checked()
         desktop.activate("Save question", f"{type_name}-saved")
+        if type_name == "single_choice":
+            saved = page.locator(".notification").inner_text()
+            assert "with the identifier what-do-you-do-first made from its words" in saved
         page.goto(module_url)
         desktop.audit(f"{type_name}-module")
 
@@ -184,6 +224,18 @@ def test_an_author_writes_publishes_and_revises_a_module(
     desktop.activate("Move away", "preview-us-lesson")
     lesson_text = page.locator("main").inner_text()
     assert "Call 911 once you are safe." in lesson_text and "Call 999" not in lesson_text
+    switcher = page.get_by_role("navigation", name="Preview as a learner in")
+    assert switcher.get_by_role("link").all_inner_texts() == [
+        "United Kingdom",
+        "Australia",
+        "European Union and elsewhere",
+    ]
+    assert switcher.locator("[aria-current=page]").inner_text() == "United States"
+    desktop.activate("United Kingdom", "preview-uk-lesson")
+    lesson_text = page.locator("main").inner_text()
+    assert "Call 999 once you are safe." in lesson_text and "Call 911" not in lesson_text
+    assert page.locator("nav [aria-current=page]").inner_text() == "United Kingdom"
+    desktop.activate("United States", "preview-us-lesson-again")
     image = page.locator(".prose img")
     assert image.evaluate("element => element.complete && element.naturalWidth") == 120
     desktop.activate("Next: the quiz", "preview-us-quiz")
@@ -227,6 +279,27 @@ def test_an_author_writes_publishes_and_revises_a_module(
     desktop.activate("Show the differences", "differences")
     differences = page.locator("main").inner_text()
     assert "What is the first thing to do about a suspicious item?" in differences
+
+    # A zip of the module with a changed lesson goes into the draft; learners keep version 2
+    # until the author has previewed it and published version 3.
+    zip_path = changed_module_zip(app, tmp_path)
+    desktop.open("/admin/modules/", label="modules-before-import")
+    desktop.activate("Import a module zip", "import")
+    desktop.tab_to(element_id="file")
+    page.set_input_files("#file", str(zip_path))
+    desktop.activate("Upload into the draft", "imported")
+    assert page.url == module_url
+    imported = page.locator(".notification").inner_text()
+    assert "into its draft" in imported and "learners keep seeing version 2" in imported
+    assert "Learners see version 2." in page.locator("main").inner_text()
+    learners_see = app.test_client().get("/modules/suspicious-items/move-away")
+    assert "Wait for the police" not in learners_see.get_data(as_text=True)
+    desktop.activate("United Kingdom", "imported-preview")
+    desktop.activate("Move away", "imported-preview-lesson")
+    assert "Wait for the police to say it is safe." in page.locator("main").inner_text()
+    desktop.activate("Back to editing", "imported-module")
+    desktop.activate("Publish the draft", "published-v3")
+    assert "Version 3 is published" in page.locator(".notification").inner_text()
     desktop.activate("Sign out", "author-out-again")
 
     # The learner's earlier attempt still shows version 1, exactly as answered.
@@ -244,9 +317,86 @@ def test_an_author_writes_publishes_and_revises_a_module(
     desktop.open("/admin/audit/?q=question.saved", label="audit")
     log = page.locator("main").inner_text()
     assert "writer@example.org" in log and "What is the first thing to do" in log
+    changes = page.locator("td.audit-log__changes").first
+    before, after = (
+        " ".join((changes.locator(tag).text_content() or "").split()) for tag in ("del", "ins")
+    )
+    assert before == "Before: What do you do first when you find a suspicious item?"
+    assert after == "After: What is the first thing to do about a suspicious item?"
+    assert "{" not in changes.inner_text()
+    desktop.open("/admin/audit/?q=module.imported", label="audit-import")
     desktop.open("/admin/analytics/", label="analytics")
     desktop.activate("Suspicious items", "analytics-module")
     desktop.tab_to(text="Correct answers by question")
     table = page.evaluate("() => document.activeElement.innerText")
-    assert "first thing to do about a suspicious item" in table or "first-step" in table
+    assert "first thing to do about a suspicious item" in table or "what-do-you-do-first" in table
     assert "100%" in table
+
+
+def test_the_changed_authoring_pages_fit_a_phone(
+    phone: BrowserSession, app: Flask, tmp_path: Path
+) -> None:
+    import_bundle(app)
+    author_secret, admin_secret = new_two_factor_secret(), new_two_factor_secret()
+    with app.app_context():
+        make_user(email="writer@example.org", role=Role.AUTHOR, two_factor_secret=author_secret)
+        make_user(email="chief@example.org", role=Role.ADMIN, two_factor_secret=admin_secret)
+        module_id = db.session.scalar(select(Module.id).where(Module.slug == "staying-safe"))
+    page = phone.page
+
+    def fits_the_screen() -> None:
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+        too_wide = page.evaluate(
+            """() => [...document.querySelectorAll("body *")]
+                .filter(element => element.getBoundingClientRect().right > innerWidth + 1)
+                .slice(0, 5).map(element => element.tagName + "." + element.className)"""
+        )
+        assert overflow <= 0, f"{page.url} is {overflow} pixels wider than the phone: {too_wide}"
+
+    sign_in_with_code(phone, "writer@example.org", author_secret, "author")
+    phone.open(f"/admin/modules/{module_id}/preview/lessons/1?region=au", label="preview-lesson")
+    switcher = page.get_by_role("navigation", name="Preview as a learner in")
+    assert switcher.get_by_role("link").count() == 3
+    assert switcher.locator("[aria-current=page]").inner_text() == "Australia"
+    fits_the_screen()
+    phone.open(f"/admin/modules/{module_id}/lessons/1", label="lesson-editor")
+    phone.tab_to(element_id="markdown")
+    page.keyboard.press("Control+End")
+    page.keyboard.type("\nStay where the police can see you.")
+    phone.activate("Preview", "lesson-editor-preview")
+    text_box = page.locator("#markdown").bounding_box()
+    preview_box = page.locator("#live-preview").bounding_box()
+    assert text_box is not None and preview_box is not None
+    assert preview_box["y"] >= text_box["y"] + text_box["height"], "one column on a phone"
+    fits_the_screen()
+    phone.activate("Save the lesson", "lesson-saved")
+    phone.open(f"/admin/modules/{module_id}/questions/new/single_choice", label="single-choice")
+    fits_the_screen()
+    phone.activate("Save question", "single-choice-refused")
+    assert "Choose one right answer" in page.locator(".error-summary").inner_text()
+    # The saved lesson started a draft: a zip replaces it only once the author agrees.
+    zip_path = changed_module_zip(app, tmp_path, "staying-safe", "Keep your phone with you.")
+    phone.open("/admin/modules/import", label="import")
+    fits_the_screen()
+    phone.tab_to(element_id="file")
+    page.set_input_files("#file", str(zip_path))
+    phone.expect_error_status("/admin/modules/import")
+    phone.activate("Upload into the draft", "import-asks-first")
+    fits_the_screen()
+    assert "has unpublished changes" in page.locator(".error-summary").inner_text()
+    phone.tab_to(element_id="replace_draft")
+    page.keyboard.press("Space")
+    phone.tab_to(element_id="file")
+    page.set_input_files("#file", str(zip_path))
+    phone.activate("Upload into the draft", "import-replaced")
+    assert "replaced the unpublished changes" in page.locator(".notification").inner_text()
+    phone.activate("Sign out", "author-signed-out")
+
+    sign_in_with_code(phone, "chief@example.org", admin_secret, "admin")
+    phone.open("/admin/audit/?q=lesson.saved", label="audit")
+    fits_the_screen()
+    phone.tab_to(text="Changed lines")
+    page.keyboard.press("Enter")
+    phone.audit("audit-changes-open")
+    fits_the_screen()
+    assert page.locator(".audit-log__changes details").first.get_attribute("open") is not None

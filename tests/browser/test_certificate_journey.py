@@ -9,11 +9,11 @@ import pytest
 from flask import Flask
 
 from course.catalogue.services import the_course
-from tests.browser.conftest import BrowserSession
-from tests.conftest import import_bundle
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.learning_helpers import complete_course
-from tests.pdf_tools import run
+from tests.fixtures.apps import import_bundle
+from tests.fixtures.browser import BrowserSession
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.learning import complete_course
+from tests.fixtures.pdf import run
 
 
 def test_claim_download_check_by_qr_and_see_it_revoked(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page
 
-from tests.browser.conftest import BrowserSession
+from tests.fixtures.browser import BrowserSession
 
 HEADER_AND_FOOTER_LINKS = [
     ("header", "/"),

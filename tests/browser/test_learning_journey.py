@@ -4,58 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 from playwright.sync_api import Page
-from werkzeug.datastructures import MultiDict
 
-from course.catalogue.question_types import question_type
-from course.extensions import db
-from course.learning.models import QuizAttempt
-from tests.browser.conftest import BrowserSession
-from tests.conftest import import_bundle
-from tests.factories import STRONG_PASSWORD, make_user
-
-
-def open_attempt_questions(app: Flask) -> list[dict]:
-    with app.app_context():
-        attempt = db.session.query(QuizAttempt).order_by(QuizAttempt.id.desc()).first()
-        assert attempt is not None
-        return attempt.questions
-
-
-def answer_by_keyboard(session: BrowserSession, questions: list[dict], right: bool) -> None:
-    """Answer every question with the keyboard only, whatever its type: Tab to each control the
-    answer needs, then Space (a box to tick), Space and the arrow keys (a group of radio buttons)
-    or typing (a list to choose from, a text box)."""
-    page = session.page
-    for number, question in enumerate(questions, start=1):
-        kind = question_type(question["type"])
-        answer = kind.correct_answer(question) if right else kind.wrong_answer(question)
-        wanted = MultiDict(kind.answer_fields(question, answer, f"question-{number}"))
-        fieldset = page.locator(f"fieldset:has(#question-{number}-legend)")
-        for control in fieldset.locator("input, select").all():
-            name, element_id = control.get_attribute("name"), control.get_attribute("id") or ""
-            if name not in wanted:
-                continue
-            if control.evaluate("element => element.tagName") == "SELECT":
-                option = control.locator(f'option[value="{wanted[name]}"]')
-                session.tab_to(element_id=element_id)
-                page.keyboard.type(option.inner_text())
-            elif control.get_attribute("type") == "checkbox":
-                if control.get_attribute("value") in wanted.getlist(name):
-                    session.tab_to(element_id=element_id)
-                    page.keyboard.press("Space")
-            elif control.get_attribute("type") == "radio":
-                group = fieldset.locator(f'input[name="{name}"]')
-                if element_id != group.first.get_attribute("id"):
-                    continue
-                # Tab enters a radio group at its first option; Space selects it, and the arrow
-                # keys move the selection down the group.
-                values = [radio.get_attribute("value") for radio in group.all()]
-                session.tab_to(element_id=element_id)
-                page.keyboard.press("Space")
-                for _ in range(values.index(wanted[name])):
-                    page.keyboard.press("ArrowDown")
-            else:
-                session.type_into(element_id, wanted[name])
+from tests.fixtures.apps import import_bundle
+from tests.fixtures.browser import BrowserSession, answer_by_keyboard, open_attempt_questions
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
 
 
 def assert_progress(page: Page, text: str) -> None:

@@ -11,11 +11,11 @@ from sqlalchemy import select
 
 from course.accounts.models import User
 from course.extensions import db
+from course.organisations.memberships import create_organisation
 from course.organisations.models import Membership
-from course.organisations.services import create_organisation
-from tests.browser.conftest import BrowserSession
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.mail import link_in, queued_emails
+from tests.fixtures.browser import BrowserSession
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.mail import link_in, queued_emails
 
 
 def test_a_manager_invites_by_file_and_an_invited_person_registers_and_joins(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Flask
 
-from tests.browser.conftest import BrowserSession
-from tests.conftest import import_bundle
-from tests.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.apps import import_bundle
+from tests.fixtures.browser import BrowserSession
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
 
 
 def test_create_an_organisation_and_see_a_learner_join(desktop: BrowserSession, app: Flask) -> None:

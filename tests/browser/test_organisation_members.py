@@ -7,10 +7,10 @@ from sqlalchemy import select
 
 from course.extensions import db
 from course.organisations.models import Membership, MembershipRole, Organisation
-from tests.browser.conftest import BrowserSession
-from tests.conftest import import_bundle
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.mail import queued_emails
+from tests.fixtures.apps import import_bundle
+from tests.fixtures.browser import BrowserSession
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.mail import queued_emails
 
 
 def test_a_manager_sets_a_team_makes_a_manager_and_sends_a_reminder(

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from flask import Flask
 
-from tests.browser.conftest import BrowserSession
-from tests.conftest import import_bundle
-from tests.factories import STRONG_PASSWORD
-from tests.test_organisation_reports import seed
+from tests.fixtures.apps import import_bundle
+from tests.fixtures.browser import BrowserSession
+from tests.fixtures.factories import STRONG_PASSWORD
+from tests.fixtures.organisations import seed
 
 
 def test_a_manager_filters_the_members_and_downloads_them(

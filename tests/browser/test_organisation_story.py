@@ -13,10 +13,9 @@ from pathlib import Path
 from flask import Flask
 
 from course.core.mail import deliver_due_messages
-from tests.browser.conftest import BrowserSession
-from tests.browser.test_learning_journey import answer_by_keyboard, open_attempt_questions
-from tests.conftest import import_bundle
-from tests.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.apps import import_bundle
+from tests.fixtures.browser import BrowserSession, answer_by_keyboard, open_attempt_questions
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
 
 
 def test_a_manager_enrols_staff_and_proves_who_is_trained(

@@ -13,12 +13,12 @@ from flask import Flask
 from course.catalogue.services import the_course
 from course.certificates import services as certificates
 from course.extensions import db
-from course.organisations import services as organisations
-from tests.browser.conftest import BrowserSession
-from tests.conftest import import_bundle
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.learning_helpers import complete_course
-from tests.test_privacy_deletion import course_counts
+from course.organisations import memberships as organisations
+from tests.fixtures.apps import import_bundle
+from tests.fixtures.browser import BrowserSession
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.learning import complete_course
+from tests.fixtures.privacy import course_counts
 
 
 def test_a_learner_downloads_their_data_then_deletes_their_account(

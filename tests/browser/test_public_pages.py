@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from course.config import PROJECT_ROOT
-from tests.browser.conftest import BrowserSession
-from tests.conftest import import_bundle
+from tests.fixtures.apps import import_bundle
+from tests.fixtures.browser import BrowserSession
 
 PUBLIC_PAGES = [
     "/",

@@ -6,10 +6,9 @@ from flask import Flask
 
 from course.config import PROJECT_ROOT
 from course.core.regions import Region
-from tests.browser.conftest import BrowserSession
-from tests.browser.test_learning_journey import answer_by_keyboard, open_attempt_questions
-from tests.conftest import import_bundle
-from tests.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.apps import import_bundle
+from tests.fixtures.browser import BrowserSession, answer_by_keyboard, open_attempt_questions
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
 
 COURSE = PROJECT_ROOT / "modules"
 

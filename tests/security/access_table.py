@@ -9,7 +9,7 @@ from flask import Flask
 from werkzeug.routing import Rule
 
 from course import create_app
-from tests.security.conftest import (
+from tests.fixtures.security_site import (
     ADMIN,
     ANONYMOUS,
     AUTHOR,

@@ -11,6 +11,14 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from course.core.access import access_rule_of
+from tests.fixtures.security_site import (
+    ANONYMOUS,
+    HARMLESS_BODY,
+    MEMBER,
+    ROLES,
+    Site,
+    csrf_token_for,
+)
 from tests.security.access_table import (
     ALLOWED,
     DECLARED_RULE,
@@ -20,14 +28,6 @@ from tests.security.access_table import (
     REFUSAL,
     SIGNED_IN,
     rule_of,
-)
-from tests.security.conftest import (
-    ANONYMOUS,
-    HARMLESS_BODY,
-    MEMBER,
-    ROLES,
-    Site,
-    csrf_token_for,
 )
 
 # Requests that would spoil a shared client (signing out; the member leaving the organisation):

@@ -29,9 +29,9 @@ from werkzeug.test import TestResponse
 from course.accounts import services
 from course.accounts.models import User
 from course.extensions import db
-from tests.conftest import post_form
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.mail import queued_emails
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.mail import queued_emails
+from tests.fixtures.web import post_form
 
 KNOWN = "known@example.org"
 UNKNOWN = "nobody@example.org"

@@ -44,8 +44,8 @@ from course.catalogue.question_types import (
 )
 from course.extensions import db
 from course.learning.models import QuizAttempt
-from tests.conftest import csrf_token_from, post_form
-from tests.security.conftest import LEARNER, MEMBER, Site, csrf_token_for
+from tests.fixtures.security_site import LEARNER, MEMBER, Site, csrf_token_for
+from tests.fixtures.web import csrf_token_from, post_form
 
 TYPES = sorted(all_question_types())
 EXPLANATION = "Explanation that only shows after submitting"
@@ -54,7 +54,7 @@ EXPLANATION = "Explanation that only shows after submitting"
 def _sample_field(schema: type[QuestionType], kind: str) -> Any:
     """A value for one field of a type, built from the kind of field it is (what the web editor
     knows of it), with more than one option right where the type allows it."""
-    if kind == "choices":
+    if kind in ("choices", "one_right_choice"):
         several = getattr(schema, "max_correct", 1) > 1
         return [
             {"text": "Option Alpha", "correct": True},

@@ -32,7 +32,7 @@ from course.certificates import codes
 from course.certificates.codes import ALPHABET, LENGTH, formatted, new_code
 from course.certificates.models import Certificate
 from course.extensions import db
-from tests.security.conftest import LEARNER, Site
+from tests.fixtures.security_site import LEARNER, Site
 
 LOOK_ALIKES = set("ILOU")
 

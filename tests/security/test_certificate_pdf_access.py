@@ -35,11 +35,11 @@ from course.certificates.models import Certificate, CertificatePdf
 from course.core.database import utcnow
 from course.core.mail import OutboxMessage
 from course.extensions import db
-from tests.conftest import post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.learning_helpers import complete_course
-from tests.pdf_tools import pdf_text
-from tests.security.conftest import ADMIN, MANAGER, MEMBER, Site
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.learning import complete_course
+from tests.fixtures.pdf import pdf_text
+from tests.fixtures.security_site import ADMIN, MANAGER, MEMBER, Site
+from tests.fixtures.web import post_form, sign_in
 
 _numbers = itertools.count(1)
 REVOKED_ON = datetime(2027, 3, 4, 9, 30, tzinfo=UTC)

@@ -21,8 +21,9 @@ from sqlalchemy import func, select
 
 from course.catalogue.models import ModuleVersion
 from course.extensions import db
-from tests.conftest import EXAMPLE_BUNDLE, csrf_token_from
-from tests.security.conftest import AUTHOR, Site
+from tests.fixtures.apps import EXAMPLE_BUNDLE
+from tests.fixtures.security_site import AUTHOR, Site
+from tests.fixtures.web import csrf_token_from
 
 IMPORT_PATH = "/admin/modules/import"
 

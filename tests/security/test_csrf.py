@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from course.accounts.models import User
 from course.extensions import db
 from course.organisations.models import Organisation
+from tests.fixtures.security_site import ADMIN, AUTHOR, HARMLESS_BODY, LEARNER, MANAGER, Site
 from tests.security.access_table import (
     ADMIN_ONLY,
     EXPECTED_RULE,
@@ -18,7 +19,6 @@ from tests.security.access_table import (
     STATE_CHANGING_ROUTES,
     rule_of,
 )
-from tests.security.conftest import ADMIN, AUTHOR, HARMLESS_BODY, LEARNER, MANAGER, Site
 
 # Who is allowed to send each kind of request (public routes: a signed-in learner).
 SENDER = {STAFF: AUTHOR, ADMIN_ONLY: ADMIN, ORGANISATION_MANAGER: MANAGER}

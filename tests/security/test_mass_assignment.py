@@ -24,12 +24,11 @@ from course.core.database import utcnow
 from course.extensions import db
 from course.learning.models import QuizAttempt
 from course.organisations.models import Invitation, Membership, MembershipRole, Organisation
-from tests.conftest import csrf_token_from, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.learning_helpers import complete_course
-from tests.mail import link_in, queued_emails
-from tests.security.conftest import MANAGER, Site
-from tests.test_learning_flow import answers_for
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.learning import answers_for, complete_course
+from tests.fixtures.mail import link_in, queued_emails
+from tests.fixtures.security_site import MANAGER, Site
+from tests.fixtures.web import csrf_token_from, sign_in
 
 NEW_PASSWORD = "lantern meadow copper violin"
 SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"

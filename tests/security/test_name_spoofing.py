@@ -24,10 +24,10 @@ from course.certificates.models import Certificate
 from course.core.names import invisible_character_in, name_problem
 from course.extensions import db
 from course.organisations.models import Invitation, Membership, Organisation
-from tests.conftest import csrf_token_from, post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.learning_helpers import complete_course
-from tests.security.conftest import ADMIN, LEARNER, MANAGER, Site
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.learning import complete_course
+from tests.fixtures.security_site import ADMIN, LEARNER, MANAGER, Site
+from tests.fixtures.web import csrf_token_from, post_form, sign_in
 
 RIGHT_TO_LEFT_OVERRIDE = "\u202e"
 ZERO_WIDTH_SPACE = "\u200b"

@@ -34,10 +34,10 @@ from flask import Flask
 from course.certificates import pdf
 from course.certificates.models import Certificate
 from course.extensions import db
-from tests.conftest import sign_in
-from tests.factories import STRONG_PASSWORD
-from tests.pdf_tools import pdf_text
-from tests.test_admin_users import certified_learner
+from tests.fixtures.certificates import certified_learner
+from tests.fixtures.factories import STRONG_PASSWORD
+from tests.fixtures.pdf import pdf_text
+from tests.fixtures.web import sign_in
 
 
 @pytest.fixture

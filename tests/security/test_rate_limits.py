@@ -36,10 +36,10 @@ from flask_limiter.util import get_qualified_name, get_remote_address
 from werkzeug.test import TestResponse
 
 from course.extensions import limiter
-from tests.conftest import csrf_token_from, sign_in
-from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
+from tests.fixtures.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
+from tests.fixtures.two_factor import code_at, enter_code, enter_password
+from tests.fixtures.web import csrf_token_from, sign_in
 from tests.security.access_table import REAL_APP
-from tests.test_accounts_two_factor import code_at, enter_code, enter_password
 
 CLIENT = "client address"
 ACCOUNT = "signed-in account"

@@ -9,10 +9,10 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.conftest import post_form
-from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
-from tests.security.conftest import LEARNER, Site
-from tests.test_accounts_two_factor import code_at
+from tests.fixtures.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
+from tests.fixtures.security_site import LEARNER, Site
+from tests.fixtures.two_factor import code_at
+from tests.fixtures.web import post_form
 
 ELSEWHERE = [
     "//evil.example",

@@ -28,10 +28,11 @@ from sqlalchemy import select
 from course.accounts import services as accounts
 from course.accounts.models import Role, TokenPurpose, User
 from course.extensions import db
-from tests.conftest import build_app, post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
-from tests.security.conftest import ADMIN, Site, _OverHttps, csrf_token_for
-from tests.test_accounts_two_factor import code_at, enter_code, enter_password
+from tests.fixtures.apps import build_app
+from tests.fixtures.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
+from tests.fixtures.security_site import ADMIN, OverHttps, Site, csrf_token_for
+from tests.fixtures.two_factor import code_at, enter_code, enter_password
+from tests.fixtures.web import post_form, sign_in
 
 NEW_PASSWORD = "lantern meadow copper violin"
 REMEMBER = "remember_token"
@@ -249,7 +250,7 @@ def apps(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Flask]:
         HTTPS_ONLY=True,
         BASE_URL="https://localhost",
     )
-    https.wsgi_app = _OverHttps(https.wsgi_app)  # type: ignore[method-assign]
+    https.wsgi_app = OverHttps(https.wsgi_app)  # type: ignore[method-assign]
     by_scheme = {"http": plain, "https": https}
     # On PostgreSQL both apps share one database, so each has a person of its own.
     for scheme, app in by_scheme.items():

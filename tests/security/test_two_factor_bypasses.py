@@ -19,8 +19,8 @@ from course.accounts.models import RecoveryCode, Role, User
 from course.accounts.passwords import verify_password
 from course.core.database import utcnow
 from course.extensions import db
-from tests.conftest import csrf_token_from, post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
+from tests.fixtures.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
+from tests.fixtures.web import csrf_token_from, post_form, sign_in
 
 NEW_PASSWORD = "quartz meadow lantern ferry"
 REMEMBER_COOKIE = "remember_token"

@@ -23,11 +23,11 @@ from sqlalchemy import func, select
 
 from course.accounts.models import User
 from course.extensions import db
+from course.organisations.memberships import create_organisation
 from course.organisations.models import Invitation, Membership
-from course.organisations.services import create_organisation
-from tests.conftest import post_form, sign_in
-from tests.factories import STRONG_PASSWORD, make_user
-from tests.mail import link_in, queued_emails
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.mail import link_in, queued_emails
+from tests.fixtures.web import post_form, sign_in
 
 VICTIM = "victim@example.org"
 ORGANISATION = "Harbour Arts Centre"

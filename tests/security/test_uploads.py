@@ -10,8 +10,10 @@ enormous cell, or control characters.
 
 from __future__ import annotations
 
+import ast
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -22,13 +24,12 @@ from course.catalogue.models import ModuleVersion
 from course.extensions import db
 from course.organisations.invitations import UploadRefused, read_invitation_csv
 from course.organisations.models import Invitation
-from tests import test_images, test_module_zip, test_organisation_invitations
-from tests.security.conftest import AUTHOR, MANAGER, Site
-from tests.test_images import image_bytes
-from tests.test_images import upload as upload_image
-from tests.test_module_zip import upload as upload_zip
-from tests.test_module_zip import zip_of
-from tests.test_organisation_invitations import upload as upload_invitations
+from tests.fixtures.images import image_bytes
+from tests.fixtures.images import upload as upload_image
+from tests.fixtures.module_zips import upload as upload_zip
+from tests.fixtures.module_zips import zip_of
+from tests.fixtures.organisations import upload as upload_invitations
+from tests.fixtures.security_site import AUTHOR, MANAGER, Site
 
 #: Abuse case -> the feature test that proves it is refused (``module::test[parameter id]``).
 PROVED_ELSEWHERE = {
@@ -69,22 +70,38 @@ PROVED_ELSEWHERE = {
     "csv: over 8 MB": "test_organisation_invitations::test_a_file_larger_than_8_mb_is_refused",
     "csv: over 50,000 rows": "test_organisation_invitations::test_a_file_of_more_than_50000_people_is_refused",  # noqa: E501
 }
-FEATURE_MODULES = {
-    "test_images": test_images,
-    "test_module_zip": test_module_zip,
-    "test_organisation_invitations": test_organisation_invitations,
-}
+TESTS = Path(__file__).parents[1]
 
 
-def _parameter_ids(module: object, test_name: str) -> set[str]:
+def _feature_tests(module_name: str) -> dict[str, ast.FunctionDef]:
+    """The test functions of a feature's test module, read from its source (no test module imports
+    another)."""
+    tree = ast.parse((TESTS / f"{module_name}.py").read_text())
+    return {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef)}
+
+
+def _refusal_cases() -> set[str]:
+    """The names of the cases in test_module_zip's REFUSALS, which its test runs under."""
+    tree = ast.parse((TESTS / "test_module_zip.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(name, ast.Name) and name.id == "REFUSALS" for name in node.targets
+        ):
+            assert isinstance(node.value, ast.Dict)
+            return {ast.literal_eval(key) for key in node.value.keys if key is not None}
+    raise AssertionError("test_module_zip.py has no REFUSALS table")
+
+
+def _parameter_ids(module_name: str, test: ast.FunctionDef) -> set[str]:
     """The ids a parametrized feature test runs under (from its ``ids`` or its REFUSALS)."""
-    if module is test_module_zip:
-        return set(test_module_zip.REFUSALS)
-    test = getattr(module, test_name)
+    if module_name == "test_module_zip":
+        return _refusal_cases()
     ids: set[str] = set()
-    for mark in getattr(test, "pytestmark", []):
-        if mark.name == "parametrize" and mark.kwargs.get("ids"):
-            ids |= set(mark.kwargs["ids"])
+    for decorator in test.decorator_list:
+        if isinstance(decorator, ast.Call) and ast.unparse(decorator.func).endswith("parametrize"):
+            for keyword in decorator.keywords:
+                if keyword.arg == "ids":
+                    ids |= set(ast.literal_eval(keyword.value))
     return ids
 
 
@@ -92,11 +109,13 @@ def _parameter_ids(module: object, test_name: str) -> set[str]:
 def test_every_case_in_the_table_is_a_real_test(case: str) -> None:
     module_name, _sep, test = PROVED_ELSEWHERE[case].partition("::")
     test_name, _bracket, parameter = test.partition("[")
-    module = FEATURE_MODULES[module_name]
+    tests = _feature_tests(module_name)
 
-    assert callable(getattr(module, test_name, None)), PROVED_ELSEWHERE[case]
+    assert test_name in tests, PROVED_ELSEWHERE[case]
     if parameter:
-        assert parameter.rstrip("]") in _parameter_ids(module, test_name), PROVED_ELSEWHERE[case]
+        assert parameter.rstrip("]") in _parameter_ids(module_name, tests[test_name]), (
+            PROVED_ELSEWHERE[case]
+        )
 
 
 # Images: the gaps ---------------------------------------------------------------------------

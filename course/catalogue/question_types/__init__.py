@@ -79,7 +79,7 @@ class FieldSpec:
 
     name: str
     label: LazyString  # shown in the web editor, in the author's language
-    kind: str  # "text", "boolean", "choices", "items", "pairs", "regions"
+    kind: str  # "text", "boolean", "choices", "one_right_choice", "items", "pairs", "regions"
 
 
 class QuestionType:
@@ -107,8 +107,26 @@ class QuestionType:
     @classmethod
     def check(cls, question: SourceMap) -> list[FieldIssue]:
         """Everything wrong with a question as ``quiz.yaml`` or the web editor gives it."""
-        issues = text_issues(question, "prompt", MAX_PROMPT_LENGTH)
-        issues += text_issues(question, "explanation", MAX_EXPLANATION_LENGTH)
+        issues = text_issues(
+            question,
+            "prompt",
+            MAX_PROMPT_LENGTH,
+            missing=_("Enter the question"),
+            too_long=_(
+                "The question must be %(limit)d characters or fewer", limit=MAX_PROMPT_LENGTH
+            ),
+        )
+        issues += text_issues(
+            question,
+            "explanation",
+            MAX_EXPLANATION_LENGTH,
+            missing=_("Explain the right answer: learners see this after they answer"),
+            too_long=_(
+                "The explanation must be %(limit)d characters or fewer",
+                limit=MAX_EXPLANATION_LENGTH,
+            ),
+        )
+        choose_regions = _("Choose regions from the list, or none for every region")
         regions = question.get("regions")
         if regions is not None:
             if not isinstance(regions, list) or not regions:
@@ -117,6 +135,7 @@ class QuestionType:
                         question.line_of("regions"),
                         _("regions must be a list such as [uk, us]"),
                         "regions",
+                        choose_regions,
                     )
                 )
             else:
@@ -127,6 +146,7 @@ class QuestionType:
                                 question.line_of("regions"),
                                 _("unknown region %(region)r: use uk, us, au or eu", region=region),
                                 "regions",
+                                choose_regions,
                             )
                         )
         known = {spec.name for spec in cls.common_fields + cls.fields} | {"type"}

@@ -29,7 +29,9 @@ class ChoiceQuestion(QuestionType):
     """Two to eight choices, between ``min_correct`` and ``max_correct`` of them right; learners
     see them shuffled, each with a random id."""
 
-    fields = (FieldSpec("choices", _l("Choices (mark the correct ones)"), "choices"),)
+    #: Several right choices are ticked; a type with one right choice picks it with buttons
+    #: (``"one_right_choice"``).
+    fields = (FieldSpec("choices", _l("Choices (tick the right ones)"), "choices"),)
     quiz_template = "learning/questions/_choices.html"
     feedback_template = "learning/questions/_choices_feedback.html"
     min_correct: ClassVar[int]
@@ -44,7 +46,15 @@ class ChoiceQuestion(QuestionType):
                 return [
                     FieldIssue(line, _("each choice needs text (and correct: true on right ones)"))
                 ]
-            issues = text_issues(choice, "text", MAX_TEXT_LENGTH)
+            issues = text_issues(
+                choice,
+                "text",
+                MAX_TEXT_LENGTH,
+                missing=_("Write the text of each choice you mark as right"),
+                too_long=_(
+                    "Each choice must be %(limit)d characters or fewer", limit=MAX_TEXT_LENGTH
+                ),
+            )
             if "correct" in choice and not isinstance(choice["correct"], bool):
                 issues.append(
                     FieldIssue(choice.line_of("correct"), _("correct must be true or false"))
@@ -58,29 +68,41 @@ class ChoiceQuestion(QuestionType):
                     )
             return issues
 
-        issues = list_issues(question, "choices", 2, 8, check_choice)
+        issues = list_issues(
+            question,
+            "choices",
+            2,
+            8,
+            check_choice,
+            too_few=_("Write at least 2 choices"),
+            too_many=_("Write no more than 8 choices"),
+        )
         choices = question.get("choices")
         if isinstance(choices, SourceList) and all(isinstance(c, SourceMap) for c in choices):
             correct = sum(1 for choice in choices if choice.get("correct") is True)
             if not cls.min_correct <= correct <= cls.max_correct:
-                message = (
-                    _(
+                if cls.max_correct == 1:
+                    message = _(
                         "exactly one choice must be marked correct: true (found %(found)d)",
                         found=correct,
                     )
-                    if cls.max_correct == 1
-                    else _(
+                    for_author = _("Choose one right answer")
+                else:
+                    message = _(
                         "at least one choice must be marked correct: true (found %(found)d)",
                         found=correct,
                     )
+                    for_author = _("Tick at least one right answer")
+                issues.append(
+                    FieldIssue(question.line_of("choices"), message, "choices", for_author)
                 )
-                issues.append(FieldIssue(question.line_of("choices"), message, "choices"))
             for text in duplicates([str(choice.get("text", "")).strip() for choice in choices]):
                 issues.append(
                     FieldIssue(
                         question.line_of("choices"),
                         _("the choice %(text)r appears twice", text=text),
                         "choices",
+                        _("Each choice must be different: “%(text)s” is there twice", text=text),
                     )
                 )
         return issues

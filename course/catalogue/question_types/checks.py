@@ -1,5 +1,9 @@
 """The checks the question types share on a question from ``quiz.yaml`` or the web editor, and
-the issue each reports: at which line of the file, and beside which field the editor shows it."""
+the issue each reports: at which line of the file, and beside which field the editor shows it.
+
+An issue says what is wrong twice: for the file (``message``, naming the file's keys, shown as
+``file:line: message``) and for an author using the web editor (``for_author``, in the words of
+the form, such as "Choose one right answer")."""
 
 from __future__ import annotations
 
@@ -24,21 +28,35 @@ class FieldIssue:
     line: int
     message: str
     field: str = ""
+    #: The same problem in the web editor's words; the file's message when left empty.
+    for_author: str = ""
+
+    @property
+    def author_message(self) -> str:
+        return self.for_author or self.message
 
 
-def text_issues(data: SourceMap, key: str, limit: int) -> list[FieldIssue]:
-    """What is wrong with the text under ``key``: missing, not text, or longer than ``limit``."""
+def text_issues(
+    data: SourceMap, key: str, limit: int, missing: str = "", too_long: str = ""
+) -> list[FieldIssue]:
+    """What is wrong with the text under ``key``: missing, not text, or longer than ``limit``.
+
+    :param missing: what the web editor says when the text is missing, such as "Enter the
+        question".
+    :param too_long: what it says when the text is too long.
+    """
     value = data.get(key)
     if value is None or (isinstance(value, str) and not value.strip()):
-        return [FieldIssue(data.line_of(key), _("missing %(field)s", field=key), key)]
+        return [FieldIssue(data.line_of(key), _("missing %(field)s", field=key), key, missing)]
     if not isinstance(value, str | int | float) or isinstance(value, bool):
-        return [FieldIssue(data.line_of(key), _("%(field)s must be text", field=key), key)]
+        return [FieldIssue(data.line_of(key), _("%(field)s must be text", field=key), key, missing)]
     if len(str(value)) > limit:
         return [
             FieldIssue(
                 data.line_of(key),
                 _("%(field)s is longer than %(limit)d characters", field=key, limit=limit),
                 key,
+                too_long,
             )
         ]
     return []
@@ -50,12 +68,21 @@ def list_issues(
     smallest: int,
     largest: int,
     check_item: Callable[[Any, int], list[FieldIssue]],
+    too_few: str = "",
+    too_many: str = "",
 ) -> list[FieldIssue]:
     """What is wrong with the list under ``key``: not a list, too short or too long, and what
-    ``check_item`` finds in each entry (given the entry and its line)."""
+    ``check_item`` finds in each entry (given the entry and its line).
+
+    :param too_few: what the web editor says when the list is missing or too short, such as
+        "Enter at least 2 choices".
+    :param too_many: what it says when the list is too long.
+    """
     items = data.get(key)
     if not isinstance(items, SourceList):
-        return [FieldIssue(data.line_of(key), _("%(field)s must be a list", field=key), key)]
+        return [
+            FieldIssue(data.line_of(key), _("%(field)s must be a list", field=key), key, too_few)
+        ]
     issues: list[FieldIssue] = []
     if not smallest <= len(items) <= largest:
         issues.append(
@@ -69,6 +96,7 @@ def list_issues(
                     count=len(items),
                 ),
                 key,
+                too_few if len(items) < smallest else too_many,
             )
         )
     for index, item in enumerate(items):

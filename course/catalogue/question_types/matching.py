@@ -44,9 +44,12 @@ class Matching(QuestionType):
         def check_pair(pair: Any, line: int) -> list[FieldIssue]:
             if not isinstance(pair, SourceMap):
                 return [FieldIssue(line, _("each pair needs left and right"))]
-            issues = text_issues(pair, "left", MAX_TEXT_LENGTH) + text_issues(
-                pair, "right", MAX_TEXT_LENGTH
+            both_sides = _("Write both sides of every pair")
+            too_long = _(
+                "Each side of a pair must be %(limit)d characters or fewer", limit=MAX_TEXT_LENGTH
             )
+            issues = text_issues(pair, "left", MAX_TEXT_LENGTH, both_sides, too_long)
+            issues += text_issues(pair, "right", MAX_TEXT_LENGTH, both_sides, too_long)
             for key in pair:
                 if key not in {"left", "right"}:
                     issues.append(
@@ -54,7 +57,15 @@ class Matching(QuestionType):
                     )
             return issues
 
-        issues = list_issues(question, "pairs", 2, 8, check_pair)
+        issues = list_issues(
+            question,
+            "pairs",
+            2,
+            8,
+            check_pair,
+            too_few=_("Write at least 2 pairs"),
+            too_many=_("Write no more than 8 pairs"),
+        )
         pairs = question.get("pairs")
         if isinstance(pairs, list) and all(isinstance(p, dict) for p in pairs):
             for side in ("left", "right"):
@@ -64,6 +75,15 @@ class Matching(QuestionType):
                             question.line_of("pairs"),
                             _("the %(side)s text %(text)r appears twice", side=side, text=text),
                             "pairs",
+                            _(
+                                "Each pair needs its own left side: “%(text)s” is there twice",
+                                text=text,
+                            )
+                            if side == "left"
+                            else _(
+                                "Each pair needs its own right side: “%(text)s” is there twice",
+                                text=text,
+                            ),
                         )
                     )
         return issues

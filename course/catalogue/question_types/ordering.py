@@ -43,7 +43,15 @@ class Ordering(QuestionType):
                 return [FieldIssue(line, _("each item must be text"))]
             return []
 
-        issues = list_issues(question, "items", 3, 8, check_item)
+        issues = list_issues(
+            question,
+            "items",
+            3,
+            8,
+            check_item,
+            too_few=_("Write at least 3 items"),
+            too_many=_("Write no more than 8 items"),
+        )
         items = question.get("items")
         if isinstance(items, list):
             for text in duplicates([str(item).strip() for item in items]):
@@ -52,6 +60,7 @@ class Ordering(QuestionType):
                         question.line_of("items"),
                         _("the item %(text)r appears twice", text=text),
                         "items",
+                        _("Each item must be different: “%(text)s” is there twice", text=text),
                     )
                 )
         return issues

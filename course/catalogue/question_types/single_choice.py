@@ -7,7 +7,7 @@ from typing import Any
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
-from course.catalogue.question_types import Presented, register
+from course.catalogue.question_types import FieldSpec, Presented, register
 from course.catalogue.question_types._choices import ChoiceQuestion
 
 
@@ -15,6 +15,7 @@ from course.catalogue.question_types._choices import ChoiceQuestion
 class SingleChoice(ChoiceQuestion):
     name = "single_choice"
     label = _l("Single choice")
+    fields = (FieldSpec("choices", _l("Choices (choose the right one)"), "one_right_choice"),)
     min_correct = 1
     max_correct = 1
     multiple = False

@@ -26,7 +26,12 @@ class TrueFalse(QuestionType):
     def check_own_fields(cls, question: SourceMap) -> list[FieldIssue]:
         if not isinstance(question.get("answer"), bool):
             return [
-                FieldIssue(question.line_of("answer"), _("answer must be true or false"), "answer")
+                FieldIssue(
+                    question.line_of("answer"),
+                    _("answer must be true or false"),
+                    "answer",
+                    _("Choose whether the statement is true or false"),
+                )
             ]
         return []
 

@@ -1,27 +1,27 @@
-"""Organisations: create and close, join by link with the learner's consent, leave, and the
-manager's view of members' progress, computed with aggregate SQL (never a query per member)."""
+"""The manager's member table: what they asked for (:class:`MemberFilters`), one line per member
+(:class:`MemberRow`), and the SQL behind it (:class:`MemberReport`), which the summary counts, the
+completion chart and the CSV export in ``reports.py`` share. :func:`member_page` reads one page of
+it. Everything is aggregate SQL: the number of queries never depends on the number of members."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, or_, select
 
 from course.accounts.models import User
 from course.catalogue.models import Course
 from course.certificates.codes import formatted
-from course.certificates.models import Certificate, CertificateStatus
-from course.core.database import begin_write, utcnow
+from course.certificates.models import Certificate
+from course.core.database import utcnow
 from course.core.paging import Page
 from course.extensions import db
 from course.learning.models import ModuleCompletion
-from course.organisations.models import Membership, MembershipRole, Organisation, new_join_token
+from course.organisations.models import Membership, MembershipRole, Organisation
 
-EXPIRING_WITHIN = timedelta(days=30)
 PAGE_SIZE = 50
 SORTABLE = (
     "name",
@@ -36,160 +36,12 @@ SORTABLE = (
 )
 
 
-class MembershipError(Exception):
-    """A membership change was refused; the message says why."""
-
-
-def create_organisation(user: User, name: str, due_days: int | None) -> Organisation:
-    """Create an organisation with ``user`` as its first manager."""
-    organisation = Organisation(name=" ".join(name.split()), due_days=due_days)
-    db.session.add(organisation)
-    db.session.add(
-        Membership(
-            organisation=organisation,
-            user_id=user.id,
-            role=MembershipRole.MANAGER,
-            due_at=due_date(organisation, utcnow()),
-        )
-    )
-    db.session.flush()
-    return organisation
-
-
-def due_date(organisation: Organisation, joined_at: datetime) -> datetime | None:
-    """When someone joining at ``joined_at`` should have finished the course, if ever."""
-    return joined_at + timedelta(days=organisation.due_days) if organisation.due_days else None
-
-
-def managed_organisation(
-    user: User, organisation_id: int, *, as_admin: bool = False
-) -> Organisation | None:
-    """The organisation if ``user`` manages it, or is an admin acting as one (``as_admin``: only
-    after signing in with two factors); ``None`` hides it from everyone else."""
-    organisation = db.session.get(Organisation, organisation_id)
-    if organisation is None or not organisation.is_open:
-        return None
-    if as_admin and user.has_role("admin"):
-        return organisation
-    membership = membership_of(user, organisation)
-    return organisation if membership is not None and membership.is_manager else None
-
-
-def membership_of(user: User, organisation: Organisation) -> Membership | None:
-    return db.session.scalar(
-        select(Membership).where(
-            Membership.organisation_id == organisation.id, Membership.user_id == user.id
-        )
-    )
-
-
-def memberships_of(user: User) -> list[Membership]:
-    """Every open organisation ``user`` belongs to: all of them can see the user's progress."""
-    return list(
-        db.session.scalars(
-            select(Membership)
-            .join(Organisation)
-            .where(Membership.user_id == user.id, Organisation.closed_at.is_(None))
-            .order_by(Organisation.name)
-        )
-    )
-
-
-def every_membership_of(user: User) -> list[Membership]:
-    """Every membership of ``user``, in closed organisations as well as open ones, by the
-    organisation's name: what is held about them, rather than who can see it now."""
-    return list(
-        db.session.scalars(
-            select(Membership)
-            .join(Organisation)
-            .where(Membership.user_id == user.id)
-            .order_by(Organisation.name, Membership.id)
-        )
-    )
-
-
-def organisation_for_join_token(token: str) -> Organisation | None:
-    organisation = db.session.scalar(select(Organisation).where(Organisation.join_token == token))
-    if organisation is None or not organisation.is_open or not organisation.join_enabled:
-        return None
-    return organisation
-
-
-def join(user: User, organisation: Organisation, team: str | None = None) -> Membership:
-    """Add ``user`` to the organisation (once: joining again changes nothing)."""
-    begin_write()
-    existing = membership_of(user, organisation)
-    if existing is not None:
-        return existing
-    now = utcnow()
-    membership = Membership(
-        organisation_id=organisation.id,
-        user_id=user.id,
-        team=team or None,
-        joined_at=now,
-        due_at=due_date(organisation, now),
-    )
-    db.session.add(membership)
-    db.session.flush()
-    return membership
-
-
-def leave(user: User, organisation: Organisation) -> None:
-    """Remove ``user`` from the organisation; their own progress and certificates stay theirs.
-
-    :raises MembershipError: for the last manager, who must hand over first.
-    """
-    begin_write()
-    membership = membership_of(user, organisation)
-    if membership is None:
-        return
-    if (
-        membership.is_manager
-        and manager_count(organisation) == 1
-        and _member_count(organisation) > 1
-    ):
-        raise MembershipError(
-            _l("You are the only manager. Make someone else a manager before you leave.")
-        )
-    db.session.delete(membership)
-
-
-def manager_count(organisation: Organisation) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Membership)
-            .where(
-                Membership.organisation_id == organisation.id,
-                Membership.role == MembershipRole.MANAGER,
-            )
-        )
-        or 0
-    )
-
-
-def _member_count(organisation: Organisation) -> int:
-    return (
-        db.session.scalar(
-            select(func.count())
-            .select_from(Membership)
-            .where(Membership.organisation_id == organisation.id)
-        )
-        or 0
-    )
-
-
-def rotate_join_link(organisation: Organisation) -> None:
-    """Replace the join link: the old one stops working at once."""
-    organisation.join_token = new_join_token()
-    organisation.join_enabled = True
-
-
-def set_join_link_enabled(organisation: Organisation, enabled: bool) -> None:
-    organisation.join_enabled = enabled
-
-
+#: The table's words for a member's certificate: a certificate's status
+#: (:meth:`Certificate.status_at`), with "expiring" for a valid one that expires soon
+#: (:meth:`Certificate.expires_soon_at`) and "none" when there is none.
 CERTIFICATE_STATUSES = ("none", "valid", "expiring", "expired", "revoked")
+#: The order of the table's certificate column, from the most in need of action to the least.
+CERTIFICATE_ORDER = ("none", "revoked", "expired", "expiring", "valid")
 PROGRESS_STATUSES = ("completed", "in_progress", "not_started")
 STATUS_FILTERS = (*CERTIFICATE_STATUSES, *PROGRESS_STATUSES, "overdue")
 
@@ -298,30 +150,19 @@ class MemberReport:
             Certificate.course_id == self.course_id,
             Certificate.superseded_at.is_(None),
         )
-        expiring_from = now + EXPIRING_WITHIN
+        has_certificate = Certificate.id.is_not(None)
         self.certificate_status = case(
             (~self.visible, None),
-            (Certificate.id.is_(None), "none"),
-            (Certificate.revoked_at.is_not(None), "revoked"),
-            (Certificate.expires_at <= now, "expired"),
-            (Certificate.expires_at <= expiring_from, "expiring"),
-            else_="valid",
+            (~has_certificate, "none"),
+            (Certificate.expires_soon_at(now), "expiring"),
+            else_=Certificate.status_at(now),
         )
         self.certificate_rank = case(
-            (~self.visible, None),
-            (Certificate.id.is_(None), 0),
-            (Certificate.revoked_at.is_not(None), 1),
-            (Certificate.expires_at <= now, 2),
-            (Certificate.expires_at <= expiring_from, 3),
-            else_=4,
+            {word: rank for rank, word in enumerate(CERTIFICATE_ORDER)},
+            value=self.certificate_status,
         )
-        self.completed = and_(
-            self.visible,
-            Certificate.id.is_not(None),
-            Certificate.revoked_at.is_(None),
-            Certificate.expires_at > now,
-        )
-        self.expiring = and_(self.completed, Certificate.expires_at <= expiring_from)
+        self.completed = and_(self.visible, has_certificate, Certificate.is_valid_at(now))
+        self.expiring = and_(self.visible, has_certificate, Certificate.expires_soon_at(now))
         self.in_progress = and_(self.visible, ~self.completed, self.has_activity)
         self.overdue = and_(
             Membership.due_at.is_not(None), Membership.due_at < now, ~self.completed
@@ -356,7 +197,7 @@ class MemberReport:
             )
         if filters.team:
             query = query.where(Membership.team == filters.team)
-        if filters.status in ("none", "valid", "expired", "revoked", "expiring"):
+        if filters.status in CERTIFICATE_STATUSES:
             query = query.where(self.certificate_status == filters.status)
         elif filters.status == "completed":
             query = query.where(self.completed)
@@ -400,8 +241,7 @@ class MemberReport:
             Certificate.id,
             Certificate.code,
             Certificate.expires_at,
-            Certificate.revoked_at,
-            Certificate.superseded_at,
+            self.certificate_status,
         ]
 
     def rows(self, filters: MemberFilters) -> Select:
@@ -409,7 +249,7 @@ class MemberReport:
         return self.ordered(self.filtered(self.row_columns(), filters, certificate=True), filters)
 
     def member_row(self, row: Any) -> MemberRow:
-        return _member_row(row, len(self.required_ids), self.now)
+        return _member_row(row, len(self.required_ids))
 
 
 def member_page(
@@ -454,7 +294,7 @@ def member_page(
     )
 
 
-def _member_row(row: Any, modules_total: int, now: datetime) -> MemberRow:
+def _member_row(row: Any, modules_total: int) -> MemberRow:
     (
         membership_id,
         user_id,
@@ -470,8 +310,7 @@ def _member_row(row: Any, modules_total: int, now: datetime) -> MemberRow:
         certificate_id,
         code,
         expires_at,
-        revoked_at,
-        superseded_at,
+        certificate_status,
     ) = row
     visible = verified_at is not None  # progress shows only once the member's email is confirmed
     has_certificate = visible and certificate_id is not None
@@ -488,33 +327,7 @@ def _member_row(row: Any, modules_total: int, now: datetime) -> MemberRow:
         modules_completed=(completed or 0) if visible else None,
         modules_total=modules_total,
         last_activity=last_activity if visible else None,
-        certificate_status=(
-            _certificate_status(expires_at, revoked_at, superseded_at, now, certificate_id)
-            if visible
-            else None
-        ),
+        certificate_status=certificate_status,
         certificate_code=formatted(code) if has_certificate else None,
         certificate_expires_at=expires_at if has_certificate else None,
     )
-
-
-def _certificate_status(
-    expires_at: datetime | None,
-    revoked_at: datetime | None,
-    superseded_at: datetime | None,
-    now: datetime,
-    certificate_id: int | None = None,
-) -> str:
-    """The table's word for a certificate: none, valid, expiring (within 30 days), expired,
-    revoked or superseded; the same rules as :class:`MemberReport`'s SQL."""
-    if certificate_id is None or expires_at is None:
-        return "none"
-    if revoked_at is not None:
-        return CertificateStatus.REVOKED.value
-    if superseded_at is not None:
-        return CertificateStatus.SUPERSEDED.value
-    if now >= expires_at:
-        return CertificateStatus.EXPIRED.value
-    if expires_at - now <= EXPIRING_WITHIN:
-        return "expiring"
-    return CertificateStatus.VALID.value

@@ -1,36 +1,81 @@
-"""Running an organisation's membership: team labels, manager rights, removing members, handing
-over management, closing the organisation, and the admins' list of every organisation.
+"""An organisation's life and who belongs to it: creating and closing it, its join link, joining
+and leaving, who manages it, and the managers' changes to members (team labels, manager rights,
+removing members, handing over management).
 
-Every change that depends on what it reads (above all "never leave the organisation without a
-manager") first locks the organisation's row, so concurrent changes to one organisation run one
-after another.
+Every change from the manager's pages that depends on what it reads (above all "never leave the
+organisation without a manager") first locks the organisation's row, so concurrent changes to one
+organisation run one after another.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from course.accounts.models import User
-from course.core.database import get_for_update, utcnow
-from course.core.paging import Page
+from course.core.database import begin_write, get_for_update, utcnow
 from course.extensions import db
-from course.organisations.models import Membership, MembershipRole, Organisation
-from course.organisations.services import manager_count
+from course.organisations.models import Membership, MembershipRole, Organisation, new_join_token
 
 TEAM_MAX_LENGTH = 100
 TEAM_INVISIBLE_CHARACTER = _l(
     "The team contains an invisible formatting character (%(character)s). "
     "Remove it and type the team again."
 )
-DIRECTORY_PAGE_SIZE = 50
+
+
+class MembershipError(Exception):
+    """A member's change to their own membership (leaving) was refused; the message says why."""
 
 
 class ManagementError(Exception):
     """A change to an organisation was refused; the message says why, in words for the manager."""
+
+
+def create_organisation(user: User, name: str, due_days: int | None) -> Organisation:
+    """Create an organisation with ``user`` as its first manager."""
+    organisation = Organisation(name=" ".join(name.split()), due_days=due_days)
+    db.session.add(organisation)
+    db.session.add(
+        Membership(
+            organisation=organisation,
+            user_id=user.id,
+            role=MembershipRole.MANAGER,
+            due_at=due_date(organisation, utcnow()),
+        )
+    )
+    db.session.flush()
+    return organisation
+
+
+def due_date(organisation: Organisation, joined_at: datetime) -> datetime | None:
+    """When someone joining at ``joined_at`` should have finished the course, if ever."""
+    return joined_at + timedelta(days=organisation.due_days) if organisation.due_days else None
+
+
+def managed_organisation(
+    user: User, organisation_id: int, *, as_admin: bool = False
+) -> Organisation | None:
+    """The organisation if ``user`` manages it, or is an admin acting as one (``as_admin``: only
+    after signing in with two factors); ``None`` hides it from everyone else."""
+    organisation = db.session.get(Organisation, organisation_id)
+    if organisation is None or not organisation.is_open:
+        return None
+    if as_admin and user.has_role("admin"):
+        return organisation
+    membership = membership_of(user, organisation)
+    return organisation if membership is not None and membership.is_manager else None
+
+
+def membership_of(user: User, organisation: Organisation) -> Membership | None:
+    """``user``'s membership of ``organisation``, or ``None`` when they do not belong to it."""
+    return db.session.scalar(
+        select(Membership).where(
+            Membership.organisation_id == organisation.id, Membership.user_id == user.id
+        )
+    )
 
 
 def member_in(organisation: Organisation, user_id: int) -> Membership | None:
@@ -41,6 +86,115 @@ def member_in(organisation: Organisation, user_id: int) -> Membership | None:
         .join(User, User.id == Membership.user_id)
         .where(Membership.organisation_id == organisation.id, Membership.user_id == user_id)
     )
+
+
+def memberships_of(user: User) -> list[Membership]:
+    """Every open organisation ``user`` belongs to: all of them can see the user's progress."""
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(Organisation)
+            .where(Membership.user_id == user.id, Organisation.closed_at.is_(None))
+            .order_by(Organisation.name)
+        )
+    )
+
+
+def every_membership_of(user: User) -> list[Membership]:
+    """Every membership of ``user``, in closed organisations as well as open ones, by the
+    organisation's name: what is held about them, rather than who can see it now."""
+    return list(
+        db.session.scalars(
+            select(Membership)
+            .join(Organisation)
+            .where(Membership.user_id == user.id)
+            .order_by(Organisation.name, Membership.id)
+        )
+    )
+
+
+def manager_count(organisation: Organisation) -> int:
+    """How many managers ``organisation`` has."""
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(
+                Membership.organisation_id == organisation.id,
+                Membership.role == MembershipRole.MANAGER,
+            )
+        )
+        or 0
+    )
+
+
+def _member_count(organisation: Organisation) -> int:
+    return (
+        db.session.scalar(
+            select(func.count())
+            .select_from(Membership)
+            .where(Membership.organisation_id == organisation.id)
+        )
+        or 0
+    )
+
+
+def organisation_for_join_token(token: str) -> Organisation | None:
+    """The open organisation whose join link is ``token`` and switched on, or ``None``."""
+    organisation = db.session.scalar(select(Organisation).where(Organisation.join_token == token))
+    if organisation is None or not organisation.is_open or not organisation.join_enabled:
+        return None
+    return organisation
+
+
+def rotate_join_link(organisation: Organisation) -> None:
+    """Replace the join link: the old one stops working at once."""
+    organisation.join_token = new_join_token()
+    organisation.join_enabled = True
+
+
+def set_join_link_enabled(organisation: Organisation, enabled: bool) -> None:
+    """Switch the join link on or off; it keeps its address."""
+    organisation.join_enabled = enabled
+
+
+def join(user: User, organisation: Organisation, team: str | None = None) -> Membership:
+    """Add ``user`` to the organisation (once: joining again changes nothing)."""
+    begin_write()
+    existing = membership_of(user, organisation)
+    if existing is not None:
+        return existing
+    now = utcnow()
+    membership = Membership(
+        organisation_id=organisation.id,
+        user_id=user.id,
+        team=team or None,
+        joined_at=now,
+        due_at=due_date(organisation, now),
+    )
+    db.session.add(membership)
+    db.session.flush()
+    return membership
+
+
+def leave(user: User, organisation: Organisation) -> None:
+    """Remove ``user`` from the organisation; their own progress and certificates stay theirs.
+
+    :raises MembershipError: for the last manager, who must hand over first.
+    """
+    begin_write()
+    membership = membership_of(user, organisation)
+    if membership is None:
+        return
+    if (
+        membership.is_manager
+        and manager_count(organisation) == 1
+        and _member_count(organisation) > 1
+    ):
+        raise MembershipError(
+            _l("You are the only manager. Make someone else a manager before you leave.")
+        )
+    db.session.delete(membership)
 
 
 def _lock(organisation: Organisation) -> Organisation:
@@ -165,47 +319,3 @@ def close_organisation(
     locked = _lock(organisation)
     locked.closed_at = now or utcnow()
     locked.join_enabled = False
-
-
-@dataclass(frozen=True)
-class DirectoryRow:
-    organisation_id: int
-    name: str
-    created_at: datetime
-    members: int
-    managers: int
-
-
-def organisation_directory(search: str = "", page: int = 1) -> Page[DirectoryRow]:
-    """One page of every open organisation, by name, with its member and manager counts from a
-    single grouped query."""
-    managers = func.count(Membership.id).filter(Membership.role == MembershipRole.MANAGER)
-    query = (
-        select(
-            Organisation.id,
-            Organisation.name,
-            Organisation.created_at,
-            func.count(Membership.id),
-            managers,
-        )
-        .outerjoin(Membership, Membership.organisation_id == Organisation.id)
-        .where(Organisation.closed_at.is_(None))
-        .group_by(Organisation.id, Organisation.name, Organisation.created_at)
-    )
-    if search.strip():
-        query = query.where(
-            func.lower(Organisation.name).contains(search.strip().lower(), autoescape=True)
-        )
-    total = db.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    page = max(1, page)
-    rows = db.session.execute(
-        query.order_by(func.lower(Organisation.name), Organisation.id)
-        .limit(DIRECTORY_PAGE_SIZE)
-        .offset((page - 1) * DIRECTORY_PAGE_SIZE)
-    ).all()
-    return Page(
-        rows=[DirectoryRow(*row) for row in rows],
-        total=total,
-        page=page,
-        page_size=DIRECTORY_PAGE_SIZE,
-    )

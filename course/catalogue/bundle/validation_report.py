@@ -1,4 +1,8 @@
-"""Problems found in content, each tied to a file and a line."""
+"""The content validator's report: every problem found, each tied to a file and a line.
+
+A :class:`Problem` is one line of the report, ``file:line: message``; :class:`ContentError` carries
+the whole report when content cannot be used.
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,272 @@
+"""Reading the bundle's files into sources, checking each file (and a module's lessons against each
+other) as it is read, and collecting every problem rather than stopping at the first."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from course.catalogue.bundle.file_checker import FileChecker, read_yaml
+from course.catalogue.bundle.layout import (
+    COURSE_FILE,
+    FRONT_MATTER,
+    MODULE_FILE,
+    NUMBERED_NAME,
+    QUIZ_FILE,
+    RESERVED_LESSON_SLUGS,
+)
+from course.catalogue.bundle.sources import (
+    DEFAULT_PASS_MARK,
+    DEFAULT_VALIDITY_MONTHS,
+    CourseSource,
+    LessonSource,
+    ModuleSource,
+)
+from course.catalogue.bundle.validation_report import Problem
+from course.catalogue.markdown import check_markdown
+from course.catalogue.question_types import all_question_types
+from course.catalogue.yaml_source import SourceList, SourceMap
+from course.core.regions import Region
+
+
+def read_course_file(root: Path, problems: list[Problem]) -> CourseSource | None:
+    """Read ``course.yaml`` at the top of ``root``, adding its problems to ``problems``; ``None``
+    when it is missing or unreadable."""
+    path = root / COURSE_FILE
+    checker = FileChecker(root, path, problems)
+    if not path.is_file():
+        checker.problem(1, "missing course.yaml: the bundle needs one at its top level")
+        return None
+    data = checker.mapping(read_yaml(checker, path))
+    if data is None:
+        return None
+    checker.unknown_fields(
+        data, {"slug", "title", "summary", "certificate_validity_months", "regions", "modules"}
+    )
+    regions = data.get("regions", [region.value for region in Region])
+    if not isinstance(regions, list) or not regions:
+        checker.problem(data.line_of("regions"), "regions must be a list such as [uk, us, au, eu]")
+        regions = [region.value for region in Region]
+    for region in regions:
+        if str(region) not in {r.value for r in Region}:
+            checker.problem(
+                data.line_of("regions"), f"unknown region {region!r}: use uk, us, au or eu"
+            )
+    required = checker.text_list(data, "modules")
+    seen: set[str] = set()
+    for index, slug in enumerate(required):
+        if slug in seen:
+            checker.problem(data["modules"].line_of(index), f"module {slug!r} is listed twice")
+        seen.add(slug)
+    return CourseSource(
+        slug=checker.slug(data),
+        title=checker.text(data, "title", 200),
+        summary=checker.text(data, "summary", 1000),
+        certificate_validity_months=checker.number(
+            data, "certificate_validity_months", 1, 120, DEFAULT_VALIDITY_MONTHS
+        ),
+        regions=[str(region) for region in regions],
+        required=required,
+        modules=[],
+    )
+
+
+def read_module_folder(
+    root: Path, folder: Path, problems: list[Problem], course_regions: list[str] | None
+) -> ModuleSource | None:
+    """Read one module folder, adding its problems to ``problems``."""
+    path = folder / MODULE_FILE
+    checker = FileChecker(root, path, problems)
+    if not path.is_file():
+        FileChecker(root, folder, problems).problem(1, "module folder without module.yaml")
+        return None
+    if not NUMBERED_NAME.match(folder.name):
+        FileChecker(root, folder, problems).problem(
+            1,
+            "folder name must start with two digits and a hyphen, like 01-understanding-the-threat",
+        )
+    data = checker.mapping(read_yaml(checker, path))
+    if data is None:
+        return None
+    checker.unknown_fields(
+        data,
+        {
+            "slug",
+            "title",
+            "summary",
+            "minutes",
+            "pass_mark",
+            "questions_per_attempt",
+            "reviewed",
+            "objectives",
+            "sources",
+        },
+    )
+    reviewed = data.get("reviewed")
+    if not isinstance(reviewed, date):
+        checker.problem(data.line_of("reviewed"), "reviewed must be a date like 2026-11-21")
+        reviewed = date.min
+    module = ModuleSource(
+        folder_name=folder.name,
+        slug=checker.slug(data),
+        title=checker.text(data, "title", 200),
+        summary=checker.text(data, "summary", 1000),
+        minutes=checker.number(data, "minutes", 1, 120),
+        pass_mark=checker.number(data, "pass_mark", 1, 100, DEFAULT_PASS_MARK),
+        questions_per_attempt=checker.number(data, "questions_per_attempt", 1, 50),
+        reviewed=reviewed,
+        objectives=checker.text_list(data, "objectives"),
+        sources=_read_sources(checker, data),
+    )
+    module.lessons = _read_lessons(root, folder, problems)
+    module.questions = _read_quiz(root, folder, problems, module, course_regions, data)
+    return module
+
+
+def _read_sources(checker: FileChecker, data: SourceMap) -> list[dict[str, str]]:
+    sources = data.get("sources")
+    if not isinstance(sources, SourceList) or not sources:
+        checker.problem(
+            data.line_of("sources"), "sources must list at least one source (title and url)"
+        )
+        return []
+    result = []
+    for index, source in enumerate(sources):
+        if not isinstance(source, SourceMap):
+            checker.problem(sources.line_of(index), "each source needs a title and a url")
+            continue
+        checker.unknown_fields(source, {"title", "url"})
+        title = checker.text(source, "title", 300)
+        url = checker.text(source, "url", 500)
+        if url and not url.startswith("https://"):
+            checker.problem(source.line_of("url"), f"source url {url!r} must start with https://")
+        result.append({"title": title, "url": url})
+    return result
+
+
+def _read_lessons(root: Path, folder: Path, problems: list[Problem]) -> list[LessonSource]:
+    lessons: list[LessonSource] = []
+    for path in sorted(folder.glob("*.md")):
+        checker = FileChecker(root, path, problems)
+        if not NUMBERED_NAME.match(path.stem):
+            checker.problem(
+                1, "lesson file name must start with two digits and a hyphen, like 01-why.md"
+            )
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            checker.problem(1, "the file is not UTF-8 text")
+            continue
+        found = FRONT_MATTER.match(text)
+        if not found:
+            checker.problem(
+                1, "missing front matter: start the file with --- then title: and slug: then ---"
+            )
+            continue
+        front = checker.mapping(read_yaml(checker, path, found.group("yaml"), first_line=2))
+        if front is None:
+            continue
+        checker.unknown_fields(front, {"title", "slug"})
+        body_first_line = text[: found.end()].count("\n") + 1
+        body = text[found.end() :].strip("\n") + "\n"
+        if not body.strip():
+            checker.problem(body_first_line, "the lesson has no text")
+        for issue in check_markdown(body):
+            checker.problem(body_first_line + issue.line - 1, issue.message)
+        slug = checker.slug(front)
+        if slug in RESERVED_LESSON_SLUGS:
+            checker.problem(front.line_of("slug"), f"the lesson slug {slug!r} is reserved")
+        lessons.append(LessonSource(path.name, slug, checker.text(front, "title", 200), body))
+    if not lessons:
+        FileChecker(root, folder, problems).problem(
+            1, "the module has no lessons (NN-slug.md files)"
+        )
+    _check_unique(root, folder, problems, lessons)
+    return lessons
+
+
+def _check_unique(
+    root: Path, folder: Path, problems: list[Problem], lessons: list[LessonSource]
+) -> None:
+    for attribute, label in (("slug", "slug"), ("title", "title")):
+        seen: dict[str, str] = {}
+        for lesson in lessons:
+            value = getattr(lesson, attribute)
+            if value and value in seen:
+                FileChecker(root, folder / lesson.file_name, problems).problem(
+                    2, f"lesson {label} {value!r} is also used by {seen[value]}"
+                )
+            seen.setdefault(value, lesson.file_name)
+
+
+def _read_quiz(
+    root: Path,
+    folder: Path,
+    problems: list[Problem],
+    module: ModuleSource,
+    course_regions: list[str] | None,
+    module_data: SourceMap,
+) -> list[dict[str, Any]]:
+    path = folder / QUIZ_FILE
+    checker = FileChecker(root, path, problems)
+    if not path.is_file():
+        checker.problem(1, "missing quiz.yaml: every module needs a question bank")
+        return []
+    data = checker.mapping(read_yaml(checker, path))
+    if data is None:
+        return []
+    checker.unknown_fields(data, {"questions"})
+    questions = data.get("questions")
+    if not isinstance(questions, SourceList) or not questions:
+        checker.problem(
+            data.line_of("questions"), "questions must be a list with at least one question"
+        )
+        return []
+    canonical: list[dict[str, Any]] = []
+    # Regions of every question, broken or not, so one broken question does not also show up
+    # as "too few questions" for every region.
+    question_regions: list[list[str]] = []
+    seen_ids: dict[str, int] = {}
+    for index, question in enumerate(questions):
+        line = questions.line_of(index)
+        if not isinstance(question, SourceMap):
+            checker.problem(
+                line, "each question must be a mapping with id, type, prompt and explanation"
+            )
+            continue
+        regions = question.get("regions")
+        question_regions.append([str(r) for r in regions] if isinstance(regions, list) else [])
+        question_id = str(question.get("id", "")).strip()
+        if not question_id:
+            checker.problem(line, "missing id")
+        elif question_id in seen_ids:
+            checker.problem(
+                question.line_of("id"),
+                f"duplicate question id {question_id!r} (also on line {seen_ids[question_id]})",
+            )
+        else:
+            seen_ids[question_id] = question.line_of("id")
+        type_name = str(question.get("type", ""))
+        schema = all_question_types().get(type_name)
+        if schema is None:
+            known = ", ".join(sorted(all_question_types()))
+            checker.problem(
+                question.line_of("type"), f"unknown question type {type_name!r}: use one of {known}"
+            )
+            continue
+        issues = schema.check(question)
+        for issue in issues:
+            checker.problem(issue.line, issue.message)
+        if not issues and question_id:
+            canonical.append(schema.canonical(question))
+    for region in course_regions or [region.value for region in Region]:
+        available = sum(1 for regions in question_regions if not regions or region in regions)
+        if available < module.questions_per_attempt:
+            checker.problem(
+                1,
+                f"only {available} questions apply to region {region}, but questions_per_attempt "
+                f"in module.yaml (line {module_data.line_of('questions_per_attempt')}) draws "
+                f"{module.questions_per_attempt}",
+            )
+    return canonical

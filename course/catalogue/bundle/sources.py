@@ -1,0 +1,89 @@
+"""The bundle as plain data: the course, its modules and their lessons, as read from the files and
+as written back, and the values a file may leave out."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+DEFAULT_PASS_MARK = 80
+DEFAULT_VALIDITY_MONTHS = 12
+
+
+@dataclass
+class LessonSource:
+    file_name: str
+    slug: str
+    title: str
+    markdown: str
+
+    def canonical(self) -> dict[str, str]:
+        return {
+            "file": self.file_name,
+            "slug": self.slug,
+            "title": self.title,
+            "markdown": self.markdown,
+        }
+
+
+@dataclass
+class ModuleSource:
+    folder_name: str
+    slug: str
+    title: str
+    summary: str
+    minutes: int
+    pass_mark: int
+    questions_per_attempt: int
+    reviewed: date
+    objectives: list[str]
+    sources: list[dict[str, str]]
+    lessons: list[LessonSource] = field(default_factory=list)
+    questions: list[dict[str, Any]] = field(default_factory=list)
+
+    def metadata(self) -> dict[str, Any]:
+        """``module.yaml`` in canonical form and order."""
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "summary": self.summary,
+            "minutes": self.minutes,
+            "pass_mark": self.pass_mark,
+            "questions_per_attempt": self.questions_per_attempt,
+            "reviewed": self.reviewed,
+            "objectives": list(self.objectives),
+            "sources": [dict(source) for source in self.sources],
+        }
+
+    def content_hash(self) -> str:
+        content = {
+            "folder": self.folder_name,
+            "metadata": {**self.metadata(), "reviewed": self.reviewed.isoformat()},
+            "lessons": [lesson.canonical() for lesson in self.lessons],
+            "questions": self.questions,
+        }
+        return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
+
+
+@dataclass
+class CourseSource:
+    slug: str
+    title: str
+    summary: str
+    certificate_validity_months: int
+    regions: list[str]
+    required: list[str]
+    modules: list[ModuleSource]
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "slug": self.slug,
+            "title": self.title,
+            "summary": self.summary,
+            "certificate_validity_months": self.certificate_validity_months,
+            "regions": list(self.regions),
+            "modules": list(self.required),
+        }

@@ -1,0 +1,44 @@
+"""Writing sources back out as files, in canonical form: the same content always gives the same
+text, so exporting twice gives identical files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from course.catalogue.bundle.layout import COURSE_FILE, MODULE_FILE, QUIZ_FILE
+from course.catalogue.bundle.sources import CourseSource, ModuleSource
+
+
+def _dump_yaml(data: Any) -> str:
+    return yaml.safe_dump(
+        data, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100
+    )
+
+
+def module_files(module: ModuleSource) -> dict[str, str]:
+    """Every file of the module's folder, by name, in canonical form: the same content always
+    gives the same text."""
+    files = {MODULE_FILE: _dump_yaml(module.metadata())}
+    for lesson in module.lessons:
+        front = _dump_yaml({"title": lesson.title, "slug": lesson.slug})
+        files[lesson.file_name] = f"---\n{front}---\n{lesson.markdown}"
+    files[QUIZ_FILE] = _dump_yaml({"questions": module.questions})
+    return files
+
+
+def write_module(module: ModuleSource, folder: Path) -> None:
+    """Write one module folder in canonical form."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, text in module_files(module).items():
+        (folder / name).write_text(text, encoding="utf-8")
+
+
+def write_bundle(course: CourseSource, root: Path) -> None:
+    """Write ``course.yaml`` and every module folder under ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / COURSE_FILE).write_text(_dump_yaml(course.metadata()), encoding="utf-8")
+    for module in course.modules:
+        write_module(module, root / module.folder_name)
