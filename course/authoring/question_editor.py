@@ -146,12 +146,16 @@ class ChoicesEditor(FieldEditor):
         choices = []
         for row in range(1, LIST_ROWS + 1):
             text = _text(form, f"{spec.name}-{row}-text")
-            correct = f"{spec.name}-{row}-correct" in form
+            correct = self.marked_right(spec, form, row)
             if text or correct:
                 choices.append(
                     _source_map({"text": text, **({"correct": True} if correct else {})})
                 )
         return _source_list(choices)
+
+    def marked_right(self, spec: FieldSpec, form: MultiDict[str, str], row: int) -> bool:
+        """Whether the form marks choice ``row`` (from 1) as a right answer."""
+        return f"{spec.name}-{row}-correct" in form
 
     def shown(self, spec: FieldSpec, question: dict[str, Any]) -> Any:
         rows = [
@@ -176,17 +180,8 @@ class OneRightChoiceEditor(ChoicesEditor):
     kind = "one_right_choice"
     template = "authoring/questions/fields/_one_right_choice.html"
 
-    def read(self, spec: FieldSpec, form: MultiDict[str, str]) -> Any:
-        right = form.get(f"{spec.name}-right", "")
-        choices = []
-        for row in range(1, LIST_ROWS + 1):
-            text = _text(form, f"{spec.name}-{row}-text")
-            correct = right == str(row)
-            if text or correct:
-                choices.append(
-                    _source_map({"text": text, **({"correct": True} if correct else {})})
-                )
-        return _source_list(choices)
+    def marked_right(self, spec: FieldSpec, form: MultiDict[str, str], row: int) -> bool:
+        return form.get(f"{spec.name}-right", "") == str(row)
 
     def hint(self, spec: FieldSpec) -> str:
         return _(
