@@ -17,10 +17,10 @@ def test_every_route_declares_an_access_rule(app: Flask) -> None:
     assert undeclared == []
 
 
-def test_a_route_without_a_rule_is_detected(app: Flask) -> None:
-    @app.get("/_test/undeclared")
+def test_a_route_without_a_rule_is_detected(new_app: Flask) -> None:
+    @new_app.get("/_test/undeclared")
     def undeclared() -> str:
         return "no rule"
 
-    assert access_rule_of(app.view_functions["undeclared"]) is None
-    assert access_rule_of(app.view_functions["learning.overview"]) == PUBLIC
+    assert access_rule_of(new_app.view_functions["undeclared"]) is None
+    assert access_rule_of(new_app.view_functions["learning.overview"]) == PUBLIC

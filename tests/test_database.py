@@ -131,8 +131,8 @@ def test_a_failing_request_saves_nothing_and_shows_the_error_page(
     assert counter_value(app, "broken") is None
 
 
-def test_migrations_build_exactly_the_schema_the_models_describe(app: Flask) -> None:
-    with app.app_context():
+def test_migrations_build_exactly_the_schema_the_models_describe(new_app: Flask) -> None:
+    with new_app.app_context():
         SupportBase.metadata.drop_all(database.engine)
         database.drop_all()
         upgrade()
@@ -147,13 +147,13 @@ def test_migrations_build_exactly_the_schema_the_models_describe(app: Flask) -> 
         assert set(inspect(database.engine).get_table_names()) <= {"alembic_version"}
 
 
-def test_the_last_activity_migration_fills_it_from_what_learners_did(app: Flask) -> None:
+def test_the_last_activity_migration_fills_it_from_what_learners_did(new_app: Flask) -> None:
     from course.accounts.models import User
     from course.catalogue.models import Course, Module
     from course.learning.models import LessonView
 
     early, late = datetime(2026, 2, 1, tzinfo=UTC), datetime(2026, 3, 5, 9, 30, tzinfo=UTC)
-    with app.app_context():
+    with new_app.app_context():
         SupportBase.metadata.drop_all(database.engine)
         database.drop_all()
         upgrade(revision="a1242267a083")  # the revision before the column

@@ -108,8 +108,8 @@ def seed_attempts_before_the_migration() -> None:
         )
 
 
-def test_the_migration_fills_question_answers_from_submitted_attempts(app: Flask) -> None:
-    with app.app_context():
+def test_the_migration_fills_question_answers_from_submitted_attempts(new_app: Flask) -> None:
+    with new_app.app_context():
         SupportBase.metadata.drop_all(database.engine)
         database.drop_all()
         upgrade(revision=BEFORE)
@@ -136,8 +136,8 @@ def test_the_migration_fills_question_answers_from_submitted_attempts(app: Flask
         database.session.remove()
 
 
-def test_the_migration_downgrades_to_the_indexes_before_it(app: Flask) -> None:
-    with app.app_context():
+def test_the_migration_downgrades_to_the_indexes_before_it(new_app: Flask) -> None:
+    with new_app.app_context():
         SupportBase.metadata.drop_all(database.engine)
         database.drop_all()
         upgrade()
