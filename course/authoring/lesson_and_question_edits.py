@@ -108,11 +108,7 @@ def move_lesson(module: Module, revision: int, author: User, number: int, offset
     """Move lesson ``number`` up (``offset`` -1) or down (+1); at either end it stays put."""
 
     def change(document: Document) -> tuple[Any, Any]:
-        lessons = document["lessons"]
-        index = _index_checked(lessons, number)
-        target = index + offset
-        if 0 <= target < len(lessons):
-            lessons[index], lessons[target] = lessons[target], lessons[index]
+        _move(document["lessons"], number, offset)
         _renumber_lessons(document)
         return None
 
@@ -136,6 +132,14 @@ def delete_lesson(module: Module, revision: int, author: User, number: int) -> s
         module, revision, author, "lesson.deleted", f"Deleted a lesson of {module.slug}", change
     )
     return removed_title
+
+
+def _move(items: list[Any], number: int, offset: int) -> None:
+    """Swap item ``number`` (from 1) with its neighbour ``offset`` away, if it has one."""
+    index = _index_checked(items, number)
+    target = index + offset
+    if 0 <= target < len(items):
+        items[index], items[target] = items[target], items[index]
 
 
 def _index_checked(items: list[Any], number: int) -> int:
@@ -206,12 +210,10 @@ def save_question(
 
 
 def move_question(module: Module, revision: int, author: User, number: int, offset: int) -> None:
+    """Move question ``number`` up (``offset`` -1) or down (+1); at either end it stays put."""
+
     def change(document: Document) -> tuple[Any, Any]:
-        questions = document["questions"]
-        index = _index_checked(questions, number)
-        target = index + offset
-        if 0 <= target < len(questions):
-            questions[index], questions[target] = questions[target], questions[index]
+        _move(document["questions"], number, offset)
         return None
 
     change_draft(
