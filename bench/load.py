@@ -6,11 +6,11 @@ Both apps run under gunicorn with the production ``gunicorn.conf.py`` (its worke
 without worker recycling and without a log line per request, so each run measures serving alone.
 The pages: the course overview (a visitor), a lesson (a signed-in learner), handing in a quiz (a
 different learner and open attempt on every request, each answer sheet complete, so every request
-grades an attempt), the stored certificate PDF (its holder) at its stable address and through the
-certificates page's download link, the verification page (a visitor) and the member table of a
-10,000-member organisation (its manager). Signed-in requests carry real
-session cookies, made by the app's own sign-in code, and a real CSRF token. Rate limits are off:
-one wrk client would otherwise be stopped by them, which is their job, not what is measured here.
+grades an attempt), the stored certificate PDF (its holder) at its address, the verification page
+(a visitor) and the member table of a 10,000-member organisation (its manager). Signed-in requests
+carry real session cookies, made by the app's own sign-in code, and a real CSRF token. Rate limits
+are off: one wrk client would otherwise be stopped by them, which is their job, not what is
+measured here.
 """
 
 from __future__ import annotations
@@ -79,8 +79,6 @@ class Page:
     path: str
     cookie: str = ""
     quiz_requests: dict[int, Path] | None = None  # connections -> one POST per line
-    #: When the path stops being what it is (a download link expires: the pipeline answers it).
-    expires_at: float | None = None
 
 
 @dataclass(frozen=True)
@@ -201,7 +199,6 @@ def build_site(folder: Path, database_url: str, quiz_learners: int) -> tuple[Any
     from course.catalogue.bundle import read_bundle
     from course.catalogue.services import import_course, the_course
     from course.certificates import services as certificates
-    from course.certificates.download_links import LINK_LIFETIME_SECONDS, make_grant
     from course.config import PROJECT_ROOT
     from course.core.database import utcnow
     from course.extensions import db
@@ -251,8 +248,6 @@ def build_site(folder: Path, database_url: str, quiz_learners: int) -> tuple[Any
         certificates.commit_and_store_pdf(certificate)
         code = certificate.code
         learner_cookie, _ = _session_cookie(app, learner)
-        made_at = time.time()
-        grant = make_grant(code, learner.session_token, SECRET, made_at)
         manager_cookie, _ = _session_cookie(app, manager)
         db.session.execute(db.text("ANALYZE"))
         db.session.commit()
@@ -274,13 +269,6 @@ def build_site(folder: Path, database_url: str, quiz_learners: int) -> tuple[Any
             "Certificate PDF download, stable address (holder)",
             f"/certificates/{code}.pdf",
             learner_cookie,
-        ),
-        Page(
-            "certificate link",
-            "Certificate PDF download, the certificates page's link (holder)",
-            f"/certificates/download/{grant}",
-            learner_cookie,
-            expires_at=made_at + LINK_LIFETIME_SECONDS,
         ),
         Page("verification", "Verification page (visitor)", f"/verify/{code}"),
         Page(
@@ -414,9 +402,6 @@ def measure_database(
         for index, connections in enumerate(CONNECTIONS)
     }
     costs = in_process_costs(app, create_bare_app(manifest), pages)
-    for page in pages:
-        if page.expires_at is not None and time.time() >= page.expires_at:
-            raise RuntimeError(f"{page.label}: the link expired before it was measured in full")
     settings = worker_settings(environment, next(page for page in pages if page.kind == "lesson"))
     return _report(label, results, graded, quiz_learners, workers) + costs + settings, results
 
@@ -561,13 +546,12 @@ ANALYSIS = """### What limits these figures, and what was tried
   second that is 40 ms before any variation, and the tail is longer because the two cores are
   shared by 5 workers (of several threads each) and wrk. Under 50 ms at p99 needs roughly twice
   the throughput, or fewer connections per core.
-- **The certificate PDF through the certificates page's link** is answered by a small handler
-  before the request pipeline (docs/architecture.md, "The PDF"). In-process it costs about a fifth
-  of the stable address on SQLite and about a third on PostgreSQL. Under load it reaches about half
-  of bare Flask's throughput on SQLite, three times the stable address. On PostgreSQL it reaches
-  about a quarter, two and a half times the stable address: each request still makes two round
-  trips to the database (the pool's ping and the query), and the database server shares the two
-  cores.
+- **The certificate PDF** is served by its one view through the whole request pipeline, like
+  every page: the session and its timeouts, the access check, the security headers and the request
+  line cost the same there as anywhere. Until issue 19 the certificates page linked a second
+  address answered by a handler in front of the pipeline, which reached about half of bare Flask
+  on SQLite; it was removed as a second authentication path to keep in step with the first, for a
+  file a learner downloads a few times. A browser asking again for an unchanged PDF gets a 304.
 - **Errors at 64 connections** (target 0): met on both databases; requests wait in gunicorn's
   backlog rather than fail.
 - **Tried, and kept**: the overview's query leaves out every lesson's Markdown and rendered HTML

@@ -54,11 +54,8 @@ def create_app(
     load_config(app, config)
 
     from course.accounts.sessions import init_sessions
-    from course.certificates.download_links import DownloadLinkServer
     from course.core import init_core
 
-    # Innermost, so that the proxy handling init_core installs runs before it.
-    app.wsgi_app = DownloadLinkServer(app.wsgi_app, app)  # type: ignore[method-assign]
     init_core(app)
     init_sessions(app)
 

@@ -19,15 +19,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
-from collections.abc import Mapping, MutableMapping
 from datetime import datetime, timedelta
-from enum import Enum
-from typing import Any
 
 from flask import Flask, current_app, flash, redirect, request, session
 from flask_login import current_user, login_url, login_user, logout_user, user_loaded_from_cookie
 from sqlalchemy import ColumnElement, and_, select
-from sqlalchemy.sql.elements import BindParameter
 from werkzeug.wrappers import Response
 
 from course.accounts.models import User
@@ -49,15 +45,6 @@ PENDING_TWO_FACTOR_SECONDS = 300
 LAST_SEEN_RESOLUTION_SECONDS = 60
 
 
-class SessionClock(Enum):
-    """Where a signed-in session stands against its idle and absolute timeouts."""
-
-    CURRENT = "current"
-    #: Still live, but the "last seen" time in the cookie is due to be written again.
-    DUE_FOR_REFRESH = "due for refresh"
-    TIMED_OUT = "timed out"
-
-
 def init_sessions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
@@ -76,12 +63,11 @@ def load_user(session_token: str) -> User | None:
 def signs_in(session_token: str, oldest: datetime) -> ColumnElement[bool]:
     """The condition for the person whose live session token this is: the account is not
     disabled and the token was issued no earlier than ``oldest`` (see :func:`oldest_live_token`)."""
-    return and_(holds_session_token(session_token), User.session_token_created_at >= oldest)
-
-
-def holds_session_token(session_token: str | BindParameter[str]) -> ColumnElement[bool]:
-    """The condition for the account, not disabled, whose session token this is, however old."""
-    return and_(User.session_token == session_token, User.disabled_at.is_(None))
+    return and_(
+        User.session_token == session_token,
+        User.disabled_at.is_(None),
+        User.session_token_created_at >= oldest,
+    )
 
 
 def oldest_live_token() -> datetime:
@@ -172,44 +158,34 @@ def two_factor_passed() -> bool:
     return bool(session.get(TWO_FACTOR_PASSED))
 
 
-def session_clock(
-    contents: Mapping[str, Any], config: Mapping[str, Any], now: float
-) -> SessionClock:
-    """Where the session with these cookie ``contents`` stands at ``now`` (a Unix time).
-
-    A remembered session has no timeouts: it lasts as long as its "remember me" cookie.
-    """
-    if contents.get(REMEMBERED):
-        return SessionClock.CURRENT
-    last_seen = contents.get(LAST_SEEN_AT, 0)
-    idle_limit = config["SESSION_IDLE_MINUTES"] * 60
-    absolute_limit = config["SESSION_LIFETIME_HOURS"] * 3600
-    if now - last_seen > idle_limit or now - contents.get(SIGNED_IN_AT, 0) > absolute_limit:
-        return SessionClock.TIMED_OUT
-    if now - last_seen > LAST_SEEN_RESOLUTION_SECONDS:
-        return SessionClock.DUE_FOR_REFRESH
-    return SessionClock.CURRENT
-
-
-def mark_seen(contents: MutableMapping[str, Any], now: float) -> None:
-    """Record in a session due for its refresh that it was used at ``now``."""
-    contents[LAST_SEEN_AT] = now
-
-
 def _enforce_session_rules() -> None:
     """End a timed-out session, and make one that has not passed two-factor sign-in, on an account
     that has it on, ask for a code before it counts as signed in."""
     if not current_user.is_authenticated:
         return
     now = time.time()
-    clock = session_clock(session, current_app.config, now)
-    if clock is SessionClock.TIMED_OUT:
+    if _timed_out(now):
         logout_user()
         session.clear()
     elif current_user.two_factor_enabled and not two_factor_passed():
         _ask_for_second_factor(current_user._get_current_object())
-    elif clock is SessionClock.DUE_FOR_REFRESH:
-        mark_seen(session, now)
+    elif not session.get(REMEMBERED):
+        # Written again only now and then, so that most requests send no new cookie.
+        if now - session.get(LAST_SEEN_AT, 0) > LAST_SEEN_RESOLUTION_SECONDS:
+            session[LAST_SEEN_AT] = now
+
+
+def _timed_out(now: float) -> bool:
+    """Whether this session has been idle, or signed in, for too long at ``now``.
+
+    A remembered session has no timeouts: it lasts as long as its "remember me" cookie.
+    """
+    if session.get(REMEMBERED):
+        return False
+    config = current_app.config
+    idle = now - session.get(LAST_SEEN_AT, 0) > config["SESSION_IDLE_MINUTES"] * 60
+    too_old = now - session.get(SIGNED_IN_AT, 0) > config["SESSION_LIFETIME_HOURS"] * 3600
+    return idle or too_old
 
 
 def _ask_for_second_factor(user: User) -> None:

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
+import hashlib
 
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     jsonify,
     redirect,
@@ -22,8 +21,8 @@ from werkzeug.wrappers import Response
 from course.accounts.models import Role
 from course.accounts.sessions import two_factor_passed
 from course.catalogue import services as catalogue
-from course.certificates import download_links
 from course.certificates import services as certificates
+from course.certificates.codes import formatted
 from course.certificates.forms import ClaimForm, VerifyForm
 from course.certificates.models import Certificate, CertificateStatus
 from course.core.access import login_required, public
@@ -69,49 +68,21 @@ def issue() -> str | Response:
 
 def _certificates_page(form: ClaimForm) -> str:
     course = catalogue.the_course()
-    own_certificates = certificates.certificates_of(current_user)
-    now = utcnow()
     return render_template(
         "certificates/index.html",
         standing=certificates.standing(current_user, course) if course else None,
-        certificates=own_certificates,
-        download_links={
-            each.id: _download_link(each)
-            for each in own_certificates
-            if each.status_at(now) in OFFERED_FOR_DOWNLOAD
-        },
+        certificates=certificates.certificates_of(current_user),
+        offered_for_download=OFFERED_FOR_DOWNLOAD,
         form=form,
-        now=now,
+        now=utcnow(),
     )
-
-
-def _download_link(certificate: Certificate) -> str:
-    """A short-lived link to the holder's own PDF, answered outside the pipeline when in order."""
-    grant = download_links.make_grant(
-        certificate.code, current_user.session_token, current_app.config["SECRET_KEY"], time.time()
-    )
-    return url_for("certificates.download_by_link", grant=grant)
 
 
 @bp.get("/certificates/<code>.pdf")
 @login_required
 def download(code: str) -> Response | tuple[str, int]:
-    return _pdf_download(code)
-
-
-@bp.get("/certificates/download/<grant>")
-@login_required
-def download_by_link(grant: str) -> Response | tuple[str, int]:
-    """A link from the certificates page that :class:`DownloadLinkServer` passed on: checked again
-    in full, as the stable address is, whether or not it has expired."""
-    secret_key = current_app.config["SECRET_KEY"]
-    code = download_links.granted_code(grant, current_user.session_token, secret_key)
-    if code is None:
-        abort(404)
-    return _pdf_download(code)
-
-
-def _pdf_download(code: str) -> Response | tuple[str, int]:
+    """The one address of a certificate's PDF, for its holder and for admins; the certificates
+    page links here."""
     found = certificates.certificate_with_stored_pdf(code)
     if found is None or not _may_download(found[0]):
         abort(404)
@@ -119,12 +90,29 @@ def _pdf_download(code: str) -> Response | tuple[str, int]:
     if certificate.revoked_at is not None:
         # Gone for good: revocation is never undone, and a copy would read as valid.
         return render_template("certificates/revoked.html", certificate=certificate), 410
-    stored_code = certificate.code
+    stored_code = certificate.code  # read now: rendering ends the transaction it was loaded in
     if content is None:
         content = certificates.render_and_store_pdf(certificate)
         if content is None:
             abort(404)
-    return download_links.pdf_response(request.environ, stored_code, content)
+    return _pdf_attachment(stored_code, content)
+
+
+def _pdf_attachment(code: str, content: bytes) -> Response:
+    """The PDF as a download named after its code. Its ETag is a digest of the bytes, so a browser
+    asking again for an unchanged PDF gets a 304, and a re-rendered one (a corrected name, a new
+    template) is fetched afresh; only the browser may keep a copy, and it asks before reusing it."""
+    filename = f"ct-citizen-certificate-{formatted(code)}.pdf"
+    response = Response(
+        content,
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f"attachment; filename={filename}",
+            "Cache-Control": "private, no-cache",
+        },
+    )
+    response.set_etag(hashlib.sha256(content).hexdigest()[:32])
+    return response.make_conditional(request)
 
 
 def _may_download(certificate: Certificate) -> bool:

@@ -3,8 +3,8 @@
 Logs never hold personal data: no email addresses, names, tokens, query strings or (unless
 ``LOG_CLIENT_ADDRESSES`` is on) IP addresses. Code that logs about a person or a message names it by
 its database id. The request line gives the path without its query string, and for pages whose
-address carries a secret (``/password/reset/<token>``, ``/verify/<code>``,
-``/certificates/download/<grant>``) the route's pattern instead of the address itself.
+address carries a secret (``/password/reset/<token>``, ``/verify/<code>``) the route's pattern
+instead of the address itself.
 
 Every log record made while serving a request carries that request's id, which is also sent back
 in the ``X-Request-ID`` header. Behind a trusted proxy, an ``X-Request-ID`` the proxy sets is
@@ -19,7 +19,6 @@ import re
 import sys
 import time
 import uuid
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,7 +29,7 @@ APP_LOGGER_NAME = "course"
 REQUEST_LOGGER_NAME = "course.requests"
 REQUEST_ID_HEADER = "X-Request-ID"
 #: URL arguments whose values are secrets: a path holding one is logged as the route's pattern.
-SECRET_URL_ARGUMENTS = frozenset({"token", "code", "grant"})
+SECRET_URL_ARGUMENTS = frozenset({"token", "code"})
 #: The fields of a request line, in the order the JSON object lists them.
 REQUEST_FIELDS = ("request_id", "method", "path", "status", "duration_ms", "client_address")
 _HANDLER_NAME = "course-output"
@@ -114,45 +113,22 @@ def loggable_path() -> str:
 
 def _start_request() -> None:
     g.request_started = time.perf_counter()
-    g.request_id = request_id_for(request.headers.get(REQUEST_ID_HEADER, ""), current_app.config)
-
-
-def request_id_for(incoming: str, config: Mapping[str, Any]) -> str:
-    """The id of a request: the one a trusted proxy gave it (``incoming``), or a new one."""
-    trusted = config["TRUSTED_PROXIES"] and _TRUSTED_REQUEST_ID.fullmatch(incoming)
-    return incoming if trusted else uuid.uuid4().hex
+    incoming = request.headers.get(REQUEST_ID_HEADER, "")
+    trusted = current_app.config["TRUSTED_PROXIES"] and _TRUSTED_REQUEST_ID.fullmatch(incoming)
+    g.request_id = incoming if trusted else uuid.uuid4().hex
 
 
 def _finish_request(response: Response) -> Response:
+    """Send the request id back, and write the request's line when ``LOG_REQUESTS`` is on."""
     request_id = g.get("request_id")
     if request_id:
         response.headers[REQUEST_ID_HEADER] = request_id
-    log_request(
-        current_app.config,
-        request_id=request_id,
-        method=request.method,
-        path=loggable_path(),
-        status=response.status_code,
-        started=g.get("request_started"),
-        client_address=request.remote_addr,
-    )
-    return response
-
-
-def log_request(
-    config: Mapping[str, Any],
-    *,
-    request_id: str | None,
-    method: str,
-    path: str,
-    status: int,
-    started: float | None,
-    client_address: str | None,
-) -> None:
-    """Write the request's line, when ``LOG_REQUESTS`` is on; ``path`` must hold no secret."""
+    config = current_app.config
     if not config["LOG_REQUESTS"]:
-        return
+        return response
+    started = g.get("request_started")
     duration_ms = round((time.perf_counter() - started) * 1000, 1) if started else None
+    method, path, status = request.method, loggable_path(), response.status_code
     fields: dict[str, Any] = {
         "request_id": request_id,
         "method": method,
@@ -161,5 +137,6 @@ def log_request(
         "duration_ms": duration_ms,
     }
     if config["LOG_CLIENT_ADDRESSES"]:
-        fields["client_address"] = client_address
+        fields["client_address"] = request.remote_addr
     log.info("%s %s %s %sms", method, path, status, duration_ms, extra=fields)
+    return response

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, TypeVar
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, current_app, request
 from flask_talisman import Talisman
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -34,9 +34,6 @@ CONTENT_SECURITY_POLICY = {
     "frame-ancestors": "'none'",
     "base-uri": "'none'",
 }
-
-#: Headers of a response's own body, which :func:`security_headers_for` leaves out.
-_ENTITY_HEADERS = frozenset({"Content-Type", "Content-Length"})
 
 PERMISSIONS_POLICY = {
     "camera": "()",
@@ -88,15 +85,6 @@ class _Talisman(Talisman):  # type: ignore[misc]
         for name in self.VIEW_OPTION_NAMES:
             options.setdefault(name, getattr(self, name))
         return options
-
-
-def security_headers_for(app: Flask, path: str, *, secure: bool) -> list[tuple[str, str]]:
-    """The security headers ``app`` sends with a response to ``path`` over https (``secure``) or
-    plain http, worked out by Flask-Talisman itself: for code that answers outside the pipeline."""
-    base_url = "https://localhost" if secure else "http://localhost"
-    with app.test_request_context(path, base_url=base_url):
-        headers = app.extensions["talisman"]._set_response_headers(Response()).headers
-    return [(name, value) for name, value in headers.items() if name not in _ENTITY_HEADERS]
 
 
 def allow_plain_http(view: ViewT) -> ViewT:

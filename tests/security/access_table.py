@@ -82,7 +82,6 @@ EXPECTED_RULE = {
     "dashboard.index": SIGNED_IN,
     "certificates.index": SIGNED_IN,
     "certificates.download": SIGNED_IN,
-    "certificates.download_by_link": SIGNED_IN,
     "certificates.issue": SIGNED_IN,
     # Organisations
     "organisations.create": SIGNED_IN,

@@ -84,7 +84,6 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
     "learning.quiz_result": {"slug": PUBLIC_NAME, "attempt_id": OWN_ROW},
     "certificates.verify": {"code": PUBLIC_NAME},
     "certificates.download": {"code": OWN_ROW},
-    "certificates.download_by_link": {"grant": SECRET},
     "accounts.confirm_email": {"token": SECRET},
     "accounts.confirm_email_change": {"token": SECRET},
     "accounts.reset_password": {"token": SECRET},
@@ -142,7 +141,6 @@ NOTHING = {
     "lesson_slug": "no-such-lesson",
     "code": "NOPE-NOPE-NOPE",
     "token": "not-a-real-token",
-    "grant": "not-a-real-grant",
     "type_name": "no_such_type",
     "action": "explode",
 }
