@@ -23,7 +23,7 @@ from datetime import datetime, timedelta
 
 from flask import Flask, current_app, flash, redirect, request, session
 from flask_login import current_user, login_url, login_user, logout_user, user_loaded_from_cookie
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import bindparam, select
 from werkzeug.wrappers import Response
 
 from course.accounts.models import User
@@ -55,18 +55,21 @@ def init_sessions(app: Flask) -> None:
     app.before_request(_enforce_session_rules)
 
 
+# Built once: every signed-in request runs it, and building a statement costs more than running
+# this one.
+_USER_OF_LIVE_TOKEN = select(User).where(
+    User.session_token == bindparam("session_token"),
+    User.disabled_at.is_(None),
+    User.session_token_created_at >= bindparam("oldest"),
+)
+
+
 @login_manager.user_loader
 def load_user(session_token: str) -> User | None:
-    return db.session.scalar(select(User).where(signs_in(session_token, oldest_live_token())))
-
-
-def signs_in(session_token: str, oldest: datetime) -> ColumnElement[bool]:
-    """The condition for the person whose live session token this is: the account is not
-    disabled and the token was issued no earlier than ``oldest`` (see :func:`oldest_live_token`)."""
-    return and_(
-        User.session_token == session_token,
-        User.disabled_at.is_(None),
-        User.session_token_created_at >= oldest,
+    """The person whose live session token this is: the account is not disabled and the token was
+    issued no earlier than "remember me" lasts (see :func:`oldest_live_token`)."""
+    return db.session.scalar(
+        _USER_OF_LIVE_TOKEN, {"session_token": session_token, "oldest": oldest_live_token()}
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from course.accounts.models import User
@@ -161,19 +161,17 @@ def the_course() -> Course | None:
     )
 
 
+# Built once: the module pages ask for it on every request.
+_MODULE_WITH_LESSONS = (
+    select(Module)
+    .where(Module.slug == bindparam("slug"))
+    .options(
+        joinedload(Module.current_version).joinedload(ModuleVersion.lessons).defer(Lesson.markdown)
+    )
+)
+
+
 def find_listed_module(slug: str) -> Module | None:
     """The module learners see at ``slug``, with its current version and lessons, in one query."""
-    module = (
-        db.session.scalars(
-            select(Module)
-            .where(Module.slug == slug)
-            .options(
-                joinedload(Module.current_version)
-                .joinedload(ModuleVersion.lessons)
-                .defer(Lesson.markdown)
-            )
-        )
-        .unique()
-        .one_or_none()
-    )
+    module = db.session.scalars(_MODULE_WITH_LESSONS, {"slug": slug}).unique().one_or_none()
     return module if module is not None and module.is_listed else None

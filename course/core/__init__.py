@@ -6,7 +6,7 @@ from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_number
 
 from course.core.database import init_database
-from course.core.i18n import current_language, select_locale
+from course.core.i18n import current_language, install_page_translations, select_locale
 from course.core.logs import init_logging
 from course.core.security import init_security
 from course.core.urls import absolute_url
@@ -20,6 +20,7 @@ def init_core(app: Flask) -> None:
     init_security(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
+    install_page_translations(app)
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["format_date"] = format_date
