@@ -26,6 +26,11 @@ ENVIRONMENT_PREFIX = "COURSE"
 LOOPBACK_HOSTS = ("localhost", "127.0.0.1")
 INSTANCE_CONFIG_FILENAME = "config.py"
 SQLITE_FILENAME = "course.sqlite3"
+#: The rate-limit storage addresses the page cache can share (redis-py reads both).
+REDIS_SCHEMES = ("redis://", "rediss://")
+#: Seconds the page cache waits for Redis: one that stops answering slows a page by about that,
+#: and the page is made as if nothing were cached.
+REDIS_CACHE_TIMEOUTS = {"socket_connect_timeout": 1.0, "socket_timeout": 1.0}
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +64,22 @@ class DefaultConfig:
     RATELIMIT_HEADERS_ENABLED = True
     #: Keeps this site's counters apart from anything else sharing the Redis database.
     RATELIMIT_KEY_PREFIX = "course"
+    #: Where the pages shared by every visitor are kept (:mod:`course.core.page_cache`). ``None``
+    #: chooses: Redis when ``CACHE_REDIS_URL`` is set or the rate limits are kept in Redis (the
+    #: same server then holds both), else each process's own memory; no cache in debug mode. Any
+    #: Flask-Caching type may be named instead; ``NullCache`` turns the cache off.
+    CACHE_TYPE: str | None = None
+    #: The page cache's Redis, such as ``redis://localhost:6379/1``; ``None`` means the rate
+    #: limiter's when that is a ``redis://`` or ``rediss://`` address.
+    CACHE_REDIS_URL: str | None = None
+    #: Keeps cached pages apart from the rate limiter's counters in a shared Redis: clearing the
+    #: cache deletes only keys with this prefix (without one it would empty the whole database).
+    CACHE_KEY_PREFIX = "course-page:"
+    #: Seconds a page is kept. Pages of an older course version or release are never served, so
+    #: this only bounds how long they take up room.
+    CACHE_DEFAULT_TIMEOUT = 24 * 60 * 60
+    #: The most pages one process keeps in its own memory (the in-process cache only).
+    CACHE_THRESHOLD = 2000
     #: The largest request body accepted (uploads included).
     MAX_CONTENT_LENGTH = 16 * 1024 * 1024
     #: CSRF tokens live as long as the session: a learner may spend an hour on a lesson.
@@ -104,8 +125,9 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     :param app: the application whose ``instance_path`` holds the optional ``config.py``.
     :param overrides: the last word, used by tests and by callers that build an app in code.
     :raises RuntimeError: when ``instance/config.py`` exists but sets no ``SECRET_KEY`` and nothing
-        else does (the file is the operator's, so it is never rewritten), and when the site's
-        addresses are set wrong (see :func:`_settle_addresses`).
+        else does (the file is the operator's, so it is never rewritten), when the site's
+        addresses are set wrong (see :func:`_settle_addresses`), and when cached pages would
+        share Redis with no prefix of their own (see :func:`_settle_page_cache`).
     """
     app.config.from_object(DefaultConfig)
     app.config.from_pyfile(str(Path(app.instance_path) / INSTANCE_CONFIG_FILENAME), silent=True)
@@ -118,6 +140,7 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
         Path(app.instance_path)
     )
     _settle_addresses(app.config)
+    _settle_page_cache(app.config)
 
 
 def _settle_addresses(config: Config) -> None:
@@ -155,6 +178,33 @@ def _settle_addresses(config: Config) -> None:
             "to, such as course.example.org."
         )
     config["TRUSTED_HOSTS"] = list(trusted_hosts)
+
+
+def _settle_page_cache(config: Config) -> None:
+    """Choose where cached pages are kept, unless ``CACHE_TYPE`` says: in the rate limiter's
+    Redis when there is one, since every worker and host must see the same pages; nowhere in
+    debug mode.
+
+    :raises RuntimeError: when the cache is in Redis without a key prefix, where clearing it
+        would delete every key in the database, the rate limiter's counters included.
+    """
+    if config["CACHE_TYPE"] is None and config.get("DEBUG"):
+        # ``flask --debug run`` reloads edited templates: a kept page would hide the edit.
+        config["CACHE_TYPE"] = "NullCache"
+        config["CACHE_NO_NULL_WARNING"] = True
+    if config["CACHE_TYPE"] is None:
+        limiter_storage = str(config["RATELIMIT_STORAGE_URI"])
+        if not config["CACHE_REDIS_URL"] and limiter_storage.startswith(REDIS_SCHEMES):
+            config["CACHE_REDIS_URL"] = limiter_storage
+        config["CACHE_TYPE"] = "RedisCache" if config["CACHE_REDIS_URL"] else "SimpleCache"
+    if config["CACHE_TYPE"] == "RedisCache":
+        if not config["CACHE_KEY_PREFIX"]:
+            raise RuntimeError(
+                f"{ENVIRONMENT_PREFIX}_CACHE_KEY_PREFIX is empty: the page cache shares Redis "
+                "with the rate limits and clearing it would delete theirs too. Set a prefix "
+                "such as course-page:."
+            )
+        config.setdefault("CACHE_OPTIONS", dict(REDIS_CACHE_TIMEOUTS))
 
 
 def _default_sqlite_url(instance_path: Path) -> str:

@@ -1,6 +1,7 @@
 """The Flask extensions, created unbound here and bound to an app in :func:`course.create_app`."""
 
 from flask_babel import Babel
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -31,3 +32,6 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address)
 babel = Babel()
 login_manager = LoginManager()
+#: Pages and parts of pages shared by many visitors (see :mod:`course.core.page_cache`); no
+#: ``{% cache %}`` tag in templates, so what is cached is decided in one place.
+cache = Cache(with_jinja2_ext=False)

@@ -46,6 +46,7 @@ from course.catalogue.bundle import (
 from course.catalogue.models import Course, Module, ModuleVersion
 from course.catalogue.services import module_source, store_version
 from course.core.database import begin_write, get_for_update, utcnow
+from course.core.page_cache import forget_shared_pages
 from course.extensions import db
 
 
@@ -356,6 +357,7 @@ def publish(module: Module, revision: int, author: User) -> ModuleVersion:
     version = store_version(module, checked, published_by=author)
     module.is_required = required
     db.session.delete(draft)
+    forget_shared_pages()
     if version is None:
         raise NothingToPublish()
     record(
@@ -417,6 +419,7 @@ def set_archived(module: Module, archived: bool, author: User) -> None:
     if (module.archived_at is not None) == archived:
         return
     module.archived_at = utcnow() if archived else None
+    forget_shared_pages()
     record(
         "module.archived" if archived else "module.unarchived",
         actor=author,

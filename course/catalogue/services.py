@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, select
@@ -12,6 +13,7 @@ from course.catalogue.bundle import CourseSource, LessonSource, ModuleSource
 from course.catalogue.markdown import render_all_regions
 from course.catalogue.models import Course, Lesson, Module, ModuleVersion, Question
 from course.core.database import begin_write, utcnow
+from course.core.page_cache import forget_shared_pages
 from course.extensions import db
 
 
@@ -61,6 +63,7 @@ def import_course(source: CourseSource) -> ImportReport:
         if module.archived_at is None:
             module.archived_at = utcnow()
             report.archived.append(module.slug)
+    forget_shared_pages()
     return report
 
 
@@ -161,12 +164,16 @@ def the_course() -> Course | None:
     )
 
 
-# Built once: the module pages ask for it on every request.
+# Built once: the module pages ask for it on every request. A lesson's HTML is left out: only the
+# lesson page needs it, for one lesson, and only when its text is not already cached.
 _MODULE_WITH_LESSONS = (
     select(Module)
     .where(Module.slug == bindparam("slug"))
     .options(
-        joinedload(Module.current_version).joinedload(ModuleVersion.lessons).defer(Lesson.markdown)
+        joinedload(Module.current_version)
+        .joinedload(ModuleVersion.lessons)
+        .defer(Lesson.markdown)
+        .defer(Lesson.html_by_region)
     )
 )
 
@@ -175,3 +182,33 @@ def find_listed_module(slug: str) -> Module | None:
     """The module learners see at ``slug``, with its current version and lessons, in one query."""
     module = db.session.scalars(_MODULE_WITH_LESSONS, {"slug": slug}).unique().one_or_none()
     return module if module is not None and module.is_listed else None
+
+
+# Built once: every page shared between visitors asks for it (course.core.page_cache).
+_WHAT_LEARNERS_SEE = (
+    select(
+        Course.id,
+        Course.updated_at,
+        Module.id,
+        Module.slug,
+        Module.current_version_id,
+        Module.archived_at,
+        Module.is_required,
+        Module.position,
+    )
+    .outerjoin(Module, Module.course_id == Course.id)
+    .order_by(Course.id, Module.id)
+)
+
+
+def content_version() -> str:
+    """A fingerprint of what learners see of the course, read from the database so that every
+    worker, host and command agrees on it the moment a change is committed.
+
+    It changes whenever a module gets a new current version (published on the web or imported
+    from files), is archived or brought back, moves, or becomes required or optional, and when
+    the course's own details change. It is taken from that state itself, so no code that changes
+    what learners see has to remember to bump a counter.
+    """
+    rows = db.session.execute(_WHAT_LEARNERS_SEE).all()
+    return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()[:16]

@@ -27,6 +27,7 @@ from course.certificates.forms import ClaimForm, VerifyForm
 from course.certificates.models import Certificate, CertificateStatus
 from course.core.access import login_required, public
 from course.core.database import utcnow
+from course.core.page_cache import cached_for_visitors
 from course.extensions import limiter
 
 bp = Blueprint("certificates", __name__)
@@ -125,6 +126,7 @@ def _may_download(certificate: Certificate) -> bool:
 @bp.get("/verify")
 @public
 @verification_limit
+@cached_for_visitors
 def verify_form() -> str | Response | tuple[str, int]:
     form = VerifyForm(request.args)
     if "code" not in request.args:

@@ -8,6 +8,7 @@ from flask_babel import format_date, format_datetime, format_number
 from course.core.database import init_database
 from course.core.i18n import current_language, install_page_translations, select_locale
 from course.core.logs import init_logging
+from course.core.page_cache import init_page_cache
 from course.core.security import init_security
 from course.core.urls import absolute_url
 from course.extensions import babel, limiter
@@ -19,6 +20,7 @@ def init_core(app: Flask) -> None:
     init_database(app)
     init_security(app)
     limiter.init_app(app)
+    init_page_cache(app)
     babel.init_app(app, locale_selector=select_locale)
     install_page_translations(app)
     app.jinja_env.globals["current_language"] = current_language

@@ -1,11 +1,25 @@
-"""The course for learners: overview, modules, lessons, quizzes, and who to call."""
+"""The course for learners: overview, modules, lessons, quizzes, and who to call.
+
+The pages a visitor may read without an account are made once per region, language and version
+of the course and served to every visitor from the page cache (:mod:`course.core.page_cache`).
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    get_template_attribute,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from course.catalogue import services as catalogue
@@ -13,6 +27,7 @@ from course.catalogue.models import Lesson, Module
 from course.catalogue.question_types import question_type
 from course.core.access import login_required, public
 from course.core.forms import ButtonForm
+from course.core.page_cache import cached_for_visitors, shared_fragments, vary_shared_pages_by
 from course.core.regions import Region
 from course.learning import services as learning
 from course.learning.forms import RegionForm
@@ -20,6 +35,14 @@ from course.learning.models import QuizAttempt
 from course.learning.who_to_call import CONTACTS_BY_REGION
 
 bp = Blueprint("learning", __name__)
+
+#: The macros drawing the parts of a lesson page everyone shares.
+LESSON_PARTS = "learning/_lesson_text.html"
+
+# What a page shown to visitors depends on besides its address and language: where they live,
+# and what the course holds at the moment.
+vary_shared_pages_by("region", lambda: learning.current_region().value)
+vary_shared_pages_by("content", catalogue.content_version)
 
 
 def _signed_in_user():  # type: ignore[no-untyped-def]
@@ -51,6 +74,7 @@ def _attempt_or_404(module: Module, attempt_id: int) -> QuizAttempt:
 
 @bp.get("/")
 @public
+@cached_for_visitors
 def overview() -> str:
     course = catalogue.the_course()
     progress = learning.course_progress(_signed_in_user(), course) if course else None
@@ -78,6 +102,7 @@ def choose_region() -> Response:
 
 @bp.get("/modules/<slug>/")
 @public
+@cached_for_visitors
 def module(slug: str) -> str:
     module = _module_or_404(slug)
     user = _signed_in_user()
@@ -94,21 +119,45 @@ def module(slug: str) -> str:
 
 @bp.get("/modules/<slug>/<lesson_slug>")
 @public
+@cached_for_visitors
 def lesson(slug: str, lesson_slug: str) -> str:
     module = _module_or_404(slug)
     lesson, index = _lesson_or_404(module, lesson_slug)
     lessons = module.current_version.lessons  # type: ignore[union-attr]
+    text, links = _lesson_text_and_links(module, index)
     return render_template(
         "learning/lesson.html",
         module=module,
         lesson=lesson,
-        number=index + 1,
-        total=len(lessons),
-        previous=lessons[index - 1] if index > 0 else None,
         following=lessons[index + 1] if index + 1 < len(lessons) else None,
-        html=lesson.html_for(learning.current_region()),
+        text=text,
+        links=links,
         form=ButtonForm(),
     )
+
+
+def _lesson_text_and_links(module: Module, index: int) -> tuple[Markup, ...]:
+    """Lesson ``index``'s text and the links to the lessons either side, in the reader's region
+    and language: the same for everyone, signed in or not, so made once per module version."""
+    version = module.current_version
+    assert version is not None  # noqa: S101 - checked by _module_or_404
+    lessons = version.lessons
+    lesson = lessons[index]
+    region = learning.current_region()
+
+    def render() -> tuple[str, str]:
+        text = get_template_attribute(LESSON_PARTS, "lesson_text")
+        links = get_template_attribute(LESSON_PARTS, "lesson_links")
+        return (
+            text(module, lesson, index + 1, len(lessons), lesson.html_for(region)),
+            links(
+                module,
+                lessons[index - 1] if index > 0 else None,
+                lessons[index + 1] if index + 1 < len(lessons) else None,
+            ),
+        )
+
+    return shared_fragments("lesson", (version.id, lesson.slug, region.value), render)
 
 
 @bp.post("/modules/<slug>/<lesson_slug>/read")
@@ -218,6 +267,7 @@ def quiz_result(slug: str, attempt_id: int) -> str | Response:
 
 @bp.get("/who-to-call")
 @public
+@cached_for_visitors
 def who_to_call() -> str:
     own_region = learning.current_region()
     return render_template(

@@ -14,6 +14,7 @@ from course.core.access import login_required, public
 from course.core.database import utcnow
 from course.core.errors import render_http_error
 from course.core.forms import ButtonForm
+from course.core.page_cache import cached_for_visitors
 from course.extensions import limiter
 from course.privacy.export import personal_data_export
 
@@ -29,18 +30,21 @@ def _signed_in_account() -> str:
 
 @bp.get("/privacy")
 @public
+@cached_for_visitors
 def privacy() -> str:
     return render_template("privacy/privacy.html")
 
 
 @bp.get("/accessibility")
 @public
+@cached_for_visitors
 def accessibility() -> str:
     return render_template("privacy/accessibility.html")
 
 
 @bp.get("/about")
 @public
+@cached_for_visitors
 def about() -> str:
     return render_template("privacy/about.html")
 
