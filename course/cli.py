@@ -4,18 +4,34 @@ from __future__ import annotations
 
 import sys
 import time
+from datetime import date
 from pathlib import Path
 
 import click
 from flask import Flask
 from flask.cli import AppGroup
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from course.accounts import services as accounts
 from course.accounts.models import Role
 from course.accounts.passwords import password_problem
 from course.admin import user_administration
 from course.catalogue import services as catalogue
-from course.catalogue.bundle import ContentError, read_bundle, write_bundle, write_module
+from course.catalogue.bundle import (
+    MODULE_FILE,
+    ContentError,
+    CourseSource,
+    ModuleCitations,
+    SourceKind,
+    module_citations,
+    overdue_reviews,
+    read_bundle,
+    write_bundle,
+    write_module,
+)
+from course.catalogue.bundle.citations import uncited_problem
+from course.catalogue.source_links import check_links
 from course.certificates import services as certificate_services
 from course.core.mail import deliver_due_messages
 from course.core.names import name_problem
@@ -120,8 +136,12 @@ def _report_problems(error: ContentError) -> None:
 def check_content_command(path: Path) -> None:
     """Check the bundle at PATH and list every problem as file:line: message.
 
-    Exits with status 1 if there is any problem.
+    Exits with status 1 if there is any problem. A module reviewed more than 12 months ago is a
+    warning only: its content may still be right, but a person should check it against its
+    sources.
     """
+    for warning in overdue_reviews(path, date.today()):
+        click.echo(str(warning), err=True)
     try:
         course = read_bundle(path)
     except ContentError as error:
@@ -177,6 +197,138 @@ def export_content_command(path: Path, module_slug: str | None) -> None:
         raise click.UsageError(f"No module has the slug {module_slug!r}.")
     write_module(chosen, path / chosen.folder_name)
     click.echo(f"Exported {module_slug} to {path / chosen.folder_name}.")
+
+
+@content_cli.command("sources")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.option(
+    "--online",
+    is_flag=True,
+    help="Also check that every source's link answers (HEAD, then GET), with a short timeout.",
+)
+def sources_content_command(path: Path, online: bool) -> None:
+    """List each module's sources in the bundle at PATH, grouped by kind, with the lessons that
+    cite each, and flag every lesson that teaches facts but cites no source.
+
+    Exits with status 1 if the bundle has problems (as content check lists them), if a lesson
+    that teaches facts cites no source, or, with --online, if a link does not answer with 2xx or
+    3xx. When no link reaches any server (no network), the online check is skipped with a note.
+    """
+    try:
+        course = read_bundle(path, require_citations=False)
+    except ContentError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        count = len(error.problems)
+        click.echo(ngettext("%(num)d problem found.", "%(num)d problems found.", count), err=True)
+        sys.exit(1)
+    reports = [module_citations(module) for module in course.modules]
+    for report in reports:
+        _echo_module_sources(path, report)
+    failed = _echo_sources_summary(path, course, reports)
+    if online:
+        failed = _echo_link_check(path, reports) or failed
+    if failed:
+        sys.exit(1)
+
+
+def _echo_module_sources(path: Path, report: ModuleCitations) -> None:
+    module = report.module
+    click.echo(f"{module.slug} ({path / module.folder_name / MODULE_FILE})")
+    for kind, sources in report.by_kind.items():
+        if not sources:
+            continue
+        click.echo(f"  {kind.value} ({len(sources)})")
+        for source in sources:
+            click.echo(f"    {source.id}: {source.title}")
+            click.echo(f"      {source.url}")
+            cited_by = ", ".join(source.cited_by) or _("no lesson")
+            click.echo("      " + _("cited by: %(lessons)s", lessons=cited_by))
+    for lesson in report.scenario_lessons:
+        click.echo("  " + _("%(file)s: a scenario, needs no source", file=lesson.file_name))
+    for lesson in report.uncited_lessons:
+        # Line 2 is the front matter's first field, where the validator reports it too.
+        click.echo(f"  {path / module.folder_name / lesson.file_name}:2: {uncited_problem()}")
+    click.echo("")
+
+
+def _echo_sources_summary(path: Path, course: CourseSource, reports: list[ModuleCitations]) -> bool:
+    """Print the totals; ``True`` when some lesson that teaches facts cites no source."""
+    sources = [source for report in reports for source in report.sources]
+    by_kind = ", ".join(
+        f"{kind.value} {sum(1 for source in sources if source.kind == kind)}" for kind in SourceKind
+    )
+    click.echo(
+        _(
+            "%(modules)d modules, %(sources)d sources (%(by_kind)s).",
+            modules=len(course.modules),
+            sources=len(sources),
+            by_kind=by_kind,
+        )
+    )
+    lessons = [lesson for module in course.modules for lesson in module.lessons]
+    scenarios = sum(len(report.scenario_lessons) for report in reports)
+    uncited = sum(len(report.uncited_lessons) for report in reports)
+    click.echo(
+        _(
+            "%(lessons)d lessons: %(facts)d teach facts, %(scenarios)d are scenarios; "
+            "%(uncited)d of those teaching facts cite no source.",
+            lessons=len(lessons),
+            facts=len(lessons) - scenarios,
+            scenarios=scenarios,
+            uncited=uncited,
+        )
+    )
+    unused = sum(1 for source in sources if not source.cited_by)
+    if unused:
+        click.echo(
+            ngettext(
+                "%(num)d source is cited by no lesson.",
+                "%(num)d sources are cited by no lesson.",
+                unused,
+            )
+        )
+    return uncited > 0
+
+
+def _echo_link_check(path: Path, reports: list[ModuleCitations]) -> bool:
+    """Check every source's link; ``True`` when some link is dead (never when offline)."""
+    check = check_links(source.url for report in reports for source in report.sources)
+    if check.offline:
+        reason = next(iter(check.answers.values())).reason
+        click.echo(
+            _(
+                "Online checks skipped: no link reached any server, so this machine seems to be "
+                "offline (%(reason)s). Run again with a network connection.",
+                reason=reason,
+            )
+        )
+        return False
+    dead = {answer.url: answer for answer in check.dead}
+    click.echo(
+        _(
+            "Checked %(links)d links: %(alive)d answered, %(dead)d did not.",
+            links=len(check.answers),
+            alive=len(check.answers) - len(dead),
+            dead=len(dead),
+        )
+    )
+    for report in reports:
+        for source in report.sources:
+            if source.url in dead:
+                answer = dead[source.url]
+                reason = answer.reason or _("no answer")
+                click.echo(
+                    f"{path / report.module.folder_name / MODULE_FILE}: "
+                    + _(
+                        "source %(id)s: %(url)s did not answer (%(reason)s)",
+                        id=source.id,
+                        url=source.url,
+                        reason=reason,
+                    ),
+                    err=True,
+                )
+    return bool(dead)
 
 
 def register_commands(app: Flask) -> None:

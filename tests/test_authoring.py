@@ -21,6 +21,11 @@ from tests.fixtures.hostile_content import XSS_PAYLOADS, ActiveContent
 from tests.fixtures.web import csrf_token_from, post_form
 
 LESSON = "## Where to go\n\nMove away from the danger.\n\n::: region us\nCall 911.\n:::\n"
+#: The example module's one source, as a line of the details form: id | kind | title | url.
+SOURCE_LINE = (
+    "protectuk-run-hide-tell | official | ProtectUK, Run Hide Tell | "
+    "https://www.protectuk.police.uk/advice-and-guidance/response/run-hide-tell"
+)
 
 
 @pytest.fixture
@@ -71,7 +76,7 @@ def details_of(**changes: str) -> dict[str, str]:
         "questions_per_attempt": "5",
         "reviewed": "2026-11-21",
         "objectives": "Know the steps to take in an attack.\nKnow who to call.",
-        "sources": "ProtectUK, Run Hide Tell | https://www.protectuk.police.uk/",
+        "sources": SOURCE_LINE,
         "required": "y",
     }
     details.update(changes)
@@ -138,7 +143,12 @@ def test_saving_details_starts_a_draft_and_audits_what_changed(
     assert draft is not None and draft.revision == 1
     assert draft.content["metadata"]["title"] == "Staying safe in an attack"
     assert draft.content["metadata"]["sources"] == [
-        {"title": "ProtectUK, Run Hide Tell", "url": "https://www.protectuk.police.uk/"}
+        {
+            "id": "protectuk-run-hide-tell",
+            "kind": "official",
+            "title": "ProtectUK, Run Hide Tell",
+            "url": "https://www.protectuk.police.uk/advice-and-guidance/response/run-hide-tell",
+        }
     ]
     with course_app.app_context():
         entry = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
@@ -157,11 +167,31 @@ def test_saving_details_starts_a_draft_and_audits_what_changed(
         ("pass_mark", "0", "Enter a pass mark from 1 to 100"),
         ("minutes", "lots", "Not a valid integer value"),
         ("reviewed", "21/11/2026", "Not a valid date value"),
-        ("sources", "MI5 threat levels https://www.mi5.gov.uk", "Source 1: write the title"),
         (
             "sources",
-            "MI5 | http://www.mi5.gov.uk",
-            "Source 1: the address must start with https://",
+            "MI5 threat levels | https://www.mi5.gov.uk/threat-levels",
+            "Source 1: write the id, the kind, the title and the address",
+        ),
+        (
+            "sources",
+            "mi5 | official | MI5 | http://www.mi5.gov.uk/threat-levels",
+            "threat-levels' must start with https:// and have no spaces",
+        ),
+        (
+            "sources",
+            "mi5 | official | MI5 | https://www.mi5.gov.uk/",
+            "home page: link to the page that says the fact",
+        ),
+        (
+            "sources",
+            "mi5 | rumour | MI5 | https://www.mi5.gov.uk/threat-levels",
+            "Source 1: unknown kind 'rumour': use one of official, research",
+        ),
+        (
+            "sources",
+            "mi5 | official | MI5 | https://www.mi5.gov.uk/threat-levels\n"
+            "mi5 | official | MI5 again | https://www.mi5.gov.uk/about",
+            "Source 2: another source already has the id mi5",
         ),
         ("objectives", "", "Enter at least one learning objective"),
         ("title", "", "Enter the module's title"),
@@ -323,7 +353,12 @@ def test_publishing_makes_a_new_version_learners_see_at_once(
     save(
         author,
         f"/admin/modules/{module}/lessons/new",
-        {"title": "Where to go", "slug": "where-to-go", "markdown": LESSON},
+        {
+            "title": "Where to go",
+            "slug": "where-to-go",
+            "markdown": LESSON,
+            "sources": "protectuk-run-hide-tell",
+        },
     )
     response = publish(author, course_app)
     assert response.status_code == 302
@@ -373,7 +408,7 @@ def test_publishing_a_draft_equal_to_what_learners_see_just_closes_it(
         "questions_per_attempt": "5",
         "reviewed": "2026-11-01",
         "objectives": "Know the steps to take in an attack.",
-        "sources": "ProtectUK, Run Hide Tell | https://www.protectuk.police.uk/advice-and-guidance/response/run-hide-tell",
+        "sources": SOURCE_LINE,
         "required": "y",
     }
     assert 'value="Staying safe"' in page

@@ -167,7 +167,7 @@ def test_unsafe_html_in_markdown_is_reported_on_its_line(
         bundle / "02-reporting/01-how-to-report.md", "Report what you see.", f"Report.\n\n{html}"
     )
 
-    assert f"bundle/02-reporting/01-how-to-report.md:7: {message}" in problems_in(bundle)
+    assert f"bundle/02-reporting/01-how-to-report.md:8: {message}" in problems_in(bundle)
 
 
 def test_a_broken_internal_link_is_reported(bundle: Path) -> None:
@@ -178,7 +178,7 @@ def test_a_broken_internal_link_is_reported(bundle: Path) -> None:
     )
 
     assert (
-        "bundle/01-staying-safe/01-the-steps.md:19: broken link "
+        "bundle/01-staying-safe/01-the-steps.md:20: broken link "
         "'/modules/staying-safe/no-such-lesson': no such page in the course"
     ) in problems_in(bundle)
 
@@ -193,11 +193,11 @@ def test_an_unknown_region_and_an_unclosed_passage_are_reported(bundle: Path) ->
     problems = problems_in(bundle)
 
     assert (
-        "bundle/01-staying-safe/02-calling-for-help.md:19: unknown region 'mars': "
+        "bundle/01-staying-safe/02-calling-for-help.md:20: unknown region 'mars': "
         "use uk, us, au or eu" in problems
     )
     assert (
-        "bundle/01-staying-safe/02-calling-for-help.md:19: region passage is never closed: add a "
+        "bundle/01-staying-safe/02-calling-for-help.md:20: region passage is never closed: add a "
         "line with ':::'"
     ) in problems
 

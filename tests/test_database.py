@@ -207,3 +207,55 @@ def test_the_last_activity_migration_fills_it_from_what_learners_did(new_app: Fl
 
         active, idle = database.session.scalars(select(User.last_activity_at).order_by(User.id))
         assert active == late and idle is None
+
+
+def test_the_lesson_citations_migration_marks_earlier_scenario_lessons(new_app: Flask) -> None:
+    from course.catalogue.models import Lesson
+
+    with new_app.app_context():
+        SupportBase.metadata.drop_all(database.engine)
+        database.drop_all()
+        upgrade(revision="d311cf574013")  # the revision before lessons cited sources
+        with database.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO courses (id, slug, title, summary, certificate_validity_months,"
+                    " regions, updated_at) VALUES (1, 'c', 'C', '', 12, '[]', :now)"
+                ),
+                {"now": datetime(2026, 2, 1, tzinfo=UTC)},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO modules (id, course_id, slug, position, is_required, created_at)"
+                    " VALUES (1, 1, 'm', 1, true, :now)"
+                ),
+                {"now": datetime(2026, 2, 1, tzinfo=UTC)},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO module_versions (id, module_id, number, folder_name, title,"
+                    " summary, minutes, pass_mark, questions_per_attempt, reviewed, objectives,"
+                    " sources, content_hash, created_at) VALUES (1, 1, 1, '01-m', 'M', '', 5, 80,"
+                    " 5, '2026-02-01', '[]', '[]', 'x', :now)"
+                ),
+                {"now": datetime(2026, 2, 1, tzinfo=UTC)},
+            )
+            for position, file_name in enumerate(["01-facts.md", "02-scenario-what-now.md"], 1):
+                connection.execute(
+                    text(
+                        "INSERT INTO lessons (module_version_id, position, file_name, slug, title,"
+                        " markdown, html_by_region) VALUES (1, :position, :file_name, :slug,"
+                        " :slug, 'Text.', '{}')"
+                    ),
+                    {"position": position, "file_name": file_name, "slug": file_name[3:-3]},
+                )
+
+        upgrade()
+
+        rows = database.session.execute(
+            select(Lesson.file_name, Lesson.kind, Lesson.sources).order_by(Lesson.position)
+        ).all()
+        assert [tuple(row) for row in rows] == [
+            ("01-facts.md", "facts", []),
+            ("02-scenario-what-now.md", "scenario", []),
+        ]

@@ -6,6 +6,7 @@ a message and stores nothing; only authors and admins signed in with two factors
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import shutil
@@ -262,10 +263,12 @@ def new_module_files() -> dict[str, bytes | str]:
             "questions_per_attempt: 1\n"
             "reviewed: 2026-11-01\n"
             "objectives:\n  - Know how to stop bleeding.\n"
-            "sources:\n  - title: Red Cross\n    url: https://www.redcross.org.uk/first-aid\n"
+            "sources:\n  - id: red-cross\n    kind: organisation\n    title: Red Cross\n"
+            "    url: https://www.redcross.org.uk/first-aid\n"
         ),
         "03-first-aid/01-bleeding.md": (
-            "---\ntitle: Bleeding\nslug: bleeding\n---\nPress hard on the wound.\n"
+            "---\ntitle: Bleeding\nslug: bleeding\nsources: [red-cross]\n---\n"
+            "Press hard on the wound.\n"
             "\nSee also [the steps](/modules/staying-safe/the-steps).\n"
         ),
         "03-first-aid/quiz.yaml": (
@@ -797,7 +800,6 @@ def module_showing_an_image(app: Flask) -> tuple[int, str, bytes]:
     """Version 2 of staying-safe, whose first lesson shows an uploaded image: (module id, image
     name, image bytes)."""
     from course.authoring.images import store_image
-    from course.catalogue.bundle import LessonSource
     from course.catalogue.services import module_source, store_version
     from tests.fixtures.images import image_bytes
 
@@ -810,11 +812,8 @@ def module_showing_an_image(app: Flask) -> tuple[int, str, bytes]:
         assert module is not None and module.current_version is not None
         source = module_source(module.current_version)
         first = source.lessons[0]
-        source.lessons[0] = LessonSource(
-            first.file_name,
-            first.slug,
-            first.title,
-            first.markdown + f"\n![A cordon across a street](/media/{media.name})\n",
+        source.lessons[0] = dataclasses.replace(
+            first, markdown=first.markdown + f"\n![A cordon across a street](/media/{media.name})\n"
         )
         store_version(module, source)
         db.session.commit()

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from course.catalogue.bundle import DEFAULT_PASS_MARK, LessonSource, ModuleSource
+from course.catalogue.bundle import DEFAULT_PASS_MARK, LessonKind, LessonSource, ModuleSource
 from course.catalogue.models import Module, ModuleVersion
 from course.catalogue.services import module_source
 
@@ -68,7 +68,15 @@ def source_of(document: Document) -> ModuleSource:
         objectives=list(metadata["objectives"]),
         sources=[dict(item) for item in metadata["sources"]],
         lessons=[
-            LessonSource(lesson["file"], lesson["slug"], lesson["title"], lesson["markdown"])
+            LessonSource(
+                lesson["file"],
+                lesson["slug"],
+                lesson["title"],
+                lesson["markdown"],
+                # Drafts saved before lessons cited sources have neither key.
+                LessonKind(lesson.get("kind", LessonKind.FACTS)),
+                list(lesson.get("sources", [])),
+            )
             for lesson in document["lessons"]
         ],
         questions=[dict(question) for question in document["questions"]],

@@ -18,7 +18,8 @@ from course.authoring.lesson_and_question_edits import (
     LESSON_MARKDOWN_MAX_LENGTH,
     LESSON_TITLE_MAX_LENGTH,
 )
-from course.core.forms import single_spaced
+from course.catalogue.bundle import SOURCE_FIELDS, source_problems
+from course.core.forms import MultiCheckboxField, single_spaced
 
 SOURCE_SEPARATOR = "|"
 MODULE_ZIP_MAX_MEGABYTES = module_zip.MAX_UPLOAD_BYTES // (1024 * 1024)
@@ -126,8 +127,11 @@ class ModuleDetailsForm(DraftForm):
     sources = LinesField(
         _l("Sources"),
         description=_l(
-            "One per line: the title, a vertical bar, then the https:// address, for example "
-            "MI5, Threat levels | https://www.mi5.gov.uk/threat-levels"
+            "One per line: a short id that lessons cite it by, its kind (official, research, "
+            "organisation, press or other), its title, then the https:// address of the page "
+            "that says the facts, each separated by a vertical bar, for example "
+            "mi5-threat-levels | official | MI5, Threat levels | "
+            "https://www.mi5.gov.uk/threat-levels"
         ),
     )
     required = BooleanField(_l("Learners must complete this module for the certificate"))
@@ -139,32 +143,41 @@ class ModuleDetailsForm(DraftForm):
             raise ValidationError(_l("Each objective must be 1,000 characters or fewer"))
 
     def validate_sources(self, field: LinesField) -> None:
+        """Each line must be a source the file validator accepts, with an id of its own."""
         if not field.data:
             raise ValidationError(_l("Enter at least one source"))
+        seen: set[str] = set()
         for number, line in enumerate(field.data, start=1):
-            title, separator, url = (part.strip() for part in line.rpartition(SOURCE_SEPARATOR))
-            if not separator or not title:
+            source = _source_of_line(line)
+            if source is None or not source["title"] or not source["url"]:
                 raise ValidationError(
                     _l(
-                        "Source %(number)d: write the title, a vertical bar |, then the address",
+                        "Source %(number)d: write the id, the kind, the title and the address, "
+                        "separated by vertical bars |",
                         number=number,
                     )
                 )
-            if not url.startswith("https://") or " " in url or len(url) > 500:
+            problems = source_problems(**source)
+            if problems:
                 raise ValidationError(
-                    _l(
-                        "Source %(number)d: the address must start with https:// and have no "
-                        "spaces",
-                        number=number,
-                    )
+                    _l("Source %(number)d: %(problem)s", number=number, problem=problems[0][1])
                 )
-            if len(title) > 300:
+            if len(source["title"]) > 300:
                 raise ValidationError(
                     _l(
                         "Source %(number)d: the title must be 300 characters or fewer",
                         number=number,
                     )
                 )
+            if source["source_id"] in seen:
+                raise ValidationError(
+                    _l(
+                        "Source %(number)d: another source already has the id %(id)s",
+                        number=number,
+                        id=source["source_id"],
+                    )
+                )
+            seen.add(source["source_id"])
 
     def metadata(self) -> dict[str, Any]:
         """The details as a module file holds them."""
@@ -177,10 +190,14 @@ class ModuleDetailsForm(DraftForm):
             "reviewed": self.reviewed.data.isoformat(),
             "objectives": list(self.objectives.data),
             "sources": [
-                {"title": title.strip(), "url": url.strip()}
-                for title, _, url in (
-                    line.rpartition(SOURCE_SEPARATOR) for line in self.sources.data
-                )
+                {
+                    "id": source["source_id"],
+                    "kind": source["kind"],
+                    "title": source["title"],
+                    "url": source["url"],
+                }
+                for source in map(_source_of_line, self.sources.data)
+                if source is not None
             ],
         }
 
@@ -192,11 +209,27 @@ class ModuleDetailsForm(DraftForm):
         self.questions_per_attempt.data = metadata["questions_per_attempt"]
         self.reviewed.data = date.fromisoformat(metadata["reviewed"])
         self.objectives.data = list(metadata["objectives"])
+        # A draft saved before sources had an id and a kind shows them empty, to be filled in.
+        separator = f" {SOURCE_SEPARATOR} "
         self.sources.data = [
-            f"{source['title']} {SOURCE_SEPARATOR} {source['url']}"
+            separator.join(source.get(key, "") for key in SOURCE_FIELDS)
             for source in metadata["sources"]
         ]
         self.required.data = required
+
+
+def _source_of_line(line: str) -> dict[str, str] | None:
+    """One line of the sources box, ``id | kind | title | url``, as the arguments of
+    :func:`source_problems`; ``None`` when it does not have all four parts. A title may itself
+    hold a vertical bar: the address is what follows the last one."""
+    parts = line.split(SOURCE_SEPARATOR, 2)
+    if len(parts) < 3:
+        return None
+    source_id, kind, rest = (part.strip() for part in parts)
+    title, separator, url = rest.rpartition(SOURCE_SEPARATOR)
+    if not separator:
+        return None
+    return {"source_id": source_id, "kind": kind, "title": title.strip(), "url": url.strip()}
 
 
 class LessonForm(DraftForm):
@@ -227,6 +260,19 @@ class LessonForm(DraftForm):
                 message=_l("The text must be 50,000 characters or fewer"),
             ),
         ],
+    )
+    scenario = BooleanField(
+        _l("This is a scenario lesson"),
+        description=_l(
+            'It puts the learner in a situation and asks "What would you do?". A scenario need '
+            "not cite sources; a lesson that teaches facts must cite at least one."
+        ),
+    )
+    #: Its choices are the module's sources, set by the view from the draft.
+    sources = MultiCheckboxField(
+        _l("Sources this lesson's facts come from"),
+        description=_l("Tick every source that says something the lesson teaches."),
+        choices=[],
     )
 
 

@@ -4,6 +4,7 @@ one locked, audited save of the draft (:func:`course.authoring.drafts.change_dra
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from flask_babel import gettext as _
@@ -11,7 +12,13 @@ from flask_babel import gettext as _
 from course.accounts.models import User
 from course.authoring.draft_document import Document
 from course.authoring.drafts import DraftRefused, change_draft
-from course.catalogue.bundle import RESERVED_LESSON_SLUGS, SLUG
+from course.catalogue.bundle import (
+    RESERVED_LESSON_SLUGS,
+    SLUG,
+    LessonKind,
+    LessonSource,
+    citations,
+)
 from course.catalogue.markdown import check_markdown
 from course.catalogue.models import Module
 from course.catalogue.question_types import all_question_types, question_type
@@ -19,6 +26,8 @@ from course.catalogue.yaml_source import SourceMap
 
 LESSON_TITLE_MAX_LENGTH = 200
 LESSON_MARKDOWN_MAX_LENGTH = 50_000
+#: What the audit log keeps of a lesson before and after a save.
+AUDITED_LESSON_FIELDS = ("title", "slug", "kind", "sources", "markdown")
 
 
 # Lessons --------------------------------------------------------------------------------------
@@ -30,10 +39,25 @@ def _renumber_lessons(document: Document) -> None:
 
 
 def lesson_errors(
-    document: Document, number: int | None, title: str, slug: str, markdown: str
+    document: Document,
+    number: int | None,
+    title: str,
+    slug: str,
+    markdown: str,
+    *,
+    sources: Sequence[str],
 ) -> dict[str, list[str]]:
-    """What is wrong with a lesson, by field: the file validator's rules, checked as it is saved."""
+    """What is wrong with a lesson, by field: the file validator's rules, checked as it is saved.
+
+    A lesson may cite only the module's sources. One that teaches facts and cites none is still
+    saved: the module's draft then lists it among the problems to fix before publishing, since
+    the sources it needs may not be in the module's details yet.
+    """
     errors: dict[str, list[str]] = {}
+    known = {source.get("id") for source in document["metadata"]["sources"]}
+    unknown = [source_id for source_id in sources if source_id not in known]
+    if unknown:
+        errors["sources"] = [citations.unknown_citation_problem(unknown[0])]
     others = [
         lesson for index, lesson in enumerate(document["lessons"], start=1) if index != number
     ]
@@ -73,29 +97,34 @@ def save_lesson(
     title: str,
     slug: str,
     markdown: str,
+    *,
+    kind: LessonKind,
+    sources: Sequence[str],
 ) -> int:
-    """Add a lesson at the end (``number`` is ``None``) or replace lesson ``number``.
+    """Add a lesson at the end (``number`` is ``None``) or replace lesson ``number``, with its
+    kind and the ids of the module's sources it cites.
 
     :returns: the lesson's number.
     :raises DraftRefused: with the file validator's complaints, by field.
     """
     markdown = markdown.replace("\r\n", "\n").strip("\n") + "\n"
     title = title.strip()
+    cited = list(dict.fromkeys(sources))
 
     def change(document: Document) -> tuple[Any, Any]:
-        errors = lesson_errors(document, number, title, slug, markdown)
+        errors = lesson_errors(document, number, title, slug, markdown, sources=cited)
         if errors:
             raise DraftRefused(errors)
-        lesson = {"file": "", "slug": slug, "title": title, "markdown": markdown}
+        lesson = LessonSource("", slug, title, markdown, kind, cited).canonical()
         if number is None:
             document["lessons"].append(lesson)
             before = None
         else:
             old = document["lessons"][_index_checked(document["lessons"], number)]
-            before = {key: old[key] for key in ("title", "slug", "markdown")}
+            before = {key: old.get(key) for key in AUDITED_LESSON_FIELDS}
             document["lessons"][number - 1] = lesson
         _renumber_lessons(document)
-        return before, {"title": title, "slug": slug, "markdown": markdown}
+        return before, {key: lesson[key] for key in AUDITED_LESSON_FIELDS}
 
     action = "lesson.added" if number is None else "lesson.saved"
     draft = change_draft(

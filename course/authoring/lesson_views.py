@@ -19,6 +19,7 @@ from course.authoring.lesson_and_question_edits import (
     save_lesson,
 )
 from course.authoring.module_views import module_or_404, preview_region, stale_draft_message
+from course.catalogue.bundle import LessonKind
 from course.catalogue.markdown import render_for_region
 from course.catalogue.models import Module
 from course.core.regions import Region
@@ -42,16 +43,32 @@ def _lesson_page(
         abort(404)
     status, preview_html = 200, None
     region = preview_region()
+    module_sources = editing.document["metadata"]["sources"]
+    form.sources.choices = [
+        (
+            source["id"],
+            _("%(title)s (%(kind)s)", title=source["title"], kind=source.get("kind", "")),
+        )
+        for source in module_sources
+        if source.get("id")
+    ]
     if not form.is_submitted():
         form.revision.data = str(editing.revision)
         if number is not None:
             lesson = lessons[number - 1]
             form.title.data, form.slug.data = lesson["title"], lesson["slug"]
             form.markdown.data = lesson["markdown"]
+            form.scenario.data = lesson.get("kind") == LessonKind.SCENARIO
+            form.sources.data = list(lesson.get("sources", []))
     elif form.validate():
         if request.form.get("action") == PREVIEW_ACTION:
             errors = lesson_errors(
-                editing.document, number, form.title.data, form.slug.data, form.markdown.data
+                editing.document,
+                number,
+                form.title.data,
+                form.slug.data,
+                form.markdown.data,
+                sources=form.sources.data,
             )
             for name, messages in errors.items():
                 form[name].errors = list(messages)
@@ -67,6 +84,8 @@ def _lesson_page(
                     form.title.data,
                     form.slug.data,
                     form.markdown.data,
+                    kind=LessonKind.SCENARIO if form.scenario.data else LessonKind.FACTS,
+                    sources=form.sources.data,
                 )
             except drafts.DraftRefused as refusal:
                 for name, messages in refusal.errors.items():

@@ -126,6 +126,11 @@ class Lesson(db.Model):
     slug: Mapped[str] = mapped_column(String(100))
     title: Mapped[str] = mapped_column(String(200))
     markdown: Mapped[str] = mapped_column(Text)
+    #: ``facts`` or ``scenario`` (:class:`~course.catalogue.bundle.LessonKind`): only a lesson
+    #: that teaches facts must cite a source.
+    kind: Mapped[str] = mapped_column(String(20), default="facts", server_default="facts")
+    #: The ids of the version's sources (``ModuleVersion.sources``) this lesson's facts come from.
+    sources: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     #: Sanitised HTML for each region, rendered once when the version was made.
     html_by_region: Mapped[dict[str, str]] = mapped_column(JSON)
 

@@ -9,7 +9,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
 
 from course.accounts.models import User
-from course.catalogue.bundle import CourseSource, LessonSource, ModuleSource
+from course.catalogue.bundle import CourseSource, LessonKind, LessonSource, ModuleSource
 from course.catalogue.markdown import render_all_regions
 from course.catalogue.models import Course, Lesson, Module, ModuleVersion, Question
 from course.core.database import begin_write, utcnow
@@ -96,6 +96,8 @@ def store_version(
                 slug=lesson.slug,
                 title=lesson.title,
                 markdown=lesson.markdown,
+                kind=str(lesson.kind),
+                sources=list(lesson.sources),
                 html_by_region=render_all_regions(lesson.markdown),
             )
             for position, lesson in enumerate(source.lessons, start=1)
@@ -124,7 +126,14 @@ def module_source(version: ModuleVersion) -> ModuleSource:
         objectives=list(version.objectives),
         sources=[dict(item) for item in version.sources],
         lessons=[
-            LessonSource(lesson.file_name, lesson.slug, lesson.title, lesson.markdown)
+            LessonSource(
+                lesson.file_name,
+                lesson.slug,
+                lesson.title,
+                lesson.markdown,
+                LessonKind(lesson.kind),
+                list(lesson.sources),
+            )
             for lesson in version.lessons
         ],
         questions=[dict(question.data) for question in version.questions],

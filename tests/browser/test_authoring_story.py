@@ -158,7 +158,11 @@ def test_an_author_writes_publishes_and_revises_a_module(
     desktop.activate("Change the details", "details")
     desktop.type_into("summary", "What to do when you find an item that could be dangerous.")
     desktop.type_into("objectives", "Know how far to move away.")
-    desktop.type_into("sources", "ProtectUK, Suspicious items | https://www.protectuk.police.uk/")
+    desktop.type_into(
+        "sources",
+        "protectuk-other-threats | official | ProtectUK, Other threats | "
+        "https://www.protectuk.police.uk/other-threats",
+    )
     desktop.activate("Save the details", "details-saved")
 
     # An image for the lesson.
@@ -196,6 +200,8 @@ def test_an_author_writes_publishes_and_revises_a_module(
     assert page.locator("#live-preview img").get_attribute("alt") == (
         "A cordon tape across an empty street"
     )
+    desktop.tab_to(element_id="sources-0")  # the lesson's facts come from the module's source
+    page.keyboard.press("Space")
     desktop.activate("Save the lesson", "lesson-saved")
 
     # One question of every type, through the one editor.

@@ -38,9 +38,9 @@ DUPLICATES = {
     ),
     "module.yaml": (
         "01-staying-safe/module.yaml",
-        "run-hide-tell\n",
-        "run-hide-tell\npass_mark: 10\n",
-        "bundle/01-staying-safe/module.yaml:13: 'pass_mark' is given twice (first on line 5); "
+        "response/run-hide-tell\n",
+        "response/run-hide-tell\npass_mark: 10\n",
+        "bundle/01-staying-safe/module.yaml:15: 'pass_mark' is given twice (first on line 5); "
         "keep one",
     ),
     "quiz.yaml, inside a question": (
@@ -157,7 +157,7 @@ def test_a_module_zip_with_a_duplicate_key_is_refused_and_stores_nothing(site: S
     assert response.status_code == 400
     text = html.unescape(response.get_data(as_text=True))
     assert (
-        "01-staying-safe/module.yaml:13: 'pass_mark' is given twice (first on line 5); keep one"
+        "01-staying-safe/module.yaml:15: 'pass_mark' is given twice (first on line 5); keep one"
     ) in text
     assert "The module has 1 problem" in text
     assert version_count(site.app) == before

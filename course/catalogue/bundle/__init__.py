@@ -7,10 +7,17 @@ same canonical form, so that exporting twice gives identical files.
 
 This module is the bundle's public interface; inside it, ``sources`` holds the plain data,
 ``layout`` the file names and naming rules, ``reader`` and ``file_checker`` read and check each
-file, ``validator`` checks the bundle or one module whole, ``validation_report`` is what it
-reports, and ``writer`` writes files back out.
+file, ``citations`` holds the rules for a module's sources and the lessons that cite them,
+``validator`` checks the bundle or one module whole, ``validation_report`` is what it reports,
+and ``writer`` writes files back out.
 """
 
+from course.catalogue.bundle.citations import (
+    ModuleCitations,
+    SourceKind,
+    module_citations,
+    source_problems,
+)
 from course.catalogue.bundle.layout import (
     COURSE_FILE,
     MODULE_FILE,
@@ -23,15 +30,19 @@ from course.catalogue.bundle.reader import read_module_folder
 from course.catalogue.bundle.sources import (
     DEFAULT_PASS_MARK,
     DEFAULT_VALIDITY_MONTHS,
+    SOURCE_FIELDS,
     CourseSource,
+    LessonKind,
     LessonSource,
     ModuleSource,
 )
 from course.catalogue.bundle.validation_report import ContentError, Problem
 from course.catalogue.bundle.validator import (
     MEDIA_PATH,
+    REVIEW_MONTHS,
     check_module,
     check_module_folder,
+    overdue_reviews,
     read_bundle,
 )
 from course.catalogue.bundle.writer import module_files, write_bundle, write_module
@@ -45,17 +56,25 @@ __all__ = [
     "NUMBERED_NAME",
     "QUIZ_FILE",
     "RESERVED_LESSON_SLUGS",
+    "REVIEW_MONTHS",
     "SLUG",
+    "SOURCE_FIELDS",
     "ContentError",
     "CourseSource",
+    "LessonKind",
     "LessonSource",
+    "ModuleCitations",
     "ModuleSource",
     "Problem",
+    "SourceKind",
     "check_module",
     "check_module_folder",
+    "module_citations",
     "module_files",
+    "overdue_reviews",
     "read_bundle",
     "read_module_folder",
+    "source_problems",
     "write_bundle",
     "write_module",
 ]

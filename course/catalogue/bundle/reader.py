@@ -7,6 +7,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from flask_babel import gettext as _
+
+from course.catalogue.bundle import citations
 from course.catalogue.bundle.file_checker import FileChecker, read_yaml
 from course.catalogue.bundle.layout import (
     COURSE_FILE,
@@ -19,7 +22,9 @@ from course.catalogue.bundle.layout import (
 from course.catalogue.bundle.sources import (
     DEFAULT_PASS_MARK,
     DEFAULT_VALIDITY_MONTHS,
+    SOURCE_FIELDS,
     CourseSource,
+    LessonKind,
     LessonSource,
     ModuleSource,
 )
@@ -73,9 +78,17 @@ def read_course_file(root: Path, problems: list[Problem]) -> CourseSource | None
 
 
 def read_module_folder(
-    root: Path, folder: Path, problems: list[Problem], course_regions: list[str] | None
+    root: Path,
+    folder: Path,
+    problems: list[Problem],
+    course_regions: list[str] | None,
+    require_citations: bool = True,
 ) -> ModuleSource | None:
-    """Read one module folder, adding its problems to ``problems``."""
+    """Read one module folder, adding its problems to ``problems``.
+
+    :param require_citations: whether a lesson that teaches facts and cites no source is a
+        problem; ``False`` only for reports that list such lessons themselves.
+    """
     path = folder / MODULE_FILE
     checker = FileChecker(root, path, problems)
     if not path.is_file():
@@ -119,33 +132,61 @@ def read_module_folder(
         objectives=checker.text_list(data, "objectives"),
         sources=_read_sources(checker, data),
     )
-    module.lessons = _read_lessons(root, folder, problems)
+    # Citations are checked against the module's source ids only when it has some: a module
+    # whose sources could not be read would otherwise bury that one problem under many.
+    source_ids = {source["id"] for source in module.sources if source["id"]} or None
+    module.lessons = _read_lessons(root, folder, problems, source_ids, require_citations)
     module.questions = _read_quiz(root, folder, problems, module, course_regions, data)
     return module
 
 
 def _read_sources(checker: FileChecker, data: SourceMap) -> list[dict[str, str]]:
+    """The module's sources, each checked by :func:`citations.source_problems` at its own line;
+    ids must be unique within the module, since lessons cite sources by id."""
     sources = data.get("sources")
     if not isinstance(sources, SourceList) or not sources:
         checker.problem(
-            data.line_of("sources"), "sources must list at least one source (title and url)"
+            data.line_of("sources"),
+            _("sources must list at least one source (id, kind, title and url)"),
         )
         return []
     result = []
+    seen_ids: dict[str, int] = {}
     for index, source in enumerate(sources):
         if not isinstance(source, SourceMap):
-            checker.problem(sources.line_of(index), "each source needs a title and a url")
+            checker.problem(
+                sources.line_of(index), _("each source needs an id, a kind, a title and a url")
+            )
             continue
-        checker.unknown_fields(source, {"title", "url"})
-        title = checker.text(source, "title", 300)
-        url = checker.text(source, "url", 500)
-        if url and not url.startswith("https://"):
-            checker.problem(source.line_of("url"), f"source url {url!r} must start with https://")
-        result.append({"title": title, "url": url})
+        checker.unknown_fields(source, set(SOURCE_FIELDS))
+        source_id = checker.text(source, "id", 100, required=False)
+        kind = checker.text(source, "kind", 100, required=False)
+        title = checker.text(source, "title", citations.SOURCE_TITLE_MAX_LENGTH)
+        url = checker.text(source, "url", citations.SOURCE_URL_MAX_LENGTH)
+        for field_name, problem in citations.source_problems(source_id, kind, title, url):
+            checker.problem(source.line_of(field_name), problem)
+        if source_id in seen_ids:
+            checker.problem(
+                source.line_of("id"),
+                _(
+                    "source id %(id)r is also used on line %(line)d; each source needs its own id",
+                    id=source_id,
+                    line=seen_ids[source_id],
+                ),
+            )
+        elif source_id:
+            seen_ids[source_id] = source.line_of("id")
+        result.append({"id": source_id, "kind": kind, "title": title, "url": url})
     return result
 
 
-def _read_lessons(root: Path, folder: Path, problems: list[Problem]) -> list[LessonSource]:
+def _read_lessons(
+    root: Path,
+    folder: Path,
+    problems: list[Problem],
+    source_ids: set[str] | None,
+    require_citations: bool,
+) -> list[LessonSource]:
     lessons: list[LessonSource] = []
     for path in sorted(folder.glob("*.md")):
         checker = FileChecker(root, path, problems)
@@ -167,7 +208,7 @@ def _read_lessons(root: Path, folder: Path, problems: list[Problem]) -> list[Les
         front = checker.mapping(read_yaml(checker, path, found.group("yaml"), first_line=2))
         if front is None:
             continue
-        checker.unknown_fields(front, {"title", "slug"})
+        checker.unknown_fields(front, {"title", "slug", "kind", "sources"})
         body_first_line = text[: found.end()].count("\n") + 1
         body = text[found.end() :].strip("\n") + "\n"
         if not body.strip():
@@ -177,13 +218,71 @@ def _read_lessons(root: Path, folder: Path, problems: list[Problem]) -> list[Les
         slug = checker.slug(front)
         if slug in RESERVED_LESSON_SLUGS:
             checker.problem(front.line_of("slug"), f"the lesson slug {slug!r} is reserved")
-        lessons.append(LessonSource(path.name, slug, checker.text(front, "title", 200), body))
+        kind = _lesson_kind(checker, front)
+        cited = _lesson_citations(checker, front, kind, source_ids, require_citations)
+        title = checker.text(front, "title", 200)
+        lessons.append(LessonSource(path.name, slug, title, body, kind, cited))
     if not lessons:
         FileChecker(root, folder, problems).problem(
             1, "the module has no lessons (NN-slug.md files)"
         )
     _check_unique(root, folder, problems, lessons)
     return lessons
+
+
+def _lesson_kind(checker: FileChecker, front: SourceMap) -> LessonKind:
+    value = front.get("kind")
+    if value is None:
+        return LessonKind.FACTS
+    if value != LessonKind.SCENARIO:
+        checker.problem(
+            front.line_of("kind"),
+            _(
+                "kind %(kind)r is not known: write kind: scenario for a scenario lesson, or leave "
+                "it out for a lesson that teaches facts",
+                kind=str(value),
+            ),
+        )
+        return LessonKind.FACTS
+    return LessonKind.SCENARIO
+
+
+def _lesson_citations(
+    checker: FileChecker,
+    front: SourceMap,
+    kind: LessonKind,
+    source_ids: set[str] | None,
+    require_citations: bool,
+) -> list[str]:
+    """The ids of the sources a lesson cites; a lesson that teaches facts must cite one."""
+    value = front.get("sources")
+    must_cite = require_citations and kind == LessonKind.FACTS
+    if value is None:
+        if must_cite:
+            checker.problem(front.line, citations.uncited_problem())
+        return []
+    if not isinstance(value, SourceList):
+        checker.problem(
+            front.line_of("sources"),
+            _("sources must be a list of the module's source ids, like [mi5-threat-levels]"),
+        )
+        return []
+    if not value and must_cite:
+        checker.problem(front.line_of("sources"), citations.uncited_problem())
+    cited: list[str] = []
+    for index, item in enumerate(value):
+        line = value.line_of(index)
+        if not isinstance(item, str) or not item.strip():
+            checker.problem(line, _("each entry of sources must be a source id"))
+            continue
+        source_id = item.strip()
+        if source_id in cited:
+            checker.problem(line, _("the lesson cites %(id)r twice", id=source_id))
+            continue
+        if source_ids is not None and source_id not in source_ids:
+            checker.problem(line, citations.unknown_citation_problem(source_id))
+        cited.append(source_id)
+    return cited
 
 
 def _check_unique(

@@ -3,6 +3,7 @@ as written back, and the values a file may leave out."""
 
 from __future__ import annotations
 
+import enum
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -11,6 +12,17 @@ from typing import Any
 
 DEFAULT_PASS_MARK = 80
 DEFAULT_VALIDITY_MONTHS = 12
+#: A module source's fields, in the order ``module.yaml`` gives them.
+SOURCE_FIELDS = ("id", "kind", "title", "url")
+
+
+class LessonKind(enum.StrEnum):
+    """What a lesson does: teach facts, which must cite the module's sources, or set a scenario
+    ("what would you do?"), which need not. Front matter says ``kind: scenario``; facts is the
+    default and is never written out."""
+
+    FACTS = "facts"
+    SCENARIO = "scenario"
 
 
 @dataclass
@@ -19,14 +31,29 @@ class LessonSource:
     slug: str
     title: str
     markdown: str
+    kind: LessonKind = LessonKind.FACTS
+    #: The ids of the module's sources the lesson's facts come from, in the author's order.
+    sources: list[str] = field(default_factory=list)
 
-    def canonical(self) -> dict[str, str]:
+    def canonical(self) -> dict[str, Any]:
         return {
             "file": self.file_name,
             "slug": self.slug,
             "title": self.title,
+            "kind": str(self.kind),
+            "sources": list(self.sources),
             "markdown": self.markdown,
         }
+
+    def front_matter(self) -> dict[str, Any]:
+        """The lesson's front matter in canonical form and order: ``kind`` only for a scenario,
+        ``sources`` only when it cites any."""
+        front: dict[str, Any] = {"title": self.title, "slug": self.slug}
+        if self.kind != LessonKind.FACTS:
+            front["kind"] = str(self.kind)
+        if self.sources:
+            front["sources"] = list(self.sources)
+        return front
 
 
 @dataclass
@@ -40,6 +67,8 @@ class ModuleSource:
     questions_per_attempt: int
     reviewed: date
     objectives: list[str]
+    #: Each with ``id``, ``kind`` (a :class:`~course.catalogue.bundle.citations.SourceKind`),
+    #: ``title`` and ``url``, in that order.
     sources: list[dict[str, str]]
     lessons: list[LessonSource] = field(default_factory=list)
     questions: list[dict[str, Any]] = field(default_factory=list)
@@ -55,7 +84,9 @@ class ModuleSource:
             "questions_per_attempt": self.questions_per_attempt,
             "reviewed": self.reviewed,
             "objectives": list(self.objectives),
-            "sources": [dict(source) for source in self.sources],
+            "sources": [
+                {key: source.get(key, "") for key in SOURCE_FIELDS} for source in self.sources
+            ],
         }
 
     def content_hash(self) -> str:

@@ -4,9 +4,13 @@ as ``file:line: message``."""
 
 from __future__ import annotations
 
+import calendar
 import re
 import tempfile
+from datetime import date
 from pathlib import Path
+
+from flask_babel import gettext as _
 
 from course.catalogue.bundle.file_checker import FileChecker
 from course.catalogue.bundle.layout import COURSE_FILE, FRONT_MATTER, MODULE_FILE
@@ -15,15 +19,21 @@ from course.catalogue.bundle.sources import CourseSource, ModuleSource
 from course.catalogue.bundle.validation_report import ContentError, Problem
 from course.catalogue.bundle.writer import write_module
 from course.catalogue.markdown import internal_links
+from course.catalogue.yaml_source import SourceMap, YamlSyntaxError, load_yaml
 
+#: A module whose content was last checked against its sources longer ago than this is due for
+#: review: guidance, numbers and threat levels change.
+REVIEW_MONTHS = 12
 STATIC_PAGES = {"/who-to-call"}
 #: Images uploaded on the web are served here (see ``course.authoring.images``).
 MEDIA_PATH = re.compile(r"^/media/[a-z0-9]{16,64}\.(?:png|jpg|gif|webp)$")
 
 
-def read_bundle(root: Path) -> CourseSource:
+def read_bundle(root: Path, require_citations: bool = True) -> CourseSource:
     """Read and check the whole bundle at ``root``.
 
+    :param require_citations: whether a lesson that teaches facts and cites no source is a
+        problem; ``False`` only for reports that list such lessons themselves.
     :raises ContentError: listing every problem in every file.
     """
     problems: list[Problem] = []
@@ -35,7 +45,9 @@ def read_bundle(root: Path) -> CourseSource:
         path for path in root.iterdir() if path.is_dir() and not path.name.startswith(".")
     )
     for folder in folders:
-        module = read_module_folder(root, folder, problems, course.regions if course else None)
+        module = read_module_folder(
+            root, folder, problems, course.regions if course else None, require_citations
+        )
         if module:
             modules.append(module)
     if course is not None:
@@ -149,3 +161,38 @@ def _link_resolves(
     if module_slug not in lessons_by_module:
         return known_modules is None  # a lone module may link to modules it cannot see
     return len(parts) == 2 or parts[2] in lessons_by_module[module_slug]
+
+
+def overdue_reviews(root: Path, today: date) -> list[Problem]:
+    """Modules under ``root`` whose ``reviewed`` date is more than :data:`REVIEW_MONTHS` months
+    before ``today``, each at the line of its ``reviewed`` field.
+
+    These are warnings, not problems: old content may still be right, but a person should check
+    it against its sources. A file that cannot be read is left to :func:`read_bundle` to report.
+    """
+    due_before = _months_before(today, REVIEW_MONTHS)
+    warnings: list[Problem] = []
+    for path in sorted(root.glob(f"*/{MODULE_FILE}")):
+        try:
+            data = load_yaml(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, YamlSyntaxError):
+            continue
+        reviewed = data.get("reviewed") if isinstance(data, SourceMap) else None
+        if isinstance(reviewed, date) and reviewed < due_before:
+            FileChecker(root, path, warnings).problem(
+                data.line_of("reviewed"),
+                _(
+                    "warning: reviewed %(date)s, more than %(months)d months ago: check the "
+                    "module against its sources, then update reviewed",
+                    date=reviewed.isoformat(),
+                    months=REVIEW_MONTHS,
+                ),
+            )
+    return warnings
+
+
+def _months_before(day: date, months: int) -> date:
+    """The same day ``months`` calendar months earlier (the month's last day if it is shorter)."""
+    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
+    last_day = calendar.monthrange(year, month_index + 1)[1]
+    return date(year, month_index + 1, min(day.day, last_day))

@@ -23,7 +23,7 @@ def module_files(module: ModuleSource) -> dict[str, str]:
     gives the same text."""
     files = {MODULE_FILE: _dump_yaml(module.metadata())}
     for lesson in module.lessons:
-        front = _dump_yaml({"title": lesson.title, "slug": lesson.slug})
+        front = _dump_yaml(lesson.front_matter())
         files[lesson.file_name] = f"---\n{front}---\n{lesson.markdown}"
     files[QUIZ_FILE] = _dump_yaml({"questions": module.questions})
     return files
