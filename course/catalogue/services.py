@@ -156,21 +156,25 @@ def course_source(course: Course) -> CourseSource:
     )
 
 
+# Built once: the overview, dashboard and certificate pages ask for it on every request.
+_THE_COURSE = (
+    select(Course)
+    .options(
+        selectinload(Course.modules)
+        .selectinload(Module.current_version)
+        .selectinload(ModuleVersion.lessons)
+        .defer(Lesson.markdown)
+        .defer(Lesson.html_by_region)
+    )
+    .order_by(Course.id)
+    .limit(1)
+)
+
+
 def the_course() -> Course | None:
     """The course this site serves (the first imported), with its modules, their current versions
     and lessons loaded up front: the overview and progress pages then make no query per module."""
-    return db.session.scalar(
-        select(Course)
-        .options(
-            selectinload(Course.modules)
-            .selectinload(Module.current_version)
-            .selectinload(ModuleVersion.lessons)
-            .defer(Lesson.markdown)
-            .defer(Lesson.html_by_region)
-        )
-        .order_by(Course.id)
-        .limit(1)
-    )
+    return db.session.scalar(_THE_COURSE)
 
 
 # Built once: the module pages ask for it on every request. A lesson's HTML is left out: only the

@@ -99,7 +99,15 @@ class CertificateStanding:
         return self.renewal is not None and self.status == CertificateStatus.VALID
 
 
-def standing(user: User, course: Course, now: datetime | None = None) -> CertificateStanding:
+def standing(
+    user: User,
+    course: Course,
+    now: datetime | None = None,
+    *,
+    progress: learning.CourseProgress | None = None,
+) -> CertificateStanding:
+    """Where ``user`` stands with the course's certificate at ``now``; a page that has already
+    worked out their ``progress`` passes it, so it is not worked out twice."""
     now = now or utcnow()
     certificate = latest_certificate(user, course)
     status = certificate.status_at(now) if certificate else None
@@ -115,7 +123,7 @@ def standing(user: User, course: Course, now: datetime | None = None) -> Certifi
     return CertificateStanding(
         certificate=certificate,
         status=status,
-        course_complete=learning.is_course_complete(user, course),
+        course_complete=(progress or learning.course_progress(user, course)).is_complete,
         email_verified=user.email_verified,
         renewal=renewal,
     )

@@ -18,10 +18,11 @@ bp = Blueprint("dashboard", __name__)
 @login_required
 def index() -> str:
     course = catalogue.the_course()
+    progress = learning.course_progress(current_user, course) if course else None
     return render_template(
         "dashboard/index.html",
         course=course,
-        progress=learning.course_progress(current_user, course) if course else None,
-        standing=certificates.standing(current_user, course) if course else None,
+        progress=progress,
+        standing=certificates.standing(current_user, course, progress=progress) if course else None,
         form=ClaimForm(data={"holder_name": current_user.name}),
     )
