@@ -10,6 +10,7 @@ pytest.register_assert_rewrite("tests.fixtures")
 
 pytest_plugins = [
     "tests.fixtures.apps",
+    "tests.fixtures.content_bundles",
     "tests.fixtures.browser",
     "tests.fixtures.security_site",
 ]

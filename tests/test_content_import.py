@@ -6,7 +6,6 @@ import filecmp
 import shutil
 from pathlib import Path
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskCliRunner
 from sqlalchemy import func, select
@@ -14,19 +13,11 @@ from sqlalchemy import func, select
 from course.catalogue.models import Lesson, Module, ModuleVersion
 from course.core.regions import Region
 from course.extensions import db
-from tests.fixtures.apps import EXAMPLE_BUNDLE
 
 
 def version_count(app: Flask) -> int:
     with app.app_context():
         return db.session.scalar(select(func.count(ModuleVersion.id))) or 0
-
-
-@pytest.fixture
-def bundle(tmp_path: Path) -> Path:
-    copy = tmp_path / "bundle"
-    shutil.copytree(EXAMPLE_BUNDLE, copy)
-    return copy
 
 
 def test_import_creates_modules_with_rendered_lessons_for_every_region(

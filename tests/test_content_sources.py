@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import email.message
 import re
-import shutil
 import socket
 from datetime import date
 from pathlib import Path
@@ -23,11 +22,12 @@ from sqlalchemy import select
 from course.accounts.models import Role
 from course.authoring.models import ModuleDraft
 from course.catalogue import source_links
-from course.catalogue.bundle import ContentError, LessonKind, overdue_reviews, read_bundle
+from course.catalogue.bundle import LessonKind, overdue_reviews, read_bundle
 from course.catalogue.models import Lesson, Module, ModuleVersion
 from course.extensions import db
-from tests.fixtures.apps import EXAMPLE_BUNDLE, import_bundle
+from tests.fixtures.apps import import_bundle
 from tests.fixtures.clients import signed_in_admin
+from tests.fixtures.content_bundles import problems_in, replace_in
 from tests.fixtures.web import csrf_token_from
 
 MODULE_FILE = "01-staying-safe/module.yaml"
@@ -39,25 +39,6 @@ SOURCE = (
     f"    url: {URL}\n"
 )
 KINDS = "official, research, organisation, press, other"
-
-
-@pytest.fixture
-def bundle(tmp_path: Path) -> Path:
-    copy = tmp_path / "bundle"
-    shutil.copytree(EXAMPLE_BUNDLE, copy)
-    return copy
-
-
-def problems_in(path: Path) -> list[str]:
-    with pytest.raises(ContentError) as raised:
-        read_bundle(path)
-    return [str(problem) for problem in raised.value.problems]
-
-
-def replace_in(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
 
 
 # What a source must be ---------------------------------------------------------------------------

@@ -2,34 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 from flask.testing import FlaskCliRunner
 
-from course.catalogue.bundle import ContentError, read_bundle
+from course.catalogue.bundle import read_bundle
 from course.catalogue.yaml_source import load_yaml
-from tests.fixtures.apps import EXAMPLE_BUNDLE
-
-
-@pytest.fixture
-def bundle(tmp_path: Path) -> Path:
-    copy = tmp_path / "bundle"
-    shutil.copytree(EXAMPLE_BUNDLE, copy)
-    return copy
-
-
-def problems_in(path: Path) -> list[str]:
-    with pytest.raises(ContentError) as raised:
-        read_bundle(path)
-    return [str(problem) for problem in raised.value.problems]
-
-
-def replace_in(path: Path, old: str, new: str) -> None:
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
+from tests.fixtures.content_bundles import problems_in, replace_in
 
 
 def test_the_example_bundle_is_valid(bundle: Path) -> None:

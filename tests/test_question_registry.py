@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from jinja2 import ChoiceLoader, FileSystemLoader
 from werkzeug.datastructures import MultiDict
 
-from course.catalogue.bundle import ContentError, read_bundle
+from course.catalogue.bundle import read_bundle
 from course.catalogue.question_types import (
     FieldIssue,
     FieldSpec,
@@ -35,6 +35,7 @@ from course.catalogue.yaml_source import SourceMap
 from course.extensions import db
 from course.learning.models import QuizAttempt
 from tests.fixtures.apps import EXAMPLE_BUNDLE, import_bundle
+from tests.fixtures.content_bundles import problems_in
 from tests.fixtures.factories import STRONG_PASSWORD, make_user
 from tests.fixtures.web import csrf_token_from, post_form, sign_in
 
@@ -150,12 +151,6 @@ def app_with_partials(app: Flask, tmp_path: Path) -> Flask:
         [FileSystemLoader(tmp_path / "partials"), app.jinja_env.loader]  # type: ignore[list-item]
     )
     return app
-
-
-def problems_in(path: Path) -> list[str]:
-    with pytest.raises(ContentError) as raised:
-        read_bundle(path)
-    return [str(problem) for problem in raised.value.problems]
 
 
 def attempt_of(app: Flask, attempt_path: str) -> QuizAttempt:

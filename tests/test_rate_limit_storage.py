@@ -6,10 +6,6 @@ CI (``CI`` set), where a missing Redis is a failure: ``.ci/run`` installs it.
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,10 +14,9 @@ import redis
 from flask import Flask
 
 from tests.fixtures.apps import build_app
-from tests.fixtures.mail import free_port
+from tests.fixtures.redis_server import running_redis
 from tests.fixtures.web import post_form
 
-REDIS_SERVER = shutil.which("redis-server")
 # Sign-in allows 5 attempts a minute per account (course/accounts/views.py).
 EMAIL = "ada@example.org"
 
@@ -29,37 +24,8 @@ EMAIL = "ada@example.org"
 @pytest.fixture
 def redis_url(tmp_path: Path) -> Iterator[str]:
     """A Redis server of the test's own, in a temporary folder, stopped afterwards."""
-    if REDIS_SERVER is None:
-        reason = "redis-server is not installed (apt-get install redis-server)"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must run the shared rate-limit tests")
-        pytest.skip(reason)
-    port = free_port()
-    folder = tmp_path / "redis"
-    folder.mkdir()
-    server = subprocess.Popen(  # noqa: S603
-        [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--dir", str(folder)]
-        + ["--save", "", "--appendonly", "no", "--protected-mode", "yes"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"redis://127.0.0.1:{port}/0"
-    client = redis.Redis.from_url(url)
-    try:
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                if time.monotonic() > deadline or server.poll() is not None:
-                    pytest.fail("redis-server did not start")
-                time.sleep(0.05)
+    with running_redis(tmp_path / "redis", "shared rate limits") as url:
         yield url
-    finally:
-        client.close()
-        server.terminate()
-        server.wait(timeout=10)
 
 
 def sign_in_attempts(app: Flask, email: str, count: int) -> list[int]:
