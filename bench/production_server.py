@@ -213,13 +213,20 @@ class LogSummary:
 
 def summarise_log(server: Server) -> LogSummary:
     """Errors (ERROR or CRITICAL records, tracebacks, anything not JSON), request lines that
-    answered 5xx, request lines in all, and workers replaced after ``max_requests``."""
-    errors, server_errors, requests, recycles = [], 0, 0, 0
-    for entry in server.log_entries():
+    answered 5xx, request lines in all, and workers replaced after ``max_requests``. Lines that
+    are not JSON and follow one another (a traceback printed by Python itself) are one error,
+    kept whole, so a report shows what failed and where."""
+    errors: list[str] = []
+    server_errors, requests, recycles = 0, 0, 0
+    raw_lines: list[str] = []  # a traceback printed outside the logger: one record, kept whole
+    for entry in [*server.log_entries(), {}]:
         if "raw" in entry:
             if entry["raw"].strip():
-                errors.append(entry["raw"])
+                raw_lines.append(entry["raw"].strip())
             continue
+        if raw_lines:
+            errors.append(" | ".join(raw_lines))
+            raw_lines = []
         if entry.get("level") in ("ERROR", "CRITICAL"):
             errors.append(f"{entry.get('logger')}: {entry.get('message')}")
         if "exception" in entry:

@@ -287,7 +287,7 @@ def _load_summary(tally: Tally, elapsed: float, rate: float) -> list[str]:
 
 
 def _errors_line(tally: Tally, log: Any) -> str:
-    shown = "; ".join(sorted(set(tally.errors + log.errors))[:5])
+    shown = "; ".join(list(dict.fromkeys(tally.errors + log.errors))[:5])  # first seen first
     count = len(tally.errors) + len(log.errors)
     return (
         f"Errors: {len(tally.errors)} in the client (non-200 answers or failed requests), "
