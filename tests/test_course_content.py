@@ -72,7 +72,7 @@ def test_every_lesson_renders_and_every_quiz_can_be_failed_and_passed(
         user = find_user_by_email("learner@example.org")
         course = the_course()
         assert user is not None and course is not None
-        assert learning.is_course_complete(user, course)
+        assert learning.course_progress(user, course).is_complete
 
 
 def _attempt(app: Flask, path: str) -> QuizAttempt:

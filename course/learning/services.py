@@ -377,10 +377,6 @@ def _progress_in(user: User | None, modules: list[Module]) -> list[ModuleProgres
     return progress
 
 
-def is_course_complete(user: User, course: Course) -> bool:
-    return course_progress(user, course).is_complete
-
-
 def modules_passed_on_current_version_since(
     user: User, modules: list[Module], since: datetime
 ) -> set[int]:
