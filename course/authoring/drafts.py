@@ -36,6 +36,7 @@ from course.authoring.draft_document import (
 )
 from course.authoring.models import ModuleDraft
 from course.catalogue.bundle import (
+    MODULE_FIELDS,
     MODULE_FILE,
     QUIZ_FILE,
     SLUG,
@@ -257,16 +258,9 @@ def change_draft(
 # Metadata -------------------------------------------------------------------------------------
 
 
-METADATA_FIELDS = (
-    "title",
-    "summary",
-    "minutes",
-    "pass_mark",
-    "questions_per_attempt",
-    "reviewed",
-    "objectives",
-    "sources",
-)
+#: What the details form edits: every field of ``module.yaml`` but the slug, which names the
+#: module's address and never changes.
+METADATA_FIELDS = tuple(name for name in MODULE_FIELDS if name != "slug")
 
 
 def save_metadata(

@@ -30,6 +30,7 @@ from course.catalogue.bundle.reader import read_module_folder
 from course.catalogue.bundle.sources import (
     DEFAULT_PASS_MARK,
     DEFAULT_VALIDITY_MONTHS,
+    MODULE_FIELDS,
     SOURCE_FIELDS,
     CourseSource,
     LessonKind,
@@ -52,6 +53,7 @@ __all__ = [
     "DEFAULT_PASS_MARK",
     "DEFAULT_VALIDITY_MONTHS",
     "MEDIA_PATH",
+    "MODULE_FIELDS",
     "MODULE_FILE",
     "NUMBERED_NAME",
     "QUIZ_FILE",

@@ -22,6 +22,7 @@ from course.catalogue.bundle.layout import (
 from course.catalogue.bundle.sources import (
     DEFAULT_PASS_MARK,
     DEFAULT_VALIDITY_MONTHS,
+    MODULE_FIELDS,
     SOURCE_FIELDS,
     CourseSource,
     LessonKind,
@@ -102,20 +103,7 @@ def read_module_folder(
     data = checker.mapping(read_yaml(checker, path))
     if data is None:
         return None
-    checker.unknown_fields(
-        data,
-        {
-            "slug",
-            "title",
-            "summary",
-            "minutes",
-            "pass_mark",
-            "questions_per_attempt",
-            "reviewed",
-            "objectives",
-            "sources",
-        },
-    )
+    checker.unknown_fields(data, set(MODULE_FIELDS))
     reviewed = data.get("reviewed")
     if not isinstance(reviewed, date):
         checker.problem(data.line_of("reviewed"), "reviewed must be a date like 2026-11-21")

@@ -12,6 +12,18 @@ from typing import Any
 
 DEFAULT_PASS_MARK = 80
 DEFAULT_VALIDITY_MONTHS = 12
+#: The fields of ``module.yaml``, in canonical order.
+MODULE_FIELDS = (
+    "slug",
+    "title",
+    "summary",
+    "minutes",
+    "pass_mark",
+    "questions_per_attempt",
+    "reviewed",
+    "objectives",
+    "sources",
+)
 #: A module source's fields, in the order ``module.yaml`` gives them.
 SOURCE_FIELDS = ("id", "kind", "title", "url")
 
