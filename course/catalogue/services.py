@@ -223,5 +223,7 @@ def content_version() -> str:
     the course's own details change. It is taken from that state itself, so no code that changes
     what learners see has to remember to bump a counter.
     """
-    rows = db.session.execute(_WHAT_LEARNERS_SEE).all()
+    # Plain rows, so the session's connection runs it without the ORM's layer: every shared page
+    # and every dashboard asks for it.
+    rows = db.session.connection().execute(_WHAT_LEARNERS_SEE).all()
     return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()[:16]

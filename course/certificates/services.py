@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import calendar
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 import segno
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 
 from course.accounts.models import User
 from course.catalogue.models import Course, Module
+from course.catalogue.outline import CourseOutline, ModuleOutline
 from course.certificates import pdf
 from course.certificates.codes import new_code, normalised
 from course.certificates.models import Certificate, CertificatePdf, CertificateStatus
@@ -49,13 +51,20 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
-def latest_certificate(user: User, course: Course) -> Certificate | None:
-    return db.session.scalar(
-        select(Certificate)
-        .where(Certificate.user_id == user.id, Certificate.course_id == course.id)
-        .order_by(Certificate.sequence.desc())
-        .limit(1)
+# Built once: the dashboard and the certificates page ask for it on every request.
+_LATEST_CERTIFICATE = (
+    select(Certificate)
+    .where(
+        Certificate.user_id == bindparam("user_id"),
+        Certificate.course_id == bindparam("course_id"),
     )
+    .order_by(Certificate.sequence.desc())
+    .limit(1)
+)
+
+
+def latest_certificate(user: User, course: Course | CourseOutline) -> Certificate | None:
+    return db.session.scalar(_LATEST_CERTIFICATE, {"user_id": user.id, "course_id": course.id})
 
 
 def certificates_of(user: User) -> list[Certificate]:
@@ -72,7 +81,7 @@ def certificates_of(user: User) -> list[Certificate]:
 class Renewal:
     """Progress towards renewing a certificate: each required module's quiz passed again."""
 
-    modules: list[Module]
+    modules: Sequence[Module | ModuleOutline]
     passed: set[int]
 
     @property
@@ -95,13 +104,19 @@ class CertificateStanding:
         return self.certificate is None and self.course_complete and self.email_verified
 
     @property
+    def asks_for_name(self) -> bool:
+        """Whether the learner is offered the form that confirms the name to print: to claim
+        their certificate, or to renew it once every quiz is passed again."""
+        return self.can_claim or (self.renewal is not None and self.renewal.is_ready)
+
+    @property
     def expires_soon(self) -> bool:
         return self.renewal is not None and self.status == CertificateStatus.VALID
 
 
 def standing(
     user: User,
-    course: Course,
+    course: Course | CourseOutline,
     now: datetime | None = None,
     *,
     progress: learning.CourseProgress | None = None,

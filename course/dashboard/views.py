@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from flask_login import current_user
 
-from course.catalogue import services as catalogue
+from course.catalogue.outline import current_outline
 from course.certificates import services as certificates
 from course.certificates.forms import ClaimForm
 from course.core.access import login_required
@@ -17,12 +17,14 @@ bp = Blueprint("dashboard", __name__)
 @bp.get("/dashboard")
 @login_required
 def index() -> str:
-    course = catalogue.the_course()
+    course = current_outline()
     progress = learning.course_progress(current_user, course) if course else None
+    standing = certificates.standing(current_user, course, progress=progress) if course else None
+    asks_for_name = standing is not None and standing.asks_for_name
     return render_template(
         "dashboard/index.html",
         course=course,
         progress=progress,
-        standing=certificates.standing(current_user, course, progress=progress) if course else None,
-        form=ClaimForm(data={"holder_name": current_user.name}),
+        standing=standing,
+        form=ClaimForm(data={"holder_name": current_user.name}) if asks_for_name else None,
     )

@@ -9,17 +9,19 @@ region at random, shuffles their choices, stores the lot, and is graded once, fr
 from __future__ import annotations
 
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from flask import session
 from flask_login import current_user
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, literal, null, select, union_all
 from werkzeug.datastructures import MultiDict
 
 from course.accounts.models import User
-from course.catalogue.models import Course, Lesson, Module, ModuleVersion
+from course.catalogue.models import Course, Lesson, Module
+from course.catalogue.outline import CourseOutline, ModuleOutline, VersionOutline
 from course.catalogue.question_types import question_type
 from course.core.database import get_for_update, utcnow
 from course.core.regions import DEFAULT_REGION, Region
@@ -251,8 +253,8 @@ def submitted_attempts(user: User, module: Module) -> list[QuizAttempt]:
 
 @dataclass(frozen=True)
 class ModuleProgress:
-    module: Module
-    version: ModuleVersion
+    module: ModuleOutline
+    version: VersionOutline
     lessons_read: int
     lessons_total: int
     best_score: int | None
@@ -296,78 +298,70 @@ class CourseProgress:
         return (begun or unfinished or [None])[0]
 
 
-def course_progress(user: User | None, course: Course) -> CourseProgress:
-    """Progress in every listed module, from three aggregate queries (none per module)."""
-    return CourseProgress(_progress_in(user, course.listed_modules))
+def course_progress(user: User | None, course: Course | CourseOutline) -> CourseProgress:
+    """Progress in every listed module, from one query of the learner's records (none per
+    module). ``course`` is best the cached :func:`~course.catalogue.outline.current_outline`; a
+    loaded :class:`Course` is outlined first."""
+    outline = course if isinstance(course, CourseOutline) else CourseOutline.of(course)
+    return CourseProgress(_progress_in(user, outline.listed_modules))
 
 
 def module_progress(user: User, module: Module) -> ModuleProgress | None:
-    """Progress in one module, from the same three queries."""
-    found = _progress_in(user, [module])
-    return found[0] if found else None
+    """Progress in one module, from the same query; ``None`` when it has no published version."""
+    if module.current_version is None:
+        return None
+    return _progress_in(user, [ModuleOutline.of(module)])[0]
 
 
-def _progress_in(user: User | None, modules: list[Module]) -> list[ModuleProgress]:
-    if user is None:
-        return [
-            ModuleProgress(
-                module,
-                module.current_version,
-                0,
-                len(module.current_version.lessons),
-                None,
-                False,
-                False,
-            )
-            for module in modules
-            if module.current_version
-        ]
-    module_ids = [module.id for module in modules]
-    read = {
-        (module_id, slug)
-        for module_id, slug in db.session.execute(
-            select(LessonView.module_id, LessonView.lesson_slug).where(
-                LessonView.user_id == user.id, LessonView.module_id.in_(module_ids)
-            )
-        )
-    }
-    scores: dict[int, tuple[int | None, bool]] = {
-        module_id: (best, bool(passed))
-        for module_id, best, passed in db.session.execute(
-            select(
-                QuizAttempt.module_id,
-                func.max(QuizAttempt.score_percent),
-                func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
-            )
-            .where(
-                QuizAttempt.user_id == user.id,
-                QuizAttempt.module_id.in_(module_ids),
-                QuizAttempt.submitted_at.is_not(None),
-            )
-            .group_by(QuizAttempt.module_id)
-        )
-    }
-    completed = set(
-        db.session.scalars(
-            select(ModuleCompletion.module_id).where(
-                ModuleCompletion.user_id == user.id, ModuleCompletion.module_id.in_(module_ids)
-            )
-        )
+# Built once, with the learner as its one parameter: everything progress needs of what they have
+# done, in one round trip. Each row is (what, module id, lesson slug, best score, passed): a
+# lesson read, a module's submitted attempts (best score and whether any passed), or a completed
+# module. Rows of modules no longer listed are dropped when they are counted.
+_READ, _QUIZ, _COMPLETED = "read", "quiz", "completed"
+_LEARNERS_RECORDS = union_all(
+    select(literal(_READ), LessonView.module_id, LessonView.lesson_slug, null(), null()).where(
+        LessonView.user_id == bindparam("user_id")
+    ),
+    select(
+        literal(_QUIZ),
+        QuizAttempt.module_id,
+        null(),
+        func.max(QuizAttempt.score_percent),
+        func.max(case((QuizAttempt.passed.is_(True), 1), else_=0)),
     )
+    .where(QuizAttempt.user_id == bindparam("user_id"), QuizAttempt.submitted_at.is_not(None))
+    .group_by(QuizAttempt.module_id),
+    select(literal(_COMPLETED), ModuleCompletion.module_id, null(), null(), null()).where(
+        ModuleCompletion.user_id == bindparam("user_id")
+    ),
+)
+
+
+def _progress_in(user: User | None, modules: Sequence[ModuleOutline]) -> list[ModuleProgress]:
+    read: dict[int, set[str]] = {}
+    scores: dict[int, tuple[int | None, bool]] = {}
+    completed: set[int] = set()
+    if user is not None:
+        # Plain rows, so the session's connection runs it without the ORM's layer.
+        for what, module_id, slug, best, passed in db.session.connection().execute(
+            _LEARNERS_RECORDS, {"user_id": user.id}
+        ):
+            if what == _READ:
+                read.setdefault(module_id, set()).add(slug)
+            elif what == _QUIZ:
+                scores[module_id] = (best, bool(passed))
+            else:
+                completed.add(module_id)
     progress = []
     for module in modules:
         version = module.current_version
-        if version is None:
-            continue
         slugs = {lesson.slug for lesson in version.lessons}
         best, passed = scores.get(module.id, (None, False))
         progress.append(
             ModuleProgress(
                 module=module,
                 version=version,
-                lessons_read=len(
-                    {slug for module_id, slug in read if module_id == module.id} & slugs
-                ),
+                lessons_read=len(read.get(module.id, set()) & slugs),
                 lessons_total=len(slugs),
                 best_score=best,
                 passed=passed,
@@ -378,7 +372,7 @@ def _progress_in(user: User | None, modules: list[Module]) -> list[ModuleProgres
 
 
 def modules_passed_on_current_version_since(
-    user: User, modules: list[Module], since: datetime
+    user: User, modules: Sequence[Module | ModuleOutline], since: datetime
 ) -> set[int]:
     """Ids of the modules whose current version's quiz ``user`` passed at or after ``since``."""
     current_versions = {module.current_version_id: module.id for module in modules}
