@@ -24,6 +24,7 @@ from course.catalogue.bundle import (
     CourseSource,
     ModuleCitations,
     SourceKind,
+    course_warnings,
     module_citations,
     overdue_reviews,
     read_bundle,
@@ -136,9 +137,10 @@ def _report_problems(error: ContentError) -> None:
 def check_content_command(path: Path) -> None:
     """Check the bundle at PATH and list every problem as file:line: message.
 
-    Exits with status 1 if there is any problem. A module reviewed more than 12 months ago is a
-    warning only: its content may still be right, but a person should check it against its
-    sources.
+    Exits with status 1 if there is any problem. Warnings do not change the exit status: a
+    module reviewed more than 12 months ago, minutes that do not match what there is to read, a
+    quiz whose right answer is too often the longest option, and region passages that leave some
+    of the course's regions out. A person should look at each.
     """
     for warning in overdue_reviews(path, date.today()):
         click.echo(str(warning), err=True)
@@ -147,6 +149,8 @@ def check_content_command(path: Path) -> None:
     except ContentError as error:
         _report_problems(error)
         sys.exit(1)
+    for warning in course_warnings(path, course):
+        click.echo(str(warning), err=True)
     click.echo(f"{path}: {len(course.modules)} modules, no problems found.")
 
 

@@ -35,7 +35,7 @@ def test_import_creates_modules_with_rendered_lessons_for_every_region(
             Region.US
         )
         assert "Escape, Hide, Tell" in lesson.html_for(Region.AUSTRALIA)
-        assert "Run, Hide, Tell" in lesson.html_for(Region.EU_OTHER)
+        assert "Run, Hide, Tell" in lesson.html_for(Region.EUROPEAN_UNION)
         assert ":::" not in lesson.html_for(Region.UK)
 
 

@@ -174,7 +174,7 @@ def test_an_unknown_region_and_an_unclosed_passage_are_reported(bundle: Path) ->
 
     assert (
         "bundle/01-staying-safe/02-calling-for-help.md:20: unknown region 'mars': "
-        "use uk, us, au or eu" in problems
+        "use uk, us, ca, au, nz, eu or other" in problems
     )
     assert (
         "bundle/01-staying-safe/02-calling-for-help.md:20: region passage is never closed: add a "

@@ -42,24 +42,50 @@ def test_overview_says_what_the_course_is(client: FlaskClient) -> None:
 
     assert "CT Citizen: counter-terrorism awareness for everyone" in page
     assert "free" in page and "certificate" in page
-    assert "45 to 60 minutes" in page
+    assert "It is free." in page  # no modules published yet, so no minutes to add up
+
+
+def test_overview_adds_up_the_required_modules_minutes_rounded_up_to_five(
+    course_app: Flask,
+) -> None:
+    page = course_app.test_client().get("/").get_data(as_text=True)
+
+    # The example course's modules take 5 and 3 minutes.
+    assert "It is free and takes about 10 minutes in all." in page
 
 
 def test_who_to_call_lists_emergency_numbers_for_every_region(client: FlaskClient) -> None:
     page = client.get("/who-to-call").get_data(as_text=True)
 
     for region, numbers in {
-        "Where you live: United Kingdom": ["999", "0800 789 321", "61016", "0800 011 3764", "101"],
-        "United States": ["911", "tips.fbi.gov"],
-        "Australia": ["000", "1800 123 400", "106"],
-        "European Union and elsewhere": ["112"],
+        "Where you live: United Kingdom": [
+            "999",
+            "999, then press 55",
+            "0800 789 321",
+            "gov.uk/report-terrorism",
+            "61016",
+            "0800 011 3764",
+            "ACT Early Support Line",
+            "101",
+        ],
+        "United States": ["911", "1-800-CALL-FBI", "tips.fbi.gov", "leave the line open"],
+        "Canada": ["911", "1-800-420-5805"],
+        "Australia": ["000", "000, then press 55", "106", "1800 123 400", "eSafety"],
+        "New Zealand": ["111", "105", "0800 747 224"],
+        "European Union": ["112"],
+        "Elsewhere in the world": ["Your local emergency number"],
     }.items():
         section = page[page.index(f">{region}</h") :]
         section = section[: section.find("</section>")]
         for number in numbers:
             assert number in section, (region, number)
         assert "When:" in section
+        assert 'class="tag tag--red"' in section, (region, "no emergency contact")
     assert "You cannot send a text message to 000" in page
+    elsewhere = page[page.index(">Elsewhere in the world</h") :]
+    elsewhere = elsewhere[: elsewhere.find("</section>")]
+    for national_number in ("999", "911", "000", "111", "112"):
+        assert national_number not in elsewhere, national_number
 
 
 def test_about_and_accessibility_state_independence_and_standard(client: FlaskClient) -> None:
@@ -98,3 +124,30 @@ def test_who_to_call_leads_with_the_visitors_own_region(client: FlaskClient) -> 
 
     assert "Where you live: Australia" in page
     assert page.index("1800 123 400") < page.index("0800 789 321")
+
+
+def test_numbers_on_who_to_call_can_be_called_and_reporting_sites_opened(
+    client: FlaskClient,
+) -> None:
+    page = client.get("/who-to-call").get_data(as_text=True)
+
+    for dial, number in [
+        ("999", "999"),
+        ("0800789321", "0800 789 321"),
+        ("911", "911"),
+        ("18002255324", "1-800-CALL-FBI (1-800-225-5324)"),
+        ("18004205805", "1-800-420-5805"),
+        ("000", "000"),
+        ("111", "111"),
+        ("112", "112"),
+    ]:
+        assert f'<a href="tel:{dial}">{number}</a>' in page, number
+    assert '<a href="sms:61016">61016</a>' in page
+    for address in (
+        "gov.uk/ACT",
+        "gov.uk/report-terrorism",
+        "tips.fbi.gov",
+        "esafety.gov.au/report",
+    ):
+        assert f">Report online at {address}</a>" in page, address
+    assert "tel:" not in page.split("Elsewhere in the world")[-1].split("</section>")[0]

@@ -44,7 +44,7 @@ from course.accounts.sessions import (
 from course.accounts.two_factor import provisioning_uri, qr_code_svg
 from course.core.access import login_required, public
 from course.core.forms import ButtonForm
-from course.core.regions import Region
+from course.core.regions import Region, visitor_region
 from course.core.urls import local_path_or_none
 from course.extensions import limiter
 
@@ -75,7 +75,7 @@ def _signed_in_account() -> str:
 def register() -> str | Response:
     if current_user.is_authenticated:
         return redirect(url_for("accounts.account"))
-    form = RegistrationForm()
+    form = RegistrationForm(region=visitor_region().value)
     if form.validate_on_submit():
         services.register(
             form.name.data, form.email.data, form.password.data, Region(form.region.data)

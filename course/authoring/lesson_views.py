@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response
 
 from course.accounts.access import staff_required
 from course.accounts.models import Role
-from course.authoring import drafts
+from course.authoring import drafts, preview
 from course.authoring.forms import DraftForm, LessonForm
 from course.authoring.lesson_and_question_edits import (
     delete_lesson,
@@ -22,7 +22,6 @@ from course.authoring.module_views import module_or_404, preview_region, stale_d
 from course.catalogue.bundle import LessonKind
 from course.catalogue.markdown import render_for_region
 from course.catalogue.models import Module
-from course.core.regions import Region
 
 bp = Blueprint("admin_lessons", __name__, url_prefix="/admin/modules/<int:module_id>/lessons")
 
@@ -103,7 +102,7 @@ def _lesson_page(
         number=number,
         preview_html=preview_html,
         region=region,
-        regions=list(Region),
+        regions=preview.regions_of(module),
     )
     return page, status
 

@@ -119,7 +119,7 @@ def module(module_id: int) -> str:
         editing=editing,
         problems=drafts.publish_problems(module) if editing.draft else [],
         form=DraftForm(revision=editing.revision),
-        regions=list(Region),
+        regions=preview.regions_of(module),
     )
 
 
@@ -271,7 +271,7 @@ def preview_module(module_id: int) -> str:
         module=module,
         document=drafts.editing(module).document,
         region=preview_region(),
-        regions=list(Region),
+        regions=preview.regions_of(module),
     )
 
 
@@ -293,7 +293,7 @@ def preview_lesson(module_id: int, number: int) -> str:
         lesson=document["lessons"][number - 1],
         html=html,
         region=region,
-        regions=list(Region),
+        regions=preview.regions_of(module),
     )
 
 
@@ -309,5 +309,5 @@ def preview_quiz(module_id: int) -> str:
         document=document,
         questions=preview.questions_for(document, region),
         region=region,
-        regions=list(Region),
+        regions=preview.regions_of(module),
     )

@@ -9,6 +9,7 @@ from typing import Any
 
 from course.authoring.draft_document import Document
 from course.catalogue.markdown import render_for_region
+from course.catalogue.models import Module
 from course.catalogue.question_types import QuestionType, question_type
 from course.core.regions import Region
 
@@ -19,6 +20,13 @@ class PreviewQuestion:
     #: What the learner's form shows: no correct answer and no explanation.
     shown: dict[str, Any]
     explanation: str
+
+
+def regions_of(module: Module) -> list[Region]:
+    """The regions the module's course is written for, in the order of :class:`Region`: the only
+    ones worth previewing or limiting a question to."""
+    chosen = set(module.course.regions or [region.value for region in Region])
+    return [region for region in Region if region.value in chosen]
 
 
 def lesson_html(document: Document, number: int, region: Region) -> str:

@@ -19,6 +19,7 @@ from course.authoring.drafts import DraftRefused, Editing, StaleDraft, editing
 from course.authoring.forms import DraftForm
 from course.authoring.lesson_and_question_edits import delete_question, move_question, save_question
 from course.authoring.module_views import module_or_404, stale_draft_message
+from course.authoring.preview import regions_of
 from course.authoring.question_editor import (
     editor_fields,
     other_question_ids,
@@ -95,7 +96,7 @@ def _editor_page(
             number=number,
             fields=fields,
             other_errors=other_errors,
-            regions=list(Region),
+            regions=regions_of(module),
             form=form,
         ),
         status,

@@ -23,7 +23,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.container import container_plugin
 
-from course.core.regions import Region
+from course.core.regions import REGION_CODES, Region
 
 REGION_MARKER = "region"
 ALLOWED_TAGS = {
@@ -144,7 +144,11 @@ def check_markdown(markdown: str) -> list[MarkdownIssue]:
                 issues.append(
                     MarkdownIssue(
                         number,
-                        _("region passage names no region: write ::: region uk (or us, au, eu)"),
+                        _(
+                            "region passage names no region: write ::: region and one or more "
+                            "of %(codes)s",
+                            codes=REGION_CODES,
+                        ),
                     )
                 )
             for region in regions:
@@ -152,7 +156,11 @@ def check_markdown(markdown: str) -> list[MarkdownIssue]:
                     issues.append(
                         MarkdownIssue(
                             number,
-                            _("unknown region %(region)r: use uk, us, au or eu", region=region),
+                            _(
+                                "unknown region %(region)r: use %(codes)s",
+                                region=region,
+                                codes=REGION_CODES,
+                            ),
                         )
                     )
         elif _CLOSING.match(line):
@@ -189,6 +197,41 @@ def check_markdown(markdown: str) -> list[MarkdownIssue]:
             )
         )
     return issues
+
+
+@dataclass(frozen=True)
+class PassageRun:
+    """Region passages that follow one another with only blank lines between: alternatives for
+    the same point, such as each region's emergency number."""
+
+    first_line: int  # within the Markdown text, 1-based: the first passage's opening
+    last_line: int  # the last passage's closing
+    regions: frozenset[str]
+
+
+def region_passage_runs(markdown: str) -> list[PassageRun]:
+    """The runs of region passages in ``markdown``, in order; passages left open are ignored (the
+    validator reports them)."""
+    runs: list[PassageRun] = []
+    opened_at: int | None = None
+    regions: set[str] = set()
+    run_start: int | None = None
+    run_end = 0
+    for number, line in enumerate(markdown.splitlines(), start=1):
+        opening = _OPENING.match(line)
+        if opening and opened_at is None:
+            if run_start is None:
+                run_start = number
+            opened_at = number
+            regions |= set(opening.group("regions").split())
+        elif _CLOSING.match(line) and opened_at is not None:
+            opened_at, run_end = None, number
+        elif opened_at is None and run_start is not None and line.strip():
+            runs.append(PassageRun(run_start, run_end, frozenset(regions)))
+            run_start, regions = None, set()
+    if run_start is not None and opened_at is None:
+        runs.append(PassageRun(run_start, run_end, frozenset(regions)))
+    return runs
 
 
 def internal_links(markdown: str) -> list[tuple[int, str]]:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField
+from wtforms import HiddenField, RadioField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired
 
@@ -19,3 +19,5 @@ class RegionForm(FlaskForm):
         choices=[SelectChoice(region.value, region.label) for region in Region],
         validators=[DataRequired(_l("Select where you live"))],
     )
+    #: The page to go back to; only a path on this site is followed.
+    next = HiddenField()

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from flask import session
 from flask_login import current_user
 from sqlalchemy import bindparam, case, func, literal, null, select, union_all
 from werkzeug.datastructures import MultiDict
@@ -24,25 +23,17 @@ from course.catalogue.models import Course, Lesson, Module
 from course.catalogue.outline import CourseOutline, ModuleOutline, VersionOutline
 from course.catalogue.question_types import question_type
 from course.core.database import get_for_update, utcnow
-from course.core.regions import DEFAULT_REGION, Region
+from course.core.regions import Region, visitor_region
 from course.extensions import db
 from course.learning.models import LessonView, ModuleCompletion, QuestionAnswer, QuizAttempt
 
-VISITOR_REGION = "region"
-
 
 def current_region() -> Region:
-    """The region whose advice to show: the learner's, or a visitor's choice kept in the session."""
+    """The region whose advice to show: the learner's own, or the visitor's
+    (:func:`~course.core.regions.visitor_region`: their choice, else their browser's languages)."""
     if current_user.is_authenticated:
         return Region(current_user.region)
-    try:
-        return Region(session.get(VISITOR_REGION, DEFAULT_REGION.value))
-    except ValueError:
-        return DEFAULT_REGION
-
-
-def choose_visitor_region(region: Region) -> None:
-    session[VISITOR_REGION] = region.value
+    return visitor_region()
 
 
 def record_lesson_read(user: User, module: Module, lesson: Lesson) -> None:

@@ -28,13 +28,15 @@ from course.catalogue.question_types import question_type
 from course.core.access import login_required, public
 from course.core.forms import ButtonForm
 from course.core.page_cache import cached_for_visitors, shared_fragments, vary_shared_pages_by
-from course.core.regions import Region
+from course.core.regions import Region, choose_visitor_region, visitor_region
+from course.core.urls import local_path_or_none
 from course.learning import services as learning
 from course.learning.forms import RegionForm
 from course.learning.models import QuizAttempt
 from course.learning.who_to_call import CONTACTS_BY_REGION
 
 bp = Blueprint("learning", __name__)
+bp.add_app_template_global(learning.current_region, "current_region")
 
 #: The macros drawing the parts of a lesson page everyone shares.
 LESSON_PARTS = "learning/_lesson_text.html"
@@ -84,20 +86,30 @@ def overview() -> str:
     )
 
 
+@bp.get("/region")
+@public
+def region() -> str | Response:
+    """Where a visitor says which country's advice to show; ``next`` is the page to go back to."""
+    if current_user.is_authenticated:
+        return redirect(url_for("accounts.profile"))
+    next_path = local_path_or_none(request.args.get("next"))
+    form = RegionForm(region=visitor_region().value, next=next_path)
+    return render_template("learning/region.html", form=form)
+
+
 @bp.post("/region")
 @public
-def choose_region() -> Response:
+def choose_region() -> str | Response:
     form = RegionForm()
-    if form.validate_on_submit():
-        region = Region(form.region.data)
-        if current_user.is_authenticated:
-            flash(_("Change where you live in your account details."), "error")
-            return redirect(url_for("accounts.profile"))
-        learning.choose_visitor_region(region)
-        flash(_("Showing advice for %(region)s.", region=region.label), "success")
-    else:
-        flash(_("Select where you live."), "error")
-    return redirect(url_for("learning.overview"))
+    if current_user.is_authenticated:
+        flash(_("Change where you live in your account details."), "error")
+        return redirect(url_for("accounts.profile"))
+    if not form.validate_on_submit():
+        return render_template("learning/region.html", form=form), 400
+    region = Region(form.region.data)
+    choose_visitor_region(region)
+    flash(_("Showing advice for %(region)s.", region=region.label), "success")
+    return redirect(local_path_or_none(form.next.data) or url_for("learning.overview"))
 
 
 @bp.get("/modules/<slug>/")

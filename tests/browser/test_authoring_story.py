@@ -234,7 +234,7 @@ def test_an_author_writes_publishes_and_revises_a_module(
     assert switcher.get_by_role("link").all_inner_texts() == [
         "United Kingdom",
         "Australia",
-        "European Union and elsewhere",
+        "European Union",
     ]
     assert switcher.locator("[aria-current=page]").inner_text() == "United States"
     desktop.activate("United Kingdom", "preview-uk-lesson")

@@ -26,6 +26,12 @@ from course.catalogue.bundle.layout import (
     RESERVED_LESSON_SLUGS,
     SLUG,
 )
+from course.catalogue.bundle.quality import (
+    REVIEW_MONTHS,
+    course_warnings,
+    estimated_minutes,
+    overdue_reviews,
+)
 from course.catalogue.bundle.reader import read_module_folder
 from course.catalogue.bundle.sources import (
     DEFAULT_PASS_MARK,
@@ -40,10 +46,8 @@ from course.catalogue.bundle.sources import (
 from course.catalogue.bundle.validation_report import ContentError, Problem
 from course.catalogue.bundle.validator import (
     MEDIA_PATH,
-    REVIEW_MONTHS,
     check_module,
     check_module_folder,
-    overdue_reviews,
     read_bundle,
 )
 from course.catalogue.bundle.writer import module_files, write_bundle, write_module
@@ -71,6 +75,8 @@ __all__ = [
     "SourceKind",
     "check_module",
     "check_module_folder",
+    "course_warnings",
+    "estimated_minutes",
     "module_citations",
     "module_files",
     "overdue_reviews",

@@ -4,6 +4,7 @@ folders and lesson files, a lesson's front matter, slugs."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 COURSE_FILE = "course.yaml"
 MODULE_FILE = "module.yaml"
@@ -13,3 +14,10 @@ NUMBERED_NAME = re.compile(r"^\d{2}-[a-z0-9][a-z0-9-]*$")
 FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<yaml>.*?\n)---[ \t]*\n", re.S)
 #: Lesson slugs that would clash with the module's own pages.
 RESERVED_LESSON_SLUGS = {"quiz", "read"}
+
+
+def body_first_line(path: Path) -> int:
+    """The line of the lesson file at ``path`` where its Markdown starts, after the front matter."""
+    text = path.read_text(encoding="utf-8")
+    found = FRONT_MATTER.match(text)
+    return text[: found.end()].count("\n") + 1 if found else 1

@@ -4,26 +4,18 @@ as ``file:line: message``."""
 
 from __future__ import annotations
 
-import calendar
 import re
 import tempfile
-from datetime import date
 from pathlib import Path
 
-from flask_babel import gettext as _
-
 from course.catalogue.bundle.file_checker import FileChecker
-from course.catalogue.bundle.layout import COURSE_FILE, FRONT_MATTER, MODULE_FILE
+from course.catalogue.bundle.layout import COURSE_FILE, MODULE_FILE, body_first_line
 from course.catalogue.bundle.reader import read_course_file, read_module_folder
 from course.catalogue.bundle.sources import CourseSource, ModuleSource
 from course.catalogue.bundle.validation_report import ContentError, Problem
 from course.catalogue.bundle.writer import write_module
 from course.catalogue.markdown import internal_links
-from course.catalogue.yaml_source import SourceMap, YamlSyntaxError, load_yaml
 
-#: A module whose content was last checked against its sources longer ago than this is due for
-#: review: guidance, numbers and threat levels change.
-REVIEW_MONTHS = 12
 STATIC_PAGES = {"/who-to-call"}
 #: Images uploaded on the web are served here (see ``course.authoring.images``).
 MEDIA_PATH = re.compile(r"^/media/[a-z0-9]{16,64}\.(?:png|jpg|gif|webp)$")
@@ -133,19 +125,13 @@ def _check_links(
     for module in modules:
         for lesson in module.lessons:
             path = root / module.folder_name / lesson.file_name
-            first_body_line = _body_first_line(path)
+            first_body_line = body_first_line(path)
             for line, target in internal_links(lesson.markdown):
                 if not _link_resolves(target, lessons_by_module, known_modules):
                     FileChecker(root, path, problems).problem(
                         first_body_line + line - 1,
                         f"broken link {target!r}: no such page in the course",
                     )
-
-
-def _body_first_line(path: Path) -> int:
-    text = path.read_text(encoding="utf-8")
-    found = FRONT_MATTER.match(text)
-    return text[: found.end()].count("\n") + 1 if found else 1
 
 
 def _link_resolves(
@@ -161,38 +147,3 @@ def _link_resolves(
     if module_slug not in lessons_by_module:
         return known_modules is None  # a lone module may link to modules it cannot see
     return len(parts) == 2 or parts[2] in lessons_by_module[module_slug]
-
-
-def overdue_reviews(root: Path, today: date) -> list[Problem]:
-    """Modules under ``root`` whose ``reviewed`` date is more than :data:`REVIEW_MONTHS` months
-    before ``today``, each at the line of its ``reviewed`` field.
-
-    These are warnings, not problems: old content may still be right, but a person should check
-    it against its sources. A file that cannot be read is left to :func:`read_bundle` to report.
-    """
-    due_before = _months_before(today, REVIEW_MONTHS)
-    warnings: list[Problem] = []
-    for path in sorted(root.glob(f"*/{MODULE_FILE}")):
-        try:
-            data = load_yaml(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, YamlSyntaxError):
-            continue
-        reviewed = data.get("reviewed") if isinstance(data, SourceMap) else None
-        if isinstance(reviewed, date) and reviewed < due_before:
-            FileChecker(root, path, warnings).problem(
-                data.line_of("reviewed"),
-                _(
-                    "warning: reviewed %(date)s, more than %(months)d months ago: check the "
-                    "module against its sources, then update reviewed",
-                    date=reviewed.isoformat(),
-                    months=REVIEW_MONTHS,
-                ),
-            )
-    return warnings
-
-
-def _months_before(day: date, months: int) -> date:
-    """The same day ``months`` calendar months earlier (the month's last day if it is shorter)."""
-    year, month_index = divmod(day.year * 12 + day.month - 1 - months, 12)
-    last_day = calendar.monthrange(year, month_index + 1)[1]
-    return date(year, month_index + 1, min(day.day, last_day))

@@ -48,7 +48,7 @@ from course.catalogue.question_types.checks import (
     text_issues,
 )
 from course.catalogue.yaml_source import SourceMap
-from course.core.regions import Region
+from course.core.regions import REGION_CODES, Region
 
 __all__ = [
     "BUILT_IN",
@@ -144,7 +144,11 @@ class QuestionType:
                         issues.append(
                             FieldIssue(
                                 question.line_of("regions"),
-                                _("unknown region %(region)r: use uk, us, au or eu", region=region),
+                                _(
+                                    "unknown region %(region)r: use %(codes)s",
+                                    region=region,
+                                    codes=REGION_CODES,
+                                ),
                                 "regions",
                                 choose_regions,
                             )
