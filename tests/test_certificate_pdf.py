@@ -11,6 +11,7 @@ import pytest
 from flask import Flask
 
 from course.certificates import pdf
+from course.core import pdf as pdf_renderer
 from tests.fixtures.certificates import claim, finished_learner, the_certificate
 from tests.fixtures.pdf import run
 
@@ -106,13 +107,13 @@ def test_a_name_full_of_markup_prints_as_text_and_fetches_nothing(
     course_app: Flask, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     fetched: list[str] = []
-    original = pdf.StaticOnlyFetcher.fetch
+    original = pdf_renderer.StaticOnlyFetcher.fetch
 
-    def recording_fetch(self: pdf.StaticOnlyFetcher, url: str, headers=None):  # noqa: ANN001, ANN202
+    def recording_fetch(self: pdf_renderer.StaticOnlyFetcher, url: str, headers=None):  # noqa: ANN001, ANN202
         fetched.append(url)
         return original(self, url, headers)
 
-    monkeypatch.setattr(pdf.StaticOnlyFetcher, "fetch", recording_fetch)
+    monkeypatch.setattr(pdf_renderer.StaticOnlyFetcher, "fetch", recording_fetch)
     hostile = (
         '<img src="file:///etc/passwd"><style>@import "http://127.0.0.1:9/x.css";</style>'
         '<link rel=stylesheet href="http://127.0.0.1:9/y.css">'
@@ -128,8 +129,8 @@ def test_a_name_full_of_markup_prints_as_text_and_fetches_nothing(
 
 def test_the_fetcher_allows_only_data_urls_and_the_static_folder(course_app: Flask) -> None:
     with course_app.app_context():
-        static = pdf.static_folder()
-    fetcher = pdf.StaticOnlyFetcher(static, time.monotonic() + 10)
+        static = pdf_renderer.static_folder()
+    fetcher = pdf_renderer.StaticOnlyFetcher(static, time.monotonic() + 10)
 
     allowed_static = fetcher.fetch((static / "css" / "certificate.css").as_uri())
     allowed_data = fetcher.fetch("data:text/plain,hello")
@@ -154,12 +155,12 @@ def test_html_that_references_outside_files_renders_without_them(course_app: Fla
         "</body></html>"
     )
     with course_app.app_context():
-        content = pdf.render_pdf(html, pdf.static_folder())
+        content = pdf.render_pdf(html, pdf_renderer.static_folder())
 
     assert content.startswith(b"%PDF-")
 
 
 def test_a_render_that_takes_too_long_is_stopped(course_app: Flask) -> None:
     html = "<p>x</p>" * 20000
-    with course_app.app_context(), pytest.raises(pdf.CertificateRenderError):
-        pdf.render_pdf(html, pdf.static_folder(), time_limit=0.01)
+    with course_app.app_context(), pytest.raises(pdf_renderer.PdfRenderError):
+        pdf.render_pdf(html, pdf_renderer.static_folder(), time_limit=0.01)

@@ -6,21 +6,17 @@ afresh for them on every request."""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
+from collections.abc import Callable
 
-import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
 from course.accounts.models import Role, User
 from course.authoring import drafts
-from course.catalogue import services as catalogue
 from course.catalogue.models import Module, ModuleVersion
 from course.extensions import db
 from course.learning import services as learning
-from tests.fixtures.apps import EXAMPLE_BUNDLE, import_bundle
 from tests.fixtures.clients import signed_in
 from tests.fixtures.factories import make_user
 from tests.fixtures.learning import pass_quiz
@@ -84,26 +80,13 @@ def test_a_module_published_on_the_web_is_on_the_next_dashboard(course_app: Flas
 
 
 def test_a_change_made_by_another_process_is_on_the_next_dashboard(
-    course_app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    course_app: Flask, import_from_another_process: Callable[[], None]
 ) -> None:
     learner = signed_in(course_app, "ada@example.org")
     before = dashboard_of(learner)
-    # `flask content import`, or a worker on another host publishing, cannot reach this process's
-    # memory: only the content version read from the database tells it.
-    monkeypatch.setattr(catalogue, "forget_shared_pages", lambda: None)
-    monkeypatch.setattr(drafts, "forget_shared_pages", lambda: None)
-    bundle = tmp_path / "bundle"
-    shutil.copytree(EXAMPLE_BUNDLE, bundle)
-    module_file = bundle / "01-staying-safe" / "module.yaml"
-    module_file.write_text(
-        module_file.read_text().replace("title: Staying safe", "title: Staying safe in a crowd")
-    )
-    (bundle / "01-staying-safe" / "03-staying-calm.md").write_text(
-        "---\ntitle: Staying calm\nslug: staying-calm\nsources: [protectuk-run-hide-tell]\n"
-        "---\nBreathe slowly and think about the safe way out.\n"
-    )
 
-    import_bundle(course_app, bundle)
+    # Only the content version read from the database can tell this process.
+    import_from_another_process()
     imported = dashboard_of(learner)
     with course_app.app_context():
         drafts.set_archived(the_module("reporting"), True, make_user(role=Role.AUTHOR))

@@ -6,8 +6,7 @@ changed it. For signed-in pages only the lesson's text and navigation are shared
 from __future__ import annotations
 
 import re
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +20,6 @@ from sqlalchemy import select
 
 from course.accounts.models import Role
 from course.authoring import drafts
-from course.catalogue import services as catalogue
 from course.catalogue.models import Lesson, Module
 from course.config import load_config
 from course.core.page_cache import (
@@ -31,7 +29,7 @@ from course.core.page_cache import (
 )
 from course.core.regions import Region
 from course.extensions import cache, db
-from tests.fixtures.apps import EXAMPLE_BUNDLE, build_app, import_bundle
+from tests.fixtures.apps import build_app
 from tests.fixtures.clients import signed_in, signed_in_admin
 from tests.fixtures.factories import make_user
 from tests.fixtures.redis_server import running_redis
@@ -339,22 +337,13 @@ def test_a_module_published_on_the_web_is_on_visitors_pages_at_once(course_app: 
 
 
 def test_a_change_made_by_another_process_is_on_visitors_pages_at_once(
-    course_app: Flask, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    course_app: Flask, import_from_another_process: Callable[[], None]
 ) -> None:
     visitor = course_app.test_client()
     before = visitor.get("/").get_data(as_text=True)
-    # `flask content import`, or a worker on another host publishing, cannot empty this process's
-    # memory: only the content version in each page's key tells it.
-    monkeypatch.setattr(catalogue, "forget_shared_pages", lambda: None)
-    monkeypatch.setattr(drafts, "forget_shared_pages", lambda: None)
-    bundle = tmp_path / "bundle"
-    shutil.copytree(EXAMPLE_BUNDLE, bundle)
-    module_file = bundle / "01-staying-safe" / "module.yaml"
-    module_file.write_text(
-        module_file.read_text().replace("title: Staying safe", "title: Staying safe in a crowd")
-    )
 
-    import_bundle(course_app, bundle)
+    # Only the content version in each page's key can tell this process.
+    import_from_another_process()
     imported = visitor.get("/").get_data(as_text=True)
     with course_app.app_context():
         reporting = db.session.scalar(select(Module).where(Module.slug == "reporting"))

@@ -32,6 +32,7 @@ from course.certificates.codes import new_code, normalised
 from course.certificates.models import Certificate, CertificatePdf, CertificateStatus
 from course.core.database import begin_write, get_for_update, utcnow
 from course.core.mail import queue_email
+from course.core.pdf import static_folder
 from course.core.urls import absolute_url
 from course.extensions import db
 from course.learning import services as learning
@@ -312,7 +313,7 @@ def render_and_store_pdf(certificate: Certificate) -> bytes | None:
         printed_name = certificate.holder_name
         html = _certificate_html(certificate)
         _end_reading()
-        content = pdf.render_pdf(html, pdf.static_folder())
+        content = pdf.render_pdf(html, static_folder())
         current = get_for_update(Certificate, certificate_id)
         if current is None or current.erased_at is not None:
             db.session.commit()
@@ -352,7 +353,7 @@ def _end_reading() -> None:
 
 
 def render_certificate(certificate: Certificate) -> bytes:
-    return pdf.render_pdf(_certificate_html(certificate), pdf.static_folder())
+    return pdf.render_pdf(_certificate_html(certificate), static_folder())
 
 
 def _certificate_html(certificate: Certificate) -> str:

@@ -46,6 +46,7 @@ _EUROPEAN_UNION_COUNTRIES = frozenset(
 )
 _REGION_OF_COUNTRY = {
     "GB": Region.UK,
+    "UK": Region.UK,  # not a country code, but some people set en-UK
     "US": Region.US,
     "CA": Region.CANADA,
     "AU": Region.AUSTRALIA,

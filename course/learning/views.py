@@ -30,9 +30,11 @@ from course.core.forms import ButtonForm
 from course.core.page_cache import cached_for_visitors, shared_fragments, vary_shared_pages_by
 from course.core.regions import Region, choose_visitor_region, visitor_region
 from course.core.urls import local_path_or_none
+from course.extensions import limiter
 from course.learning import services as learning
 from course.learning.forms import RegionForm
 from course.learning.models import QuizAttempt
+from course.learning.wallet_card import wallet_card_pdf
 from course.learning.who_to_call import CONTACTS_BY_REGION
 
 bp = Blueprint("learning", __name__)
@@ -287,4 +289,24 @@ def who_to_call() -> str:
         own_region=own_region,
         other_regions=[region for region in Region if region != own_region],
         contacts_by_region=CONTACTS_BY_REGION,
+    )
+
+
+@bp.get("/who-to-call/card-<region_code>.pdf")
+@public
+@limiter.limit("30 per minute")
+def wallet_card(region_code: str) -> Response:
+    """The who-to-call card of one region, to print, cut out and keep."""
+    try:
+        region = Region(region_code)
+    except ValueError:
+        abort(404)
+    return Response(
+        wallet_card_pdf(region),
+        mimetype="application/pdf",
+        headers={
+            "Content-Disposition": f'inline; filename="ct-citizen-who-to-call-{region.value}.pdf"',
+            # The same for everyone of a region and language; a new release may change it.
+            "Cache-Control": "public, max-age=3600",
+        },
     )

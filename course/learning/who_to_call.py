@@ -21,7 +21,8 @@ class Contact:
 
     ``number`` is what people read; ``dial`` the digits a phone calls (a ``tel:`` link), or
     ``text_to`` those it texts (an ``sms:`` link); ``online`` the address of the service's own
-    reporting page (a button).
+    reporting page (a button). ``write_in`` marks a number that differs from place to place
+    ("your local police"), which the wallet card leaves a line to write in.
     """
 
     number: str | LazyString
@@ -31,6 +32,7 @@ class Contact:
     dial: str | None = None
     text_to: str | None = None
     online: str | None = None
+    write_in: bool = False
 
     @property
     def online_address(self) -> str:
@@ -128,6 +130,7 @@ CONTACTS_BY_REGION: dict[Region, tuple[Contact, ...]] = {
                 "You have seen suspicious activity and nobody is in immediate danger. "
                 "Say who or what you saw, when, where and why it seemed suspicious."
             ),
+            write_in=True,
         ),
         Contact(
             _l("1-800-CALL-FBI (1-800-225-5324)"),
@@ -162,6 +165,7 @@ CONTACTS_BY_REGION: dict[Region, tuple[Contact, ...]] = {
             _l("Your local police"),
             _l("Local police, non-emergency line"),
             _l("You have a concern for the police and nobody is in immediate danger."),
+            write_in=True,
         ),
     ),
     Region.AUSTRALIA: (
@@ -268,6 +272,7 @@ CONTACTS_BY_REGION: dict[Region, tuple[Contact, ...]] = {
                 "You have seen something suspicious and nobody is in immediate danger, or you "
                 "have found terrorist content online. Report that content on the platform too."
             ),
+            write_in=True,
         ),
     ),
     Region.ELSEWHERE: (
@@ -279,6 +284,7 @@ CONTACTS_BY_REGION: dict[Region, tuple[Contact, ...]] = {
                 "you live now, and save it in your phone."
             ),
             is_emergency=True,
+            write_in=True,
         ),
         Contact(
             _l("Your local police"),
@@ -287,6 +293,7 @@ CONTACTS_BY_REGION: dict[Region, tuple[Contact, ...]] = {
                 "You have seen something suspicious and nobody is in immediate danger. Follow "
                 "the advice of your local police and authorities."
             ),
+            write_in=True,
         ),
     ),
 }

@@ -24,6 +24,10 @@ def test_an_american_visitor_reads_american_advice_and_can_change_country(
     assert "Run, Hide, Fight" in text and "Call 911" in text
     session.open("/who-to-call", "who-to-call-as-american")
     assert page.locator("h2").first.inner_text() == "Where you live: United States"
+    assert page.get_by_role("link", name="911").first.get_attribute("href") == "tel:911"
+    session.tab_to(text="Print a wallet card")
+    card = page.request.get(page.evaluate("document.activeElement.href"))
+    assert card.status == 200 and card.headers["content-type"] == "application/pdf"
 
     session.open(LESSON, "lesson-again")
     session.activate("Change country", "chooser")

@@ -32,6 +32,7 @@ from course.catalogue.services import the_course
 from course.certificates import pdf
 from course.certificates import services as certificates
 from course.certificates.models import Certificate, CertificatePdf
+from course.core import pdf as pdf_renderer
 from course.core.database import utcnow
 from course.core.mail import OutboxMessage
 from course.extensions import db
@@ -405,7 +406,7 @@ def test_a_claim_whose_pdf_fails_to_render_still_issues_the_certificate(
     working_render = pdf.render_pdf
 
     def failing_render(*_args: object) -> bytes:
-        raise pdf.CertificateRenderError("the certificate took too long to render")
+        raise pdf_renderer.PdfRenderError("the certificate took too long to render")
 
     monkeypatch.setattr(pdf, "render_pdf", failing_render)
 

@@ -82,6 +82,7 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
     "learning.start_quiz": {"slug": PUBLIC_NAME},
     "learning.quiz_attempt": {"slug": PUBLIC_NAME, "attempt_id": OWN_ROW},
     "learning.quiz_result": {"slug": PUBLIC_NAME, "attempt_id": OWN_ROW},
+    "learning.wallet_card": {"region_code": CHOICE},
     "certificates.verify": {"code": PUBLIC_NAME},
     "certificates.download": {"code": OWN_ROW},
     "accounts.confirm_email": {"token": SECRET},
@@ -142,6 +143,7 @@ NOTHING = {
     "code": "NOPE-NOPE-NOPE",
     "token": "not-a-real-token",
     "type_name": "no_such_type",
+    "region_code": "mars",
     "action": "explode",
 }
 MISSING_ID = 2_000_000_000  # fits a 32-bit integer column, and no test makes that many rows

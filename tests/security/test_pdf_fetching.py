@@ -33,6 +33,7 @@ from flask import Flask
 
 from course.certificates import pdf
 from course.certificates.models import Certificate
+from course.core import pdf as pdf_renderer
 from course.extensions import db
 from tests.fixtures.certificates import certified_learner
 from tests.fixtures.factories import STRONG_PASSWORD
@@ -43,21 +44,21 @@ from tests.fixtures.web import sign_in
 @pytest.fixture
 def static(course_app: Flask) -> Iterator[Path]:
     with course_app.app_context():
-        yield pdf.static_folder()
+        yield pdf_renderer.static_folder()
 
 
 @pytest.fixture
 def fetches(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """Every URL the fetcher handed content for (refusals are not listed)."""
     served: list[str] = []
-    original = pdf.StaticOnlyFetcher.fetch
+    original = pdf_renderer.StaticOnlyFetcher.fetch
 
-    def recording_fetch(self: pdf.StaticOnlyFetcher, url: str, headers=None):  # noqa: ANN001, ANN202
+    def recording_fetch(self: pdf_renderer.StaticOnlyFetcher, url: str, headers=None):  # noqa: ANN001, ANN202
         response = original(self, url, headers)
         served.append(url)
         return response
 
-    monkeypatch.setattr(pdf.StaticOnlyFetcher, "fetch", recording_fetch)
+    monkeypatch.setattr(pdf_renderer.StaticOnlyFetcher, "fetch", recording_fetch)
     return served
 
 
@@ -100,7 +101,7 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 def test_the_fetcher_refuses_other_files_and_every_network_scheme(
     static: Path, connections: list[object], url: str
 ) -> None:
-    fetcher = pdf.StaticOnlyFetcher(static, time.monotonic() + 10)
+    fetcher = pdf_renderer.StaticOnlyFetcher(static, time.monotonic() + 10)
 
     with pytest.raises(ValueError, match="refused|disallowed|unknown url type"):
         fetcher.fetch(url)
@@ -120,7 +121,7 @@ def test_the_fetcher_refuses_other_files_and_every_network_scheme(
     ],
 )
 def test_a_path_relative_to_static_that_climbs_out_is_refused(static: Path, relative: str) -> None:
-    fetcher = pdf.StaticOnlyFetcher(static, time.monotonic() + 10)
+    fetcher = pdf_renderer.StaticOnlyFetcher(static, time.monotonic() + 10)
     url = static.as_uri() + "/" + relative
 
     with pytest.raises(ValueError, match="refused"):
@@ -138,7 +139,7 @@ def test_a_sibling_folder_whose_name_starts_like_static_is_refused(
     sibling = tmp_path / "static-secrets"
     sibling.mkdir()
     (sibling / "key.txt").write_text("secret")
-    fetcher = pdf.StaticOnlyFetcher(fake_static, time.monotonic() + 10)
+    fetcher = pdf_renderer.StaticOnlyFetcher(fake_static, time.monotonic() + 10)
 
     allowed = fetcher.fetch((fake_static / "css" / "site.css").as_uri())
 
@@ -153,7 +154,7 @@ def test_a_symbolic_link_in_static_that_points_outside_is_refused(tmp_path: Path
     outside = tmp_path / "outside.txt"
     outside.write_text("secret")
     (fake_static / "innocent.css").symlink_to(outside)
-    fetcher = pdf.StaticOnlyFetcher(fake_static, time.monotonic() + 10)
+    fetcher = pdf_renderer.StaticOnlyFetcher(fake_static, time.monotonic() + 10)
 
     with pytest.raises(ValueError, match="refused"):
         fetcher.fetch((fake_static / "innocent.css").as_uri())

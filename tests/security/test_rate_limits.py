@@ -75,6 +75,7 @@ DECLARED: dict[str, set[tuple[str, str | None, str]]] = {
     "accounts.replace_recovery_codes": {("10 per 1 hour", "post", ACCOUNT)},
     "certificates.verify_form": {("30 per 1 minute", None, CLIENT)},
     "certificates.verify": {("30 per 1 minute", None, CLIENT)},
+    "learning.wallet_card": {("30 per 1 minute", None, CLIENT)},
     "invitations.accept": {("30 per 1 minute", None, CLIENT)},
     "invitations.register": {("10 per 1 minute", "post", CLIENT)},
     "account_deletion.delete_account": {("10 per 1 hour", "post", ACCOUNT)},
@@ -184,6 +185,8 @@ EXERCISED = [
         two_factor=True,
     ),
     Limited("certificates.verify_form", "GET", "/verify?code=NOPE", 30, CLIENT),
+    # Each card is a PDF rendered on request; cards of no region are counted too.
+    Limited("learning.wallet_card", "GET", "/who-to-call/card-mars.pdf", 30, CLIENT),
     Limited("invitations.accept", "GET", "/join/invitation/not-a-token", 30, CLIENT),
     Limited("invitations.accept", "POST", "/join/invitation/not-a-token", 30, CLIENT),
     Limited("invitations.register", "POST", "/join/invitation/not-a-token/register", 10, CLIENT),
