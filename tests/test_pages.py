@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from tests.fixtures.apps import build_app
+from tests.fixtures.clients import signed_in
 from tests.fixtures.web import post_form
 
 PUBLIC_PAGES = ["/", "/who-to-call", "/privacy", "/accessibility", "/about"]
@@ -151,3 +155,44 @@ def test_numbers_on_who_to_call_can_be_called_and_reporting_sites_opened(
     ):
         assert f">Report online at {address}</a>" in page, address
     assert "tel:" not in page.split("Elsewhere in the world")[-1].split("</section>")[0]
+
+
+def test_every_page_links_to_the_certificate_check_and_the_about_page_explains_it(
+    client: FlaskClient,
+) -> None:
+    for path in ("/", "/who-to-call", "/login", "/privacy"):
+        page = client.get(path).get_data(as_text=True)
+        footer = page[page.index('<footer class="site-footer">') :]
+        assert '<a href="/verify">Check a certificate</a>' in footer, path
+    about = client.get("/about").get_data(as_text=True)
+    assert '<a href="/verify">check a certificate</a>' in about
+
+
+def test_a_signed_in_learner_finds_their_certificates_in_the_navigation(app: Flask) -> None:
+    learner = signed_in(app, "nav@example.org")
+
+    page = learner.get("/dashboard").get_data(as_text=True)
+
+    nav = page[page.index('<nav class="site-nav"') : page.index("</nav>")]
+    assert '<a href="/certificates/" class="site-nav__link">Certificates</a>' in nav
+
+
+def test_a_page_that_needs_signing_in_says_sign_in(client: FlaskClient) -> None:
+    response = client.get("/dashboard")
+
+    assert response.status_code == 302 and response.location.startswith("/login")
+    page = client.get(response.location).get_data(as_text=True)
+    assert "Sign in to see that page." in page and "log in" not in page.lower()
+
+
+def test_an_unset_contact_address_is_a_warning_at_start_up(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING, logger="course.core"):
+        build_app(tmp_path / "unset")
+    assert "COURSE_CONTACT_EMAIL is not set" in caplog.text
+
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="course.core"):
+        build_app(tmp_path / "set", CONTACT_EMAIL="help@example.org")
+    assert "COURSE_CONTACT_EMAIL" not in caplog.text

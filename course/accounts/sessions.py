@@ -22,6 +22,7 @@ import time
 from datetime import datetime, timedelta
 
 from flask import Flask, current_app, flash, redirect, request, session
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_url, login_user, logout_user, user_loaded_from_cookie
 from sqlalchemy import bindparam, select
 from werkzeug.wrappers import Response
@@ -48,6 +49,9 @@ LAST_SEEN_RESOLUTION_SECONDS = 60
 def init_sessions(app: Flask) -> None:
     login_manager.init_app(app)
     login_manager.login_view = "accounts.login"
+    # Flask-Login's own message says "log in", in English only; every page here says "sign in".
+    login_manager.login_message = _l("Sign in to see that page.")
+    login_manager.login_message_category = "info"
     login_manager.session_protection = "basic"
     app.config.setdefault(
         "REMEMBER_COOKIE_DURATION", timedelta(days=app.config["REMEMBER_ME_DAYS"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_number
 
@@ -12,6 +14,8 @@ from course.core.page_cache import init_page_cache
 from course.core.security import init_security
 from course.core.urls import absolute_url
 from course.extensions import babel, limiter
+
+log = logging.getLogger(__name__)
 
 
 def init_core(app: Flask) -> None:
@@ -29,6 +33,11 @@ def init_core(app: Flask) -> None:
     app.jinja_env.globals["format_datetime"] = format_datetime
     app.jinja_env.globals["format_number"] = format_number
     app.context_processor(_site_settings)
+    if not app.config["CONTACT_EMAIL"]:
+        log.warning(
+            "COURSE_CONTACT_EMAIL is not set: the privacy and accessibility pages cannot say how "
+            "to reach whoever runs this site. Set it to an address people can write to."
+        )
 
 
 def _site_settings() -> dict[str, object]:

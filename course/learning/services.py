@@ -20,7 +20,7 @@ from werkzeug.datastructures import MultiDict
 
 from course.accounts.models import User
 from course.catalogue.models import Course, Lesson, Module
-from course.catalogue.outline import CourseOutline, ModuleOutline, VersionOutline
+from course.catalogue.outline import CourseOutline, LessonOutline, ModuleOutline, VersionOutline
 from course.catalogue.question_types import question_type
 from course.core.database import get_for_update, utcnow
 from course.core.regions import Region, visitor_region
@@ -243,6 +243,17 @@ def submitted_attempts(user: User, module: Module) -> list[QuizAttempt]:
 
 
 @dataclass(frozen=True)
+class NextStep:
+    """What a learner does next in a module: read ``lesson`` (a slug), or take the quiz, or, when
+    neither, nothing: the module is complete."""
+
+    lesson: LessonOutline | None = None
+    take_quiz: bool = False
+    #: Whether the learner has read any of the module's lessons yet ("start" or "continue").
+    started: bool = False
+
+
+@dataclass(frozen=True)
 class ModuleProgress:
     module: ModuleOutline
     version: VersionOutline
@@ -251,6 +262,16 @@ class ModuleProgress:
     best_score: int | None
     passed: bool
     completed: bool
+    #: The slugs of the current version's lessons the learner has read.
+    read: frozenset[str] = frozenset()
+
+    @property
+    def next_step(self) -> NextStep:
+        """The first lesson not yet read, in order; else the quiz until it is passed."""
+        unread = [lesson for lesson in self.version.lessons if lesson.slug not in self.read]
+        if unread:
+            return NextStep(lesson=unread[0], started=bool(self.read))
+        return NextStep(take_quiz=not self.passed, started=True)
 
     @property
     def status(self) -> str:
@@ -287,6 +308,15 @@ class CourseProgress:
         unfinished = [progress for progress in self.required if not progress.completed]
         begun = [progress for progress in unfinished if progress.status == "in-progress"]
         return (begun or unfinished or [None])[0]
+
+    def next_module_after(self, module_id: int) -> ModuleProgress | None:
+        """The required module to go on to after ``module_id``: the next one in course order not
+        yet complete, else an earlier one left unfinished; ``None`` when all are complete."""
+        unfinished = [p for p in self.required if not p.completed and p.module.id != module_id]
+        position = {progress.module.id: index for index, progress in enumerate(self.modules)}
+        here = position.get(module_id, -1)
+        later = [progress for progress in unfinished if position[progress.module.id] > here]
+        return (later or unfinished or [None])[0]
 
 
 def course_progress(user: User | None, course: Course | CourseOutline) -> CourseProgress:
@@ -348,11 +378,13 @@ def _progress_in(user: User | None, modules: Sequence[ModuleOutline]) -> list[Mo
         version = module.current_version
         slugs = {lesson.slug for lesson in version.lessons}
         best, passed = scores.get(module.id, (None, False))
+        read_here = frozenset(read.get(module.id, set()) & slugs)
         progress.append(
             ModuleProgress(
                 module=module,
                 version=version,
-                lessons_read=len(read.get(module.id, set()) & slugs),
+                read=read_here,
+                lessons_read=len(read_here),
                 lessons_total=len(slugs),
                 best_score=best,
                 passed=passed,

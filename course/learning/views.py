@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 
 from course.catalogue import services as catalogue
 from course.catalogue.models import Lesson, Module
+from course.catalogue.outline import current_outline
 from course.catalogue.question_types import question_type
 from course.core.access import login_required, public
 from course.core.forms import ButtonForm
@@ -120,14 +121,12 @@ def choose_region() -> str | Response:
 def module(slug: str) -> str:
     module = _module_or_404(slug)
     user = _signed_in_user()
-    read = learning.lessons_read(user, module) if user else set()
-    attempts = learning.submitted_attempts(user, module) if user else []
     return render_template(
         "learning/module.html",
         module=module,
         version=module.current_version,
-        read=read,
-        attempts=attempts,
+        progress=learning.module_progress(user, module) if user else None,
+        attempts=learning.submitted_attempts(user, module) if user else [],
     )
 
 
@@ -260,6 +259,7 @@ def quiz_result(slug: str, attempt_id: int) -> str | Response:
     attempt = _attempt_or_404(module, attempt_id)
     if not attempt.is_submitted:
         return redirect(url_for("learning.quiz_attempt", slug=slug, attempt_id=attempt.id))
+    progress = learning.module_progress(current_user, module)
     return render_template(
         "learning/quiz_result.html",
         module=module,
@@ -274,9 +274,21 @@ def quiz_result(slug: str, attempt_id: int) -> str | Response:
             )
             for number, question in enumerate(attempt.questions, start=1)
         ],
-        module_progress=learning.module_progress(current_user, module),
+        module_progress=progress,
+        next_module=_next_module_after(progress),
         form=ButtonForm(),
     )
+
+
+def _next_module_after(progress: learning.ModuleProgress | None) -> learning.ModuleProgress | None:
+    """After a module is complete, the one to go on to (``None`` when the course is complete, or
+    the module is not)."""
+    if progress is None or not progress.completed:
+        return None
+    outline = current_outline()
+    if outline is None:
+        return None
+    return learning.course_progress(current_user, outline).next_module_after(progress.module.id)
 
 
 @bp.get("/who-to-call")

@@ -17,6 +17,7 @@ HEADER_AND_FOOTER_LINKS = [
     ("footer", "/privacy"),
     ("footer", "/accessibility"),
     ("footer", "/about"),
+    ("footer", "/verify"),
 ]
 
 FOCUSED_ELEMENT = """() => {
