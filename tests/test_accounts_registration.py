@@ -143,7 +143,8 @@ def test_following_the_link_then_confirming_marks_the_address_as_confirmed_once(
     assert page.status_code == 200 and "Confirm my email address" in page.get_data(as_text=True)
 
     confirmed = post_form(client, path, {})
-    reused = post_form(client, path, {}, form_page="/login")
+    # Confirmed in the browser that registered, so now signed in: any page has a token.
+    reused = post_form(client, path, {}, form_page="/dashboard")
 
     assert confirmed.status_code == 302
     with app.app_context():
@@ -205,3 +206,62 @@ def test_asking_for_new_confirmation_links_is_rate_limited(client: FlaskClient, 
     assert statuses == [302, 302, 302, 429]
     with app.app_context():
         assert len(queued_emails(to="grace@example.org")) == 4  # the first link and three more
+
+
+def confirmation_path(app: Flask) -> str:
+    with app.app_context():
+        return link_in(queued_emails()[-1], "/account/confirm/").split("localhost", 1)[1]
+
+
+def test_confirming_in_the_browser_that_registered_signs_in_and_opens_the_dashboard(
+    client: FlaskClient, app: Flask
+) -> None:
+    register(client)
+
+    confirmed = post_form(client, confirmation_path(app), {})
+
+    assert confirmed.status_code == 302 and confirmed.location == "/dashboard"
+    dashboard = client.get("/dashboard")
+    assert dashboard.status_code == 200
+    assert "Thank you. Your email address is confirmed." in dashboard.get_data(as_text=True)
+    assert "Grace Hopper" in client.get("/account/").get_data(as_text=True)
+
+
+def test_a_confirmation_link_opened_in_another_browser_still_asks_for_the_password(
+    client: FlaskClient, app: Flask
+) -> None:
+    register(client)
+    elsewhere = app.test_client()
+
+    confirmed = post_form(elsewhere, confirmation_path(app), {})
+
+    assert confirmed.status_code == 302 and confirmed.location == "/login"
+    assert elsewhere.get("/dashboard").status_code == 302  # not signed in
+    with app.app_context():
+        assert db.session.scalar(select(User.email_verified_at)) is not None
+
+
+def test_a_browser_that_registered_another_account_is_not_signed_in_as_this_one(
+    client: FlaskClient, app: Flask
+) -> None:
+    register(client, email="first@example.org")
+    first_path = confirmation_path(app)
+    other = app.test_client()
+    register(other, email="second@example.org")
+
+    # The first account's link, opened in the browser that registered the second.
+    confirmed = post_form(other, first_path, {})
+
+    assert confirmed.location == "/login"
+    assert other.get("/dashboard").status_code == 302
+
+
+def test_registering_an_address_that_has_an_account_notes_nothing_to_sign_in_with(
+    client: FlaskClient, app: Flask
+) -> None:
+    with app.app_context():
+        make_user(email="grace@example.org", verified=False)
+    register(client)  # the owner is told by email; this browser registered nothing
+
+    with client.session_transaction() as session:
+        assert "registered_user" not in session

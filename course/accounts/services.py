@@ -114,6 +114,7 @@ def register(name: str, email: str, password: str, region: Region = DEFAULT_REGI
         return None
     user = User(email=address, name=name.strip(), password_hash=password_hash, region=region)
     db.session.add(user)
+    db.session.flush()  # the new account's id, which the caller may note
     send_confirmation_email(user)
     return user
 

@@ -40,6 +40,11 @@ PENDING_TWO_FACTOR_USER = "pending_two_factor_user"
 PENDING_TOKEN_DIGEST = "pending_token_digest"  # noqa: S105 - the name of a session key
 PENDING_REMEMBER = "pending_remember"
 PENDING_SINCE = "pending_since"
+#: The account this browser registered, and when: confirming its address here signs it in.
+REGISTERED_USER = "registered_user"
+REGISTERED_AT = "registered_at"
+#: As long as a confirmation link lasts.
+REGISTERED_SECONDS = 2 * 24 * 3600
 #: How long someone has to type their two-factor code after their password.
 PENDING_TWO_FACTOR_SECONDS = 300
 #: Refresh the "last seen" time in the cookie at most this often, not on every request.
@@ -119,6 +124,26 @@ def sign_in(user: User, *, remember: bool, two_factor_passed: bool) -> None:
     session[LAST_SEEN_AT] = now
     session[REMEMBERED] = remember
     session[TWO_FACTOR_PASSED] = two_factor_passed
+
+
+def remember_registration(user: User) -> None:
+    """Note in this browser's session that it registered ``user``."""
+    session[REGISTERED_USER] = user.id
+    session[REGISTERED_AT] = time.time()
+
+
+def registered_in_this_browser(user: User) -> bool:
+    """Whether this browser registered ``user`` within the life of a confirmation link, so that
+    confirming the address here may sign them in; a link opened anywhere else asks for the
+    password, as does an account with a second factor. The note is used up either way."""
+    registered_id = session.pop(REGISTERED_USER, None)
+    registered_at = session.pop(REGISTERED_AT, 0)
+    return (
+        registered_id == user.id
+        and time.time() - registered_at < REGISTERED_SECONDS
+        and user.is_active
+        and not user.two_factor_enabled
+    )
 
 
 def sign_out_everywhere(user: User) -> None:

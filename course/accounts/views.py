@@ -36,6 +36,8 @@ from course.accounts.forms import (
 from course.accounts.models import TokenPurpose
 from course.accounts.sessions import (
     await_second_factor,
+    registered_in_this_browser,
+    remember_registration,
     sign_in,
     sign_out_everywhere,
     two_factor_passed,
@@ -77,9 +79,11 @@ def register() -> str | Response:
         return redirect(url_for("accounts.account"))
     form = RegistrationForm(region=visitor_region().value)
     if form.validate_on_submit():
-        services.register(
+        user = services.register(
             form.name.data, form.email.data, form.password.data, Region(form.region.data)
         )
+        if user is not None:
+            remember_registration(user)
         session["registered_email"] = services.normalise_email(form.email.data)
         return redirect(url_for("accounts.check_email"))
     return render_template("accounts/register.html", form=form)
@@ -100,10 +104,15 @@ def confirm_email(token: str) -> str | Response:
         user = services.confirm_email(token)
         if user is None:
             return render_template("accounts/link_expired.html", resend=True), 404
+        if current_user.is_authenticated:
+            destination = url_for("accounts.account")
+        elif registered_in_this_browser(user):
+            sign_in(user, remember=False, two_factor_passed=False)  # a new session: flash after
+            destination = url_for("dashboard.index")
+        else:
+            destination = url_for("accounts.login")
         flash(_("Thank you. Your email address is confirmed."), "success")
-        return redirect(
-            url_for("accounts.account" if current_user.is_authenticated else "accounts.login")
-        )
+        return redirect(destination)
     if services.find_usable_token(token, TokenPurpose.CONFIRM_EMAIL) is None:
         return render_template("accounts/link_expired.html", resend=True), 404
     return render_template("accounts/confirm_email.html", form=form)
