@@ -550,68 +550,81 @@ ANALYSIS = """### Before and after issue 19, and what limits each page
 
 Issue 19 removed the certificate download side door (one pipeline), made what every request pays
 cheaper (the signed-in user and a module loaded by statements built once, translations looked up
-once per page) and added the page cache (whole pages for visitors, the lesson's text and
-navigation for everyone). Ratios to bare Flask at 16 connections, before (the run of 2026-11-21
-in this file's history, and the issue's own figures) and after (the tables above):
+once per page), added the page cache (whole pages for visitors, the lesson's text and navigation
+for everyone) and made the dashboard keep the course's outline per content version and read the
+learner's progress in one query. Ratios to bare Flask at 16 connections, before (the run of
+2026-11-21 in this file's history, and the issue's own figures) and after (the tables above):
 
 | Page | SQLite before | SQLite after | PostgreSQL before | PostgreSQL after | target |
 |---|---|---|---|---|---|
-| Course overview (visitor) | 0.05 | 0.21 | 0.04 | 0.11 | 0.5 |
-| Lesson page (visitor) | not measured | 0.25 | not measured | 0.16 | 0.5 |
-| Lesson page (signed-in) | 0.08 | 0.08 | 0.06 | 0.06 | 0.15, p99 50 ms |
-| Dashboard (signed-in) | 0.024 (issue) | 0.02 | not measured | 0.02 | 0.08 |
-| Verification page (visitor) | 0.14 | 0.11 | 0.06 | 0.12 | 0.25 |
-| Quiz hand-in | 0.04 | 0.04 | 0.06 | 0.06 | twice before |
+| Course overview (visitor) | 0.05 | 0.14 | 0.04 | 0.09 | 0.5 |
+| Lesson page (visitor) | not measured | 0.21 | not measured | 0.13 | 0.5 |
+| Lesson page (signed-in) | 0.08 | 0.07 | 0.06 | 0.05 | 0.15, p99 50 ms |
+| Dashboard (signed-in) | 0.024 (issue) | 0.07 | not measured | 0.04 | 0.08 |
+| Verification page (visitor) | 0.14 | 0.11 | 0.06 | 0.08 | 0.25 |
+| Verification form (visitor) | not measured | 0.25 | not measured | 0.18 | 0.25 |
+| Quiz hand-in | 0.04 | 0.03 | 0.06 | 0.03 | twice before |
 
-The cost of one request in-process (no server, one at a time) shows the change with less noise
-than throughput, since bare Flask's own figure varies from run to run on this shared machine:
+Throughput swings by a third between runs on this shared two-core machine, and bare Flask with
+it: an earlier run on the same day, with tests running beside it, had the SQLite dashboard at
+0.09 and the verification form at 0.36. The cost of one request in-process (no server, one at a
+time) shows the changes with less noise; bare Flask took 0.12 to 0.16 ms in these runs:
 
-| Page (SQLite) | before | after |
+| Page (SQLite) | before issue 19 | after |
 |---|---|---|
-| Course overview (visitor) | 6.77 ms | 0.88 ms |
-| Lesson page (signed-in) | 3.91 ms | 1.92 ms |
-| Certificate PDF (holder) | 2.14 ms | 1.27 ms |
-| Verification page (visitor) | 3.01 ms | 1.65 ms |
-| Member table, 10,000 members | 56.75 ms | 37.98 ms |
+| Course overview (visitor) | 6.77 ms | 0.88 to 1.22 ms |
+| Lesson page (signed-in) | 3.91 ms | 1.92 to 2.60 ms |
+| Dashboard (signed-in) | 8.06 ms | 2.09 to 3.27 ms |
+| Certificate PDF (holder) | 2.14 ms | 1.27 to 1.41 ms |
+| Verification page (visitor) | 3.01 ms | 1.65 to 2.09 ms |
+| Member table, 10,000 members | 56.75 ms | 37.98 to 46.85 ms |
 
-None of the throughput targets is met. What limits each, from profiles of the in-process
-requests (cProfile over 300 requests; the shares are of the app's own time):
+Measured in turns against the code before the dashboard change, on one quiet run: the dashboard
+went from 6.16 ms to 2.09 ms, with the signed-in lesson at 1.88 ms in both as a control, and from
+nine queries to four (the user, the content version, the learner's records, the certificate).
+Its throughput tripled: 135 to 409 pages a second on SQLite, 79 to 296 on PostgreSQL.
 
-- **Visitors' pages served from the cache** (overview, lesson, verify form: about 0.85 ms against
-  0.12 ms for bare Flask in-process). Rendering is gone; what is left is the floor every request
-  of this app pays: reading the course's content version from the database (one query and its
-  transaction: about 40% of the cached page), starting the visitor's session and CSRF token and
-  signing the cookie (about 15%), the security headers with their per-request policy (6%), the
-  request id, rate limiter and session hooks, and Werkzeug's request and response objects. The
-  content version is read on every request so that a publish in any worker or process shows at
-  once (tests/test_page_cache.py holds that); keeping it in memory for a second would cut the
-  query and let other workers serve the old page for that second. Half of bare Flask would need
-  the whole request in about 0.25 ms, less than this floor without the query.
-- **Signed-in lesson** (1.9 ms in-process). Its text and navigation now come from the cache; the
-  rest is the person: loading them by their session token (about 20%), the module with its
+Targets met: the verification form on SQLite, and the dashboard on SQLite in one of the two runs
+(0.09, then 0.07). What limits the others, from profiles of the in-process requests (cProfile
+over 300 requests; the shares are of the app's own time):
+
+- **Visitors' pages served from the cache** (overview, lesson, verify form: about 0.8 to 1.2 ms
+  against 0.12 to 0.16 ms for bare Flask). Rendering is gone; what is left is the floor every
+  request of this app pays: reading the course's content version from the database (one query
+  and its transaction: about 40% of the cached page), starting the visitor's session and CSRF
+  token and signing the cookie (about 15%), the security headers with their per-request policy
+  (6%), the request id, rate limiter and session hooks, and Werkzeug's request and response
+  objects. The content version is read on every request so that a publish in any worker or
+  process shows at once (tests/test_page_cache.py and tests/test_dashboard.py hold that); keeping
+  it in memory for a second would cut the query and let other workers serve the old page for that
+  second. Half of bare Flask would need the whole request in about 0.25 ms, less than this floor
+  without the query.
+- **Signed-in lesson** (1.9 to 2.6 ms in-process). Its text and navigation come from the cache;
+  the rest is the person: loading them by their session token (about 20%), the module with its
   lessons' titles (15%), the layout with their name, navigation and the read button's CSRF token
-  (about 30%), and the same floor as above. Throughput rose from about 400 to 500 pages a second
-  on SQLite, but bare Flask measured faster in this run too, so the ratio stayed at 0.08. p99 at
-  16 connections is set by queueing: 16 requests in flight at 500 a second is 32 ms on average
-  before any variation, on two cores shared by five workers and wrk.
-- **Dashboard** (8 ms in-process in the run above; 20% less since, by working out the learner's
-  progress once instead of twice). It runs seven queries (the course with its modules, versions
-  and lessons, the learner's lessons read, best scores, completions, certificate) and renders a
-  card per module. Reaching 0.08 needs about 1.5 ms: caching the course structure per content
-  version and folding the three progress queries into one.
-- **Verification page** (`/verify/<code>`, 1.65 ms): a rate-limited lookup of a certificate by
-  code with its holder, which must be live (a revocation shows at once), so it is not cached.
+  (about 30%), and the same floor as above. p99 at 16 connections is set by queueing: 16 requests
+  in flight at 400 to 500 a second is 32 to 40 ms on average before any variation, on two cores
+  shared by five workers and wrk.
+- **Dashboard** (2.1 to 3.3 ms in-process). Page rendering is 43% (the shared layout about 23%,
+  the eight module cards and their strings 20%), loading the user 13%, the request and response
+  handling 17%; its own data (the outline check, the progress query, the certificate) 14%. What
+  is left is the cost every signed-in page pays; on PostgreSQL each of the four queries is a
+  network round trip, hence 0.04.
+- **Verification page** (`/verify/<code>`, 1.7 to 2.1 ms): a rate-limited lookup of a
+  certificate by code with its holder, which must be live (a revocation shows at once), so it is
+  not cached.
 - **Quiz hand-in** (about 4 ms in-process): it takes the learner's row lock and the attempt's
   (`BEGIN IMMEDIATE` on SQLite, which ends the read transaction first), grades, inserts a row
   per question for the analytics, and commits; on SQLite every hand-in waits for the one writer.
-  Twice the ratio would need fewer round trips per hand-in (one locked read instead of two), which
-  changes the concurrency guarantees the concurrency benchmark checks; left for a change of its
-  own.
+  Its absolute rate is unchanged (165 to 191 a second on SQLite, 144 to 191 on PostgreSQL); the
+  ratio moves with bare Flask's. Twice the ratio would need fewer round trips per hand-in (one
+  locked read instead of two), which changes the concurrency guarantees the concurrency
+  benchmark checks; left for a change of its own.
 - **Errors at 64 connections**: none on either database.
-- **Worker settings**: two threads per worker gave the best throughput and tail for the lesson
-  page in this run (SQLite: 746 pages a second, p99 36 ms, against 731 and 181 ms with four).
-  docs/deployment.md recommends one thread behind a buffering proxy, from the tails measured on
-  2026-11-21; a soak with two threads should come before changing that advice.
+- **Worker settings**: with one, two and four threads per worker the lesson page's tails differ
+  from run to run (this run: one thread had the lowest p99 on both databases; the morning's run
+  favoured two). docs/deployment.md keeps one thread behind a buffering proxy; a soak with two
+  threads should come before changing that advice.
 """
 
 
