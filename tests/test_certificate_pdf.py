@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 from pathlib import Path
 
@@ -13,19 +11,14 @@ from flask import Flask
 from course.certificates import pdf
 from course.core import pdf as pdf_renderer
 from tests.fixtures.certificates import claim, finished_learner, the_certificate
-from tests.fixtures.pdf import run
+from tests.fixtures.pdf import require_tools, run
 
 TOOLS = ("pdftotext", "pdfinfo", "pdffonts", "pdftoppm", "zbarimg")
 
 
 @pytest.fixture(autouse=True)
 def poppler_and_zbar() -> None:
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing:
-        reason = f"needs {', '.join(missing)} (apt-get install poppler-utils zbar-tools)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_tools(*TOOLS)
 
 
 def downloaded_pdf(app: Flask, tmp_path: Path, name: str) -> tuple[Path, str]:

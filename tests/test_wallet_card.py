@@ -3,8 +3,6 @@ fold, with a QR code that leads back to the who-to-call page."""
 
 from __future__ import annotations
 
-import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,19 +10,14 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from course.core.regions import Region
-from tests.fixtures.pdf import run
+from tests.fixtures.pdf import require_tools, run
 
 TOOLS = ("pdftotext", "pdfinfo", "pdftoppm", "zbarimg")
 
 
 @pytest.fixture(autouse=True)
 def poppler_and_zbar() -> None:
-    missing = [tool for tool in TOOLS if shutil.which(tool) is None]
-    if missing:
-        reason = f"needs {', '.join(missing)} (apt-get install poppler-utils zbar-tools)"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_tools(*TOOLS)
 
 
 def card(client: FlaskClient, tmp_path: Path, region: str) -> Path:
