@@ -58,15 +58,36 @@ def test_the_pdf_is_one_a4_landscape_page_with_the_facts_and_metadata(
     assert all(line.split()[-5] == "yes" for line in fonts.splitlines()[2:])  # every font embedded
 
 
-def test_the_qr_code_leads_to_a_page_saying_valid(course_app: Flask, tmp_path: Path) -> None:
+def test_the_qr_code_scans_from_a_100_dpi_print_and_leads_to_a_page_saying_valid(
+    course_app: Flask, tmp_path: Path
+) -> None:
     path, code = downloaded_pdf(course_app, tmp_path, "Ada Lovelace")
 
-    run("pdftoppm", "-png", "-r", "150", str(path), str(tmp_path / "page"))
+    run("pdftoppm", "-png", "-r", "100", str(path), str(tmp_path / "page"))
     decoded = run("zbarimg", "--quiet", "--raw", str(tmp_path / "page-1.png")).strip()
 
-    assert decoded == f"http://localhost/verify/{code}"
-    page = course_app.test_client().get(decoded.removeprefix("http://localhost"))
+    stored = code.replace("-", "")
+    assert decoded == f"http://localhost/v/{stored}"
+    short = course_app.test_client().get(decoded.removeprefix("http://localhost"))
+    assert short.status_code == 301 and short.location == f"/verify/{code}"
+    page = course_app.test_client().get(short.location)
     assert page.status_code == 200 and "This certificate is valid" in page.get_data(as_text=True)
+
+
+def test_the_printed_address_is_short_and_breaks_only_between_its_parts(
+    course_app: Flask, tmp_path: Path
+) -> None:
+    course_app.config["BASE_URL"] = "https://counter-terrorism-awareness-course.example.org"
+    path, code = downloaded_pdf(course_app, tmp_path, "Ada Lovelace")
+
+    text = run("pdftotext", "-raw", str(path), "-")
+
+    address = f"https://counter-terrorism-awareness-course.example.org/v/{code.replace('-', '')}"
+    after_visit = text[text.index("visit ") + len("visit ") :]
+    printed = after_visit[: after_visit.index(" to")]
+    assert printed.replace("\n", "") == address
+    for line in printed.split("\n")[:-1]:
+        assert line.endswith(("/", "-")), printed  # a line ends only after a slash or hyphen
 
 
 @pytest.mark.parametrize(

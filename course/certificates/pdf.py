@@ -3,9 +3,11 @@ fetches nothing but our own static files, within a time limit, as tagged PDF/UA)
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from flask import render_template
+from markupsafe import Markup
 
 from course.core.pdf import RENDER_TIME_LIMIT_SECONDS
 from course.core.pdf import render_pdf as render_with
@@ -13,7 +15,7 @@ from course.core.pdf import render_pdf as render_with
 TEMPLATE = "certificates/certificate.html"
 STYLESHEET = "css/certificate.css"
 #: Change this whenever the template or its stylesheet changes: stored PDFs are re-rendered.
-TEMPLATE_VERSION = "2026-11-21.4"
+TEMPLATE_VERSION = "2026-12-04.1"
 
 
 def render_pdf(
@@ -44,6 +46,12 @@ def certificate_html(
         issued_on=issued_on,
         expires_on=expires_on,
         code=code,
-        verify_url=verify_url,
+        verify_url=breakable_address(verify_url),
         qr_data_uri=qr_data_uri,
     )
+
+
+def breakable_address(url: str) -> Markup:
+    """``url`` with line breaks allowed only after its slashes and hyphens, so a printed address
+    wraps between parts and never inside a group of the code (the stylesheet allows no others)."""
+    return Markup("<wbr>").join(re.split(r"(?<=[/-])", url))

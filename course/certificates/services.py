@@ -217,6 +217,12 @@ def verification_url(certificate: Certificate) -> str:
     return absolute_url("certificates.verify", code=certificate.display_code)
 
 
+def short_verification_url(certificate: Certificate) -> str:
+    """The address printed on the certificate and in its QR code: short, so the code stays small
+    enough to scan from a print at 100 dpi."""
+    return absolute_url("certificates.short_verify", code=certificate.code)
+
+
 def find_by_code(typed: str) -> Certificate | None:
     """The certificate with this code, typed in any case and with or without separators."""
     code = normalised(typed)
@@ -358,9 +364,10 @@ def render_certificate(certificate: Certificate) -> bytes:
 
 def _certificate_html(certificate: Certificate) -> str:
     """The certificate page as HTML: everything rendering it needs from the database, read now."""
-    url = verification_url(certificate)
-    # One pixel per module, drawn without smoothing: far cheaper for WeasyPrint than an SVG path.
-    qr_data_uri = segno.make(url, error="m").png_data_uri(scale=1, border=4, dark="#0b0c0c")
+    url = short_verification_url(certificate)
+    # A bitmap is far cheaper for WeasyPrint than an SVG path. Four pixels a module: at one, the
+    # rasteriser's smoothing blurs the modules and a print at 100 dpi no longer scans.
+    qr_data_uri = segno.make(url, error="m").png_data_uri(scale=4, border=4, dark="#0b0c0c")
     return pdf.certificate_html(
         holder_name=certificate.holder_name,
         course_title=certificate.course.title,

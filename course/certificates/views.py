@@ -22,7 +22,7 @@ from course.accounts.models import Role
 from course.accounts.sessions import two_factor_passed
 from course.catalogue import services as catalogue
 from course.certificates import services as certificates
-from course.certificates.codes import formatted
+from course.certificates.codes import formatted, normalised
 from course.certificates.forms import ClaimForm, VerifyForm
 from course.certificates.models import Certificate, CertificateStatus
 from course.core.access import login_required, public
@@ -141,6 +141,16 @@ def verify_form() -> str | Response | tuple[str, int]:
 @verification_limit
 def verify(code: str) -> str | Response | tuple[str | Response, int]:
     return _verification(code, VerifyForm(data={"code": code}))
+
+
+@bp.get("/v/<code>")
+@public
+def short_verify(code: str) -> Response:
+    """The short address printed on certificates and in their QR codes: the verification page."""
+    stored = normalised(code)
+    if stored is None:
+        abort(404)
+    return redirect(url_for("certificates.verify", code=formatted(stored)), 301)
 
 
 def _verification(typed: str, form: VerifyForm):  # type: ignore[no-untyped-def]

@@ -59,6 +59,7 @@ EXPECTED_RULE = {
     "media.image": PUBLIC,
     "certificates.verify_form": PUBLIC,
     "certificates.verify": PUBLIC,
+    "certificates.short_verify": PUBLIC,
     # Accounts
     "accounts.login": PUBLIC,
     "accounts.two_factor_challenge": PUBLIC,

@@ -84,6 +84,7 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
     "learning.quiz_result": {"slug": PUBLIC_NAME, "attempt_id": OWN_ROW},
     "learning.wallet_card": {"region_code": CHOICE},
     "certificates.verify": {"code": PUBLIC_NAME},
+    "certificates.short_verify": {"code": PUBLIC_NAME},
     "certificates.download": {"code": OWN_ROW},
     "accounts.confirm_email": {"token": SECRET},
     "accounts.confirm_email_change": {"token": SECRET},
