@@ -20,7 +20,13 @@ from werkzeug.datastructures import MultiDict
 
 from course.accounts.models import User
 from course.catalogue.models import Course, Lesson, Module
-from course.catalogue.outline import CourseOutline, LessonOutline, ModuleOutline, VersionOutline
+from course.catalogue.outline import (
+    CourseOutline,
+    LessonOutline,
+    ModuleOutline,
+    VersionOutline,
+    current_outline,
+)
 from course.catalogue.question_types import question_type
 from course.core.database import get_for_update, utcnow
 from course.core.regions import Region, visitor_region
@@ -325,6 +331,17 @@ def course_progress(user: User | None, course: Course | CourseOutline) -> Course
     loaded :class:`Course` is outlined first."""
     outline = course if isinstance(course, CourseOutline) else CourseOutline.of(course)
     return CourseProgress(_progress_in(user, outline.listed_modules))
+
+
+def module_to_go_on_to(user: User, progress: ModuleProgress | None) -> ModuleProgress | None:
+    """Once a module is complete, the one for ``user`` to go on to (``None`` while it is not, or
+    when the whole course is)."""
+    if progress is None or not progress.completed:
+        return None
+    outline = current_outline()
+    if outline is None:
+        return None
+    return course_progress(user, outline).next_module_after(progress.module.id)
 
 
 def module_progress(user: User, module: Module) -> ModuleProgress | None:

@@ -24,7 +24,6 @@ from werkzeug.wrappers import Response
 
 from course.catalogue import services as catalogue
 from course.catalogue.models import Lesson, Module
-from course.catalogue.outline import current_outline
 from course.catalogue.question_types import question_type
 from course.core.access import login_required, public
 from course.core.forms import ButtonForm
@@ -275,20 +274,9 @@ def quiz_result(slug: str, attempt_id: int) -> str | Response:
             for number, question in enumerate(attempt.questions, start=1)
         ],
         module_progress=progress,
-        next_module=_next_module_after(progress),
+        next_module=learning.module_to_go_on_to(current_user, progress),
         form=ButtonForm(),
     )
-
-
-def _next_module_after(progress: learning.ModuleProgress | None) -> learning.ModuleProgress | None:
-    """After a module is complete, the one to go on to (``None`` when the course is complete, or
-    the module is not)."""
-    if progress is None or not progress.completed:
-        return None
-    outline = current_outline()
-    if outline is None:
-        return None
-    return learning.course_progress(current_user, outline).next_module_after(progress.module.id)
 
 
 @bp.get("/who-to-call")
