@@ -16,26 +16,23 @@ from course.audit.models import AuditEntry
 from course.authoring.models import ModuleDraft
 from course.catalogue.models import Module, ModuleVersion
 from course.extensions import db
+from tests.fixtures.authoring import (
+    EXAMPLE_DETAILS,
+    EXAMPLE_SOURCE_LINE,
+    module_id_of,
+    revision_on,
+    save_draft_form,
+)
 from tests.fixtures.clients import signed_in, signed_in_admin
 from tests.fixtures.hostile_content import XSS_PAYLOADS, ActiveContent
 from tests.fixtures.web import csrf_token_from, post_form
 
 LESSON = "## Where to go\n\nMove away from the danger.\n\n::: region us\nCall 911.\n:::\n"
-#: The example module's one source, as a line of the details form: id | kind | title | url.
-SOURCE_LINE = (
-    "protectuk-run-hide-tell | official | ProtectUK, Run Hide Tell | "
-    "https://www.protectuk.police.uk/advice-and-guidance/response/run-hide-tell"
-)
 
 
 @pytest.fixture
 def author(course_app: Flask) -> FlaskClient:
     return signed_in_admin(course_app, "author@example.org", role=Role.AUTHOR)
-
-
-def module_id(app: Flask, slug: str = "staying-safe") -> int:
-    with app.app_context():
-        return db.session.scalar(select(Module.id).where(Module.slug == slug))  # type: ignore[return-value]
 
 
 def stored_draft(app: Flask, slug: str = "staying-safe") -> ModuleDraft | None:
@@ -51,22 +48,6 @@ def actions(app: Flask) -> list[str]:
         return list(db.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
 
 
-def revision_on(page: str) -> str:
-    found = re.search(r'name="revision" type="hidden" value="(-?\d+)"', page) or re.search(
-        r'id="revision" name="revision" type="hidden" value="(-?\d+)"', page
-    )
-    assert found, "no revision field on the page"
-    return found.group(1)
-
-
-def save(client: FlaskClient, path: str, data: dict[str, str], form_page: str | None = None):  # type: ignore[no-untyped-def]
-    """Post a draft form with the CSRF token and revision from its page, unless ``data`` sets
-    the revision."""
-    page = client.get(form_page or path).get_data(as_text=True)
-    fields = {"csrf_token": csrf_token_from(page), "revision": revision_on(page), **data}
-    return client.post(path, data=fields)
-
-
 def details_of(**changes: str) -> dict[str, str]:
     details = {
         "title": "Staying safe in an attack",
@@ -76,7 +57,7 @@ def details_of(**changes: str) -> dict[str, str]:
         "questions_per_attempt": "5",
         "reviewed": "2026-11-21",
         "objectives": "Know the steps to take in an attack.\nKnow who to call.",
-        "sources": SOURCE_LINE,
+        "sources": EXAMPLE_SOURCE_LINE,
         "required": "y",
     }
     details.update(changes)
@@ -98,7 +79,7 @@ def test_a_new_module_starts_as_an_unpublished_draft(
         author, "/admin/modules/new", {"title": "Bomb threats", "slug": "bomb-threats"}
     )
     assert response.status_code == 302
-    new_id = module_id(course_app, "bomb-threats")
+    new_id = module_id_of(course_app, "bomb-threats")
     assert response.headers["Location"].endswith(f"/admin/modules/{new_id}/")
     draft = stored_draft(course_app, "bomb-threats")
     assert draft is not None and draft.revision == 1
@@ -134,10 +115,10 @@ def test_a_new_module_needs_a_good_unused_slug(
 def test_saving_details_starts_a_draft_and_audits_what_changed(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    path = f"/admin/modules/{module_id(course_app)}/details"
+    path = f"/admin/modules/{module_id_of(course_app)}/details"
     page = author.get(path).get_data(as_text=True)
     assert 'value="Staying safe"' in page and revision_on(page) == "0"
-    response = save(author, path, details_of())
+    response = save_draft_form(author, path, details_of())
     assert response.status_code == 302
     draft = stored_draft(course_app)
     assert draft is not None and draft.revision == 1
@@ -157,7 +138,7 @@ def test_saving_details_starts_a_draft_and_audits_what_changed(
         assert entry.before["title"] == "Staying safe"  # type: ignore[index]
         assert entry.after["title"] == "Staying safe in an attack"  # type: ignore[index]
         # Learners still see the published version.
-        module = db.session.get(Module, module_id(course_app))
+        module = db.session.get(Module, module_id_of(course_app))
         assert module is not None and module.current_version.title == "Staying safe"  # type: ignore[union-attr]
 
 
@@ -200,8 +181,8 @@ def test_saving_details_starts_a_draft_and_audits_what_changed(
 def test_bad_details_are_refused_at_the_field_and_nothing_is_saved(
     course_app: Flask, author: FlaskClient, field: str, value: str, message: str
 ) -> None:
-    path = f"/admin/modules/{module_id(course_app)}/details"
-    response = save(author, path, details_of(**{field: value}))
+    path = f"/admin/modules/{module_id_of(course_app)}/details"
+    response = save_draft_form(author, path, details_of(**{field: value}))
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert message in page
@@ -212,17 +193,17 @@ def test_bad_details_are_refused_at_the_field_and_nothing_is_saved(
 def test_a_lesson_is_added_previewed_and_saved_into_the_draft(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    path = f"/admin/modules/{module_id(course_app)}/lessons/new"
+    path = f"/admin/modules/{module_id_of(course_app)}/lessons/new"
     lesson = {"title": "Where to go", "slug": "where-to-go", "markdown": LESSON}
-    preview = save(author, path, {**lesson, "action": "preview", "region": "us"})
+    preview = save_draft_form(author, path, {**lesson, "action": "preview", "region": "us"})
     assert preview.status_code == 200
     page = preview.get_data(as_text=True)
     assert "<h2>Where to go</h2>" in page and "Call 911." in page
     assert stored_draft(course_app) is None  # a preview saves nothing
-    uk_preview = save(author, path, {**lesson, "action": "preview", "region": "uk"})
+    uk_preview = save_draft_form(author, path, {**lesson, "action": "preview", "region": "uk"})
     assert "Call 911." not in uk_preview.get_data(as_text=True).split('id="preview-heading"')[1]
 
-    response = save(author, path, {**lesson, "action": "save"})
+    response = save_draft_form(author, path, {**lesson, "action": "save"})
     assert response.status_code == 302
     draft = stored_draft(course_app)
     assert draft is not None
@@ -238,7 +219,7 @@ def test_a_lesson_is_added_previewed_and_saved_into_the_draft(
 def test_the_lesson_editor_holds_the_text_and_its_preview_side_by_side(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    response = author.get(f"/admin/modules/{module_id(course_app)}/lessons/1")
+    response = author.get(f"/admin/modules/{module_id_of(course_app)}/lessons/1")
 
     assert response.status_code == 200
     page = response.get_data(as_text=True)
@@ -267,19 +248,19 @@ def test_the_lesson_editor_holds_the_text_and_its_preview_side_by_side(
 def test_a_bad_lesson_is_refused_at_the_field(
     course_app: Flask, author: FlaskClient, changes: dict[str, str], message: str
 ) -> None:
-    path = f"/admin/modules/{module_id(course_app)}/lessons/new"
+    path = f"/admin/modules/{module_id_of(course_app)}/lessons/new"
     lesson = {"title": "Where to go", "slug": "where-to-go", "markdown": LESSON, **changes}
-    response = save(author, path, {**lesson, "action": "save"})
+    response = save_draft_form(author, path, {**lesson, "action": "save"})
     assert response.status_code == 200
     assert message in response.get_data(as_text=True)
     assert stored_draft(course_app) is None
 
 
 def test_lessons_are_reordered_edited_and_deleted(course_app: Flask, author: FlaskClient) -> None:
-    module = module_id(course_app)
+    module = module_id_of(course_app)
     module_page = f"/admin/modules/{module}/"
     assert (
-        save(
+        save_draft_form(
             author, f"/admin/modules/{module}/lessons/2/move", {"direction": "up"}, module_page
         ).status_code
         == 302
@@ -293,7 +274,7 @@ def test_lessons_are_reordered_edited_and_deleted(course_app: Flask, author: Fla
     edit = f"/admin/modules/{module}/lessons/1"
     page = author.get(edit).get_data(as_text=True)
     assert 'value="Calling for help"' in page
-    response = save(
+    response = save_draft_form(
         author,
         edit,
         {"title": "Calling for help", "slug": "calling-for-help", "markdown": "Call.\n"},
@@ -302,7 +283,9 @@ def test_lessons_are_reordered_edited_and_deleted(course_app: Flask, author: Fla
     assert "Delete the lesson The steps?" in author.get(
         f"/admin/modules/{module}/lessons/2/delete"
     ).get_data(as_text=True)
-    assert save(author, f"/admin/modules/{module}/lessons/2/delete", {}).status_code == 302
+    assert (
+        save_draft_form(author, f"/admin/modules/{module}/lessons/2/delete", {}).status_code == 302
+    )
     draft = stored_draft(course_app)
     assert draft is not None and draft.revision == 3
     assert [lesson["markdown"] for lesson in draft.content["lessons"]] == ["Call.\n"]
@@ -314,9 +297,9 @@ def test_a_save_from_an_out_of_date_page_is_refused_and_overwrites_nothing(
     course_app: Flask, author: FlaskClient
 ) -> None:
     other = signed_in_admin(course_app, "second@example.org", role=Role.AUTHOR)
-    path = f"/admin/modules/{module_id(course_app)}/details"
+    path = f"/admin/modules/{module_id_of(course_app)}/details"
     first_page = author.get(path).get_data(as_text=True)
-    assert save(other, path, details_of(title="Their title")).status_code == 302
+    assert save_draft_form(other, path, details_of(title="Their title")).status_code == 302
     response = author.post(
         path,
         data={
@@ -335,22 +318,24 @@ def test_a_save_from_an_out_of_date_page_is_refused_and_overwrites_nothing(
 
 
 def test_a_tampered_revision_counts_as_out_of_date(course_app: Flask, author: FlaskClient) -> None:
-    path = f"/admin/modules/{module_id(course_app)}/details"
-    response = save(author, path, {**details_of(), "revision": "nonsense"})
+    path = f"/admin/modules/{module_id_of(course_app)}/details"
+    response = save_draft_form(author, path, {**details_of(), "revision": "nonsense"})
     assert response.status_code == 409
     assert stored_draft(course_app) is None
 
 
 def publish(client: FlaskClient, app: Flask, slug: str = "staying-safe"):  # type: ignore[no-untyped-def]
-    module = module_id(app, slug)
-    return save(client, f"/admin/modules/{module}/publish", {}, f"/admin/modules/{module}/")
+    module = module_id_of(app, slug)
+    return save_draft_form(
+        client, f"/admin/modules/{module}/publish", {}, f"/admin/modules/{module}/"
+    )
 
 
 def test_publishing_makes_a_new_version_learners_see_at_once(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    module = module_id(course_app)
-    save(
+    module = module_id_of(course_app)
+    save_draft_form(
         author,
         f"/admin/modules/{module}/lessons/new",
         {
@@ -382,8 +367,10 @@ def test_publishing_makes_a_new_version_learners_see_at_once(
 def test_a_draft_with_problems_is_not_published_and_the_problems_say_where(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    module = module_id(course_app)
-    save(author, f"/admin/modules/{module}/details", details_of(questions_per_attempt="40"))
+    module = module_id_of(course_app)
+    save_draft_form(
+        author, f"/admin/modules/{module}/details", details_of(questions_per_attempt="40")
+    )
     page = author.get(f"/admin/modules/{module}/").get_data(as_text=True)
     assert "modules/01-staying-safe/quiz.yaml:1: only" in page
     assert "Publish the draft" not in page
@@ -398,21 +385,11 @@ def test_a_draft_with_problems_is_not_published_and_the_problems_say_where(
 def test_publishing_a_draft_equal_to_what_learners_see_just_closes_it(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    module = module_id(course_app)
+    module = module_id_of(course_app)
     page = author.get(f"/admin/modules/{module}/details").get_data(as_text=True)
-    original = {
-        "title": "Staying safe",
-        "summary": "What to do in an attack.",
-        "minutes": "5",
-        "pass_mark": "80",
-        "questions_per_attempt": "5",
-        "reviewed": "2026-11-01",
-        "objectives": "Know the steps to take in an attack.",
-        "sources": SOURCE_LINE,
-        "required": "y",
-    }
     assert 'value="Staying safe"' in page
-    assert save(author, f"/admin/modules/{module}/details", original).status_code == 302
+    unchanged = save_draft_form(author, f"/admin/modules/{module}/details", EXAMPLE_DETAILS)
+    assert unchanged.status_code == 302
     response = publish(author, course_app)
     assert "matched what learners already see" in author.get(response.headers["Location"]).get_data(
         as_text=True
@@ -428,9 +405,11 @@ def test_publishing_a_draft_equal_to_what_learners_see_just_closes_it(
 
 
 def test_discarding_throws_the_draft_away(course_app: Flask, author: FlaskClient) -> None:
-    module = module_id(course_app)
-    save(author, f"/admin/modules/{module}/details", details_of())
-    response = save(author, f"/admin/modules/{module}/discard", {}, f"/admin/modules/{module}/")
+    module = module_id_of(course_app)
+    save_draft_form(author, f"/admin/modules/{module}/details", details_of())
+    response = save_draft_form(
+        author, f"/admin/modules/{module}/discard", {}, f"/admin/modules/{module}/"
+    )
     assert response.status_code == 302
     assert stored_draft(course_app) is None
     assert actions(course_app)[-1] == "module.draft_discarded"
@@ -439,8 +418,8 @@ def test_discarding_throws_the_draft_away(course_app: Flask, author: FlaskClient
 def test_history_compares_versions_and_restores_an_old_one_as_a_draft(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    module = module_id(course_app)
-    save(author, f"/admin/modules/{module}/details", details_of())
+    module = module_id_of(course_app)
+    save_draft_form(author, f"/admin/modules/{module}/details", details_of())
     publish(author, course_app)
     history = author.get(f"/admin/modules/{module}/versions/").get_data(as_text=True)
     assert "Learners see this" in history and "author@example.org" in history
@@ -452,7 +431,7 @@ def test_history_compares_versions_and_restores_an_old_one_as_a_draft(
     assert "removed</span>" in compare and "added</span>" in compare
     assert author.get(f"/admin/modules/{module}/versions/compare?old=1&new=9").status_code == 404
 
-    response = save(
+    response = save_draft_form(
         author,
         f"/admin/modules/{module}/versions/1/restore",
         {},
@@ -470,8 +449,8 @@ def test_history_compares_versions_and_restores_an_old_one_as_a_draft(
 def test_preview_shows_the_draft_as_a_learner_in_any_region(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    module = module_id(course_app)
-    save(
+    module = module_id_of(course_app)
+    save_draft_form(
         author,
         f"/admin/modules/{module}/lessons/new",
         {"title": "Where to go", "slug": "where-to-go", "markdown": LESSON},
@@ -494,7 +473,7 @@ def test_preview_shows_the_draft_as_a_learner_in_any_region(
 def test_every_preview_offers_the_courses_other_regions_and_marks_the_current_one(
     course_app: Flask, author: FlaskClient, page: str
 ) -> None:
-    module = module_id(course_app)
+    module = module_id_of(course_app)
     path = f"/admin/modules/{module}/{page}"
 
     response = author.get(f"{path}?region=us")
@@ -516,7 +495,7 @@ def test_every_preview_offers_the_courses_other_regions_and_marks_the_current_on
 def test_archiving_hides_a_module_from_learners_and_bringing_it_back_shows_it(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    module = module_id(course_app, "reporting")
+    module = module_id_of(course_app, "reporting")
     path = f"/admin/modules/{module}/archive"
     assert (
         post_form(author, path, {"archived": "yes"}, f"/admin/modules/{module}/").status_code == 302
@@ -540,7 +519,7 @@ def test_an_attempt_started_before_publishing_finishes_on_its_version(
         learner, "/modules/staying-safe/quiz/start", {}, "/modules/staying-safe/quiz"
     )
     assert started.status_code == 302
-    save(author, f"/admin/modules/{module_id(course_app)}/details", details_of())
+    save_draft_form(author, f"/admin/modules/{module_id_of(course_app)}/details", details_of())
     publish(author, course_app)
     page = learner.get(started.headers["Location"]).get_data(as_text=True)
     assert "Staying safe" in page and "Staying safe in an attack" not in page
@@ -560,7 +539,7 @@ def inert(html: str) -> bool:
 def test_stored_xss_posted_straight_to_the_lesson_save_comes_out_inert(
     course_app: Flask, author: FlaskClient, payload: str
 ) -> None:
-    module = module_id(course_app)
+    module = module_id_of(course_app)
     page = author.get(f"/admin/modules/{module}/").get_data(as_text=True)
     response = author.post(
         f"/admin/modules/{module}/lessons/new",
@@ -600,8 +579,8 @@ def _main(page: str) -> str:
 def test_stored_xss_in_module_details_is_shown_escaped(
     course_app: Flask, author: FlaskClient, payload: str
 ) -> None:
-    module = module_id(course_app)
-    response = save(
+    module = module_id_of(course_app)
+    response = save_draft_form(
         author,
         f"/admin/modules/{module}/details",
         details_of(title=payload[:200], summary=payload, objectives=payload),
@@ -620,7 +599,7 @@ def authoring_routes(app: Flask) -> list[tuple[str, str]]:
     for rule in app.url_map.iter_rules():
         if rule.endpoint.split(".")[0] not in {"admin_modules", "admin_lessons"}:
             continue
-        path = re.sub(r"<int:module_id>", str(module_id(app)), rule.rule)
+        path = re.sub(r"<int:module_id>", str(module_id_of(app)), rule.rule)
         path = re.sub(r"<int:number>", "1", path)
         for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
             routes.append((method, path))

@@ -23,12 +23,12 @@ from course.accounts.models import Role
 from course.authoring.models import ModuleDraft
 from course.catalogue import source_links
 from course.catalogue.bundle import LessonKind, overdue_reviews, read_bundle
-from course.catalogue.models import Lesson, Module, ModuleVersion
+from course.catalogue.models import Lesson, ModuleVersion
 from course.extensions import db
 from tests.fixtures.apps import import_bundle
+from tests.fixtures.authoring import EXAMPLE_DETAILS, module_id_of, save_draft_form
 from tests.fixtures.clients import signed_in_admin
 from tests.fixtures.content_bundles import problems_in, replace_in
-from tests.fixtures.web import csrf_token_from
 
 MODULE_FILE = "01-staying-safe/module.yaml"
 URL = "https://www.protectuk.police.uk/advice-and-guidance/response/run-hide-tell"
@@ -412,22 +412,6 @@ def author(course_app: Flask) -> FlaskClient:
     return signed_in_admin(course_app, "author@example.org", role=Role.AUTHOR)
 
 
-def staying_safe(app: Flask) -> int:
-    with app.app_context():
-        return db.session.scalar(select(Module.id).where(Module.slug == "staying-safe"))  # type: ignore[return-value]
-
-
-def post_draft_form(
-    client: FlaskClient, path: str, data: dict[str, Any], form_page: str | None = None
-):  # type: ignore[no-untyped-def]
-    """Post a draft form with the CSRF token and draft revision its page shows."""
-    page = client.get(form_page or path).get_data(as_text=True)
-    revision = re.search(r'name="revision" type="hidden" value="(-?\d+)"', page)
-    assert revision, "no revision field on the page"
-    fields = {"csrf_token": csrf_token_from(page), "revision": revision.group(1), **data}
-    return client.post(path, data=fields)
-
-
 def draft_lessons(app: Flask) -> list[dict[str, Any]]:
     with app.app_context():
         draft = db.session.scalar(select(ModuleDraft))
@@ -438,7 +422,7 @@ def draft_lessons(app: Flask) -> list[dict[str, Any]]:
 def test_the_lesson_editor_offers_the_modules_sources_with_the_lessons_ticked(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    page = author.get(f"/admin/modules/{staying_safe(course_app)}/lessons/1").get_data(as_text=True)
+    page = author.get(f"/admin/modules/{module_id_of(course_app)}/lessons/1").get_data(as_text=True)
 
     checkbox = re.search(r'<input[^>]*id="sources-0"[^>]*>', page)
     assert (
@@ -453,7 +437,7 @@ def test_the_lesson_editor_offers_the_modules_sources_with_the_lessons_ticked(
 def test_a_lesson_saved_with_chosen_sources_keeps_them_through_publishing(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    module = staying_safe(course_app)
+    module = module_id_of(course_app)
     lesson = {
         "title": "Where to go",
         "slug": "where-to-go",
@@ -462,8 +446,8 @@ def test_a_lesson_saved_with_chosen_sources_keeps_them_through_publishing(
         "action": "save",
     }
 
-    saved = post_draft_form(author, f"/admin/modules/{module}/lessons/new", lesson)
-    scenario = post_draft_form(
+    saved = save_draft_form(author, f"/admin/modules/{module}/lessons/new", lesson)
+    scenario = save_draft_form(
         author,
         f"/admin/modules/{module}/lessons/new",
         {
@@ -474,7 +458,7 @@ def test_a_lesson_saved_with_chosen_sources_keeps_them_through_publishing(
             "scenario": "y",
         },
     )
-    published = post_draft_form(
+    published = save_draft_form(
         author, f"/admin/modules/{module}/publish", {}, f"/admin/modules/{module}/"
     )
 
@@ -495,12 +479,12 @@ def test_a_lesson_saved_with_chosen_sources_keeps_them_through_publishing(
 def test_saving_a_lesson_as_its_page_shows_it_keeps_its_citations(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    path = f"/admin/modules/{staying_safe(course_app)}/lessons/2"
+    path = f"/admin/modules/{module_id_of(course_app)}/lessons/2"
     page = author.get(path).get_data(as_text=True)
     boxes = re.findall(r'<input[^>]*name="sources"[^>]*>', page)
     ticked = [re.findall(r'value="([^"]+)"', box)[0] for box in boxes if " checked" in box]
 
-    response = post_draft_form(
+    response = save_draft_form(
         author,
         path,
         {
@@ -520,9 +504,9 @@ def test_saving_a_lesson_as_its_page_shows_it_keeps_its_citations(
 def test_a_lesson_cannot_cite_a_source_the_module_does_not_have(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    response = post_draft_form(
+    response = save_draft_form(
         author,
-        f"/admin/modules/{staying_safe(course_app)}/lessons/new",
+        f"/admin/modules/{module_id_of(course_app)}/lessons/new",
         {
             "title": "Where to go",
             "slug": "where-to-go",
@@ -541,7 +525,7 @@ def test_a_lesson_cannot_cite_a_source_the_module_does_not_have(
 def test_the_details_form_shows_and_keeps_each_sources_id_and_kind(
     course_app: Flask, author: FlaskClient
 ) -> None:
-    path = f"/admin/modules/{staying_safe(course_app)}/details"
+    path = f"/admin/modules/{module_id_of(course_app)}/details"
     page = author.get(path).get_data(as_text=True)
     line = f"protectuk-run-hide-tell | official | ProtectUK, Run Hide Tell | {URL}"
     assert line in page
@@ -550,20 +534,10 @@ def test_the_details_form_shows_and_keeps_each_sources_id_and_kind(
         "https://doi.org/10.1126/sciadv.abo6254"
     )
 
-    response = post_draft_form(
+    response = save_draft_form(
         author,
         path,
-        {
-            "title": "Staying safe",
-            "summary": "What to do in an attack.",
-            "minutes": "5",
-            "pass_mark": "80",
-            "questions_per_attempt": "5",
-            "reviewed": "2026-11-01",
-            "objectives": "Know the steps to take in an attack.",
-            "sources": f"{line}\n{research}",
-            "required": "y",
-        },
+        {**EXAMPLE_DETAILS, "sources": f"{line}\n{research}"},
     )
 
     assert response.status_code == 302

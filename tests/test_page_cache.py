@@ -5,7 +5,6 @@ changed it. For signed-in pages only the lesson's text and navigation are shared
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -30,6 +29,7 @@ from course.core.page_cache import (
 from course.core.regions import Region
 from course.extensions import cache, db
 from tests.fixtures.apps import build_app
+from tests.fixtures.authoring import EXAMPLE_DETAILS, module_id_of, save_draft_form
 from tests.fixtures.clients import signed_in, signed_in_admin
 from tests.fixtures.factories import make_user
 from tests.fixtures.redis_server import running_redis
@@ -285,43 +285,12 @@ def test_an_address_with_a_query_is_always_answered_live(
     assert pages_made.count("privacy/about.html") == 2  # the page with a query was not kept
 
 
-def module_id(app: Flask, slug: str) -> int:
-    with app.app_context():
-        return db.session.scalar(select(Module.id).where(Module.slug == slug))  # type: ignore[return-value]
-
-
-def revision_from(page: str) -> str:
-    found = re.search(r'name="revision" type="hidden" value="(-?\d+)"', page)
-    assert found, "no revision field on the page"
-    return found.group(1)
-
-
 def publish_title(author: FlaskClient, module: int, title: str) -> None:
     """Give the module a new title in the web editor and publish it."""
-    form = author.get(f"/admin/modules/{module}/details").get_data(as_text=True)
-    details = {
-        "csrf_token": csrf_token_from(form),
-        "revision": revision_from(form),
-        "title": title,
-        "summary": "What to do in an attack.",
-        "minutes": "5",
-        "pass_mark": "80",
-        "questions_per_attempt": "5",
-        "reviewed": "2026-11-01",
-        "objectives": "Know the steps to take in an attack.",
-        "sources": (
-            "protectuk-run-hide-tell | official | ProtectUK, Run Hide Tell | "
-            "https://www.protectuk.police.uk/advice-and-guidance/response/run-hide-tell"
-        ),
-        "required": "y",
-    }
-    assert author.post(f"/admin/modules/{module}/details", data=details).status_code == 302
-    editor = author.get(f"/admin/modules/{module}/").get_data(as_text=True)
-    published = author.post(
-        f"/admin/modules/{module}/publish",
-        data={"csrf_token": csrf_token_from(editor), "revision": revision_from(editor)},
-    )
-    assert published.status_code == 302
+    path = f"/admin/modules/{module}"
+    saved = save_draft_form(author, f"{path}/details", {**EXAMPLE_DETAILS, "title": title})
+    assert saved.status_code == 302
+    assert save_draft_form(author, f"{path}/publish", {}, form_page=f"{path}/").status_code == 302
 
 
 def test_a_module_published_on_the_web_is_on_visitors_pages_at_once(course_app: Flask) -> None:
@@ -330,7 +299,7 @@ def test_a_module_published_on_the_web_is_on_visitors_pages_at_once(course_app: 
     assert all("Staying safe" in visitor.get(path).get_data(as_text=True) for path in pages)
     author = signed_in_admin(course_app, "author@example.org", role=Role.AUTHOR)
 
-    publish_title(author, module_id(course_app, "staying-safe"), "Staying safe in a crowd")
+    publish_title(author, module_id_of(course_app, "staying-safe"), "Staying safe in a crowd")
 
     for path in pages:
         assert "Staying safe in a crowd" in visitor.get(path).get_data(as_text=True), path

@@ -35,12 +35,12 @@ from course.catalogue.question_types import (
 )
 from course.catalogue.yaml_source import SourceMap, load_yaml
 from course.extensions import db
+from tests.fixtures.authoring import module_id_of, save_draft_form
 from tests.fixtures.clients import signed_in, signed_in_admin
 from tests.fixtures.web import csrf_token_from
 
 QUIZ = Path(__file__).parent.parent / "modules" / "01-understanding-the-threat" / "quiz.yaml"
 EXAMPLE_QUESTIONS: list[SourceMap] = load_yaml(QUIZ.read_text(encoding="utf-8"))["questions"]
-REVISION_PATTERN = re.compile(r'<input[^>]*\bname="revision"[^>]*\bvalue="([^"]*)"')
 
 
 def example_of(type_name: str) -> SourceMap:
@@ -124,23 +124,6 @@ def form_values(page: str, action: str) -> dict[str, list[str]]:
     return parser.values
 
 
-def submit(client: FlaskClient, path: str, data: dict[str, Any], form_page: str | None = None):  # type: ignore[no-untyped-def]
-    """Open the page a form is on, then post ``data`` with that page's CSRF token and revision."""
-    page = client.get(form_page or path).get_data(as_text=True)
-    revision = REVISION_PATTERN.search(page)
-    assert revision, "the page has no draft revision"
-    return client.post(
-        path, data={"csrf_token": csrf_token_from(page), "revision": revision.group(1), **data}
-    )
-
-
-def module_id_of(app: Flask, slug: str = "staying-safe") -> int:
-    with app.app_context():
-        found = db.session.scalar(select(Module.id).where(Module.slug == slug))
-        assert found is not None
-        return found
-
-
 def stored_questions(app: Flask, module_id: int) -> list[dict[str, Any]] | None:
     """The questions of the module's draft, or ``None`` while it has no draft."""
     with app.app_context():
@@ -192,7 +175,7 @@ def test_every_question_type_can_be_created_through_the_editor(
     assert f'href="{questions_path(module_id, "new/" + type_name)}"' in chooser
     before = published_questions(course_app, module_id)
 
-    response = submit(
+    response = save_draft_form(
         author, questions_path(module_id, f"new/{type_name}"), form_data(schema, example)
     )
 
@@ -347,7 +330,7 @@ def test_a_refused_question_shows_each_problem_at_its_field_and_changes_nothing(
 ) -> None:
     entries_before = audit_actions(course_app)
 
-    response = submit(author, questions_path(module_id, f"new/{type_name}"), data)
+    response = save_draft_form(author, questions_path(module_id, f"new/{type_name}"), data)
 
     page = response.get_data(as_text=True)
     assert response.status_code == 200
@@ -405,8 +388,8 @@ def test_an_empty_identifier_is_made_from_the_question_and_kept_unique(
     path = questions_path(module_id, "new/single_choice")
     data = _single_choice(id="", prompt="Where is the safest place to go? Think first.")
 
-    first = submit(author, path, data)
-    second = submit(author, path, data)
+    first = save_draft_form(author, path, data)
+    second = save_draft_form(author, path, data)
 
     assert first.status_code == second.status_code == 302
     stored = stored_questions(course_app, module_id)
@@ -425,7 +408,7 @@ def test_a_refused_question_shows_the_identifier_made_for_it_to_change(
     path = questions_path(module_id, "new/single_choice")
     data = _single_choice(id="", prompt="Où est la sortie ?", **{"choices-right": None})
 
-    page = submit(author, path, data).get_data(as_text=True)
+    page = save_draft_form(author, path, data).get_data(as_text=True)
 
     assert "Choose one right answer" in page
     assert form_values(page, path)["id"] == ["ou-est-la-sortie"]
@@ -456,7 +439,7 @@ def test_a_refused_question_keeps_what_the_author_typed(
 ) -> None:
     data = _single_choice(prompt="", explanation="My careful explanation")
 
-    page = submit(author, questions_path(module_id, "new/single_choice"), data).get_data(
+    page = save_draft_form(author, questions_path(module_id, "new/single_choice"), data).get_data(
         as_text=True
     )
 
@@ -510,7 +493,9 @@ def test_a_save_from_an_out_of_date_page_is_refused_with_409_and_changes_nothing
     opened = author.get(path).get_data(as_text=True)
     mine = form_values(opened, path)
     assert (
-        submit(other, questions_path(module_id, "2/move"), {"direction": "up"}, path).status_code
+        save_draft_form(
+            other, questions_path(module_id, "2/move"), {"direction": "up"}, path
+        ).status_code
         == 302
     )
     after_other = stored_questions(course_app, module_id)
@@ -533,7 +518,7 @@ def test_moving_or_deleting_from_an_out_of_date_page_is_refused(
     listing = author.get(questions_path(module_id)).get_data(as_text=True)
     stale = {"csrf_token": csrf_token_from(listing), "revision": "0"}
     assert (
-        submit(
+        save_draft_form(
             author,
             questions_path(module_id, "1/move"),
             {"direction": "down"},
@@ -564,7 +549,7 @@ def test_questions_move_up_and_down_without_javascript(
     assert listing.count('name="direction" value="down"') == len(published) - 1
     assert not re.search(r"<script(?![^>]*\bsrc=)", listing), "no inline script"
 
-    response = submit(
+    response = save_draft_form(
         author,
         questions_path(module_id, "1/move"),
         {"direction": "down"},
@@ -575,7 +560,7 @@ def test_questions_move_up_and_down_without_javascript(
         published[1]["id"],
         published[0]["id"],
     ]
-    submit(
+    save_draft_form(
         author, questions_path(module_id, "2/move"), {"direction": "up"}, questions_path(module_id)
     )
     assert stored_questions(course_app, module_id) == published
@@ -584,7 +569,7 @@ def test_questions_move_up_and_down_without_javascript(
     )
     page = questions_path(module_id)
     assert (
-        submit(
+        save_draft_form(
             author, questions_path(module_id, "1/move"), {"direction": "sideways"}, page
         ).status_code
         == 400
@@ -601,7 +586,7 @@ def test_deleting_a_question_asks_first_then_removes_it_from_the_draft_only(
     assert str(escape(published[0]["prompt"])) in confirm
     assert stored_questions(course_app, module_id) is None
 
-    response = submit(author, confirm_path, {})
+    response = save_draft_form(author, confirm_path, {})
 
     assert response.status_code == 302
     assert stored_questions(course_app, module_id) == published[1:]
@@ -620,7 +605,7 @@ def test_the_list_warns_when_a_region_has_fewer_questions_than_an_attempt_draws(
     assert "Each attempt draws 5 questions" in listing
     assert "Too few questions" not in listing
 
-    submit(author, questions_path(module_id, "1/delete"), {})
+    save_draft_form(author, questions_path(module_id, "1/delete"), {})
 
     listing = author.get(questions_path(module_id)).get_data(as_text=True)
     for region in ("United Kingdom", "United States", "Australia", "European Union"):
@@ -683,7 +668,9 @@ def test_a_newly_registered_question_type_gets_a_working_editor_without_a_new_pa
     for label in ("Experts agree", "Reasons, most important first", "Sources and what they say"):
         assert label in page
 
-    refused = submit(author, path, {"id": "agreed", "prompt": "Claim", "explanation": "Why"})
+    refused = save_draft_form(
+        author, path, {"id": "agreed", "prompt": "Claim", "explanation": "Why"}
+    )
     assert refused.status_code == 200
     assert '<a href="#question-agree-true">' in refused.get_data(as_text=True)
     assert '<a href="#question-reasons-1">' in refused.get_data(as_text=True)
@@ -698,7 +685,7 @@ def test_a_newly_registered_question_type_gets_a_working_editor_without_a_new_pa
         "explanation": "Public reports help investigations.",
         "regions": ["uk"],
     }
-    saved = submit(author, path, form_data(Agreement, question))
+    saved = save_draft_form(author, path, form_data(Agreement, question))
     assert saved.status_code == 302, saved.get_data(as_text=True)
     stored = stored_questions(course_app, module_id)
     assert stored is not None and stored[-1] == Agreement.canonical(question)
