@@ -36,6 +36,8 @@ from course.catalogue.source_links import check_links
 from course.certificates import services as certificate_services
 from course.core.mail import deliver_due_messages
 from course.core.names import name_problem
+from course.core.urls import require_base_url
+from course.demo.cli import demo_command
 from course.extensions import db
 from course.organisations.cli import orgs_cli
 from course.privacy.cli import privacy_cli
@@ -43,17 +45,37 @@ from course.privacy.cli import privacy_cli
 users_cli = AppGroup("users", help="Manage accounts and roles.")
 content_cli = AppGroup("content", help="Check, import and export the course files.")
 mail_cli = AppGroup("mail", help="Deliver the outbox.")
-certificates_cli = AppGroup("certificates", help="Revoke certificates.")
+certificates_cli = AppGroup("certificates", help="Revoke certificates and send expiry emails.")
+
+
+@certificates_cli.command("remind")
+def remind_certificates_command() -> None:
+    """Email holders whose certificate expires within 30 days, and those whose certificate has
+    just expired, with the way to renew it. Each email goes once per certificate: run it daily.
+    """
+    require_base_url("the emails link to the site")
+    reminders, notices = certificate_services.send_expiry_emails()
+    db.session.commit()
+    click.echo(f"Queued {reminders} reminder(s) to renew and {notices} expiry notice(s).")
 
 
 @certificates_cli.command("revoke")
 @click.argument("code")
-@click.option("--reason", required=True, help="Why (kept privately; never shown publicly).")
-def revoke_certificate_command(code: str, reason: str) -> None:
-    """Revoke the certificate with CODE at once; its verification page then says revoked."""
+@click.option("--reason", required=True, help="Why (emailed to the holder; never shown publicly).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation (for scripts).")
+def revoke_certificate_command(code: str, reason: str, yes: bool) -> None:
+    """Revoke the certificate with CODE at once; its verification page then says revoked, and its
+    holder is emailed the reason and how to earn a new certificate. It cannot be undone."""
+    require_base_url("the holder's email links to the site")
     certificate = certificate_services.find_by_code(code)
     if certificate is None:
         raise click.UsageError("No certificate has that code.")
+    if not yes:
+        click.confirm(
+            f"Revoke {certificate.display_code}, printed for {certificate.holder_name}? "
+            "This cannot be undone.",
+            abort=True,
+        )
     try:
         user_administration.revoke(None, certificate, reason)
     except user_administration.AdministrationError as refusal:
@@ -342,3 +364,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(mail_cli)
     app.cli.add_command(orgs_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(demo_command)

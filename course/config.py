@@ -53,8 +53,12 @@ class DefaultConfig:
     #: with a dot also covers its subdomains. ``None`` means this machine's own names
     #: (:data:`LOOPBACK_HOSTS`) and the host of ``BASE_URL``.
     TRUSTED_HOSTS: list[str] | None = None
-    #: Where visitors report problems (shown on the accessibility and privacy pages).
+    #: Where visitors report problems (shown on the accessibility and privacy pages), and where
+    #: replies to the site's emails go.
     CONTACT_EMAIL: str | None = None
+    #: Who issues the certificates, printed on each one and named in "Add to LinkedIn": the
+    #: organisation that runs this site.
+    ISSUER_NAME = "CT Citizen"
     #: Redirect to HTTPS, send HSTS and mark cookies Secure. Turn on in production.
     HTTPS_ONLY = False
     #: How many reverse proxies in front of the app set X-Forwarded-* headers.
@@ -98,7 +102,10 @@ class DefaultConfig:
     MAIL_USE_SSL = False
     MAIL_USERNAME: str | None = None
     MAIL_PASSWORD: str | None = None
-    MAIL_SENDER = "CT Citizen <no-reply@localhost>"
+    #: The From address. ``None`` means ``CT Citizen <no-reply@HOST>`` on the host of
+    #: ``BASE_URL`` (``localhost`` without one). Use an address your mail server may send from
+    #: (SPF, DKIM), on the site's own domain, so that emails do not read as phishing.
+    MAIL_SENDER: str | None = None
     MAIL_TIMEOUT_SECONDS = 10
     #: Deliver the outbox from a thread inside the web process (``make run`` turns this on).
     MAIL_BACKGROUND_SENDER = False
@@ -178,6 +185,8 @@ def _settle_addresses(config: Config) -> None:
             "to, such as course.example.org."
         )
     config["TRUSTED_HOSTS"] = list(trusted_hosts)
+    if not config["MAIL_SENDER"]:
+        config["MAIL_SENDER"] = f"CT Citizen <no-reply@{base_host or 'localhost'}>"
 
 
 def _settle_page_cache(config: Config) -> None:

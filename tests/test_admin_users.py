@@ -22,6 +22,7 @@ from course.extensions import db
 from tests.fixtures.certificates import certified_learner
 from tests.fixtures.clients import signed_in, signed_in_admin
 from tests.fixtures.factories import STRONG_PASSWORD, make_user
+from tests.fixtures.mail import queued_emails
 from tests.fixtures.pdf import pdf_text
 from tests.fixtures.web import csrf_token_from, post_form, sign_in
 
@@ -303,16 +304,28 @@ def test_an_empty_name_is_refused_and_changes_nothing(
     assert audit_entries(course_app) == []
 
 
-def test_revoking_keeps_the_reason_and_is_audited(
+def test_revoking_asks_for_confirmation_then_keeps_the_reason_audits_and_emails_the_holder(
     course_app: Flask, certified: tuple[People, int, int]
 ) -> None:
     people, user_id, certificate_id = certified
     user_page = f"/admin/users/{user_id}"
+    revoke_path = f"{user_page}/certificates/{certificate_id}/revoke"
+    reason_field = f"revoke-{certificate_id}-reason"
+
+    asked = act(people.admin, revoke_path, {reason_field: "Issued to the wrong person"}, user_page)
+
+    page = asked.get_data(as_text=True)
+    assert asked.status_code == 200
+    assert "Are you sure you want to revoke certificate" in page
+    assert "You cannot undo this." in page and "Issued to the wrong person" in page
+    assert f'name="revoke-{certificate_id}-confirmed" value="yes"' in page
+    assert stored_certificate(course_app, certificate_id).revoked_at is None
+    assert audit_entries(course_app) == []
 
     response = act(
         people.admin,
-        f"{user_page}/certificates/{certificate_id}/revoke",
-        {f"revoke-{certificate_id}-reason": "Issued to the wrong person"},
+        revoke_path,
+        {reason_field: "Issued to the wrong person", f"revoke-{certificate_id}-confirmed": "yes"},
         user_page,
     )
 
@@ -325,6 +338,15 @@ def test_revoking_keeps_the_reason_and_is_audited(
     assert entry[1] == "certificate.revoked"
     assert entry[3] == {"revoked_at": None, "revocation_reason": None}
     assert entry[4]["revocation_reason"] == "Issued to the wrong person"  # type: ignore[index]
+    with course_app.app_context():
+        [email] = [
+            message
+            for message in queued_emails(to="ada@example.org")
+            if message.subject == "Your CT Citizen certificate has been revoked"
+        ]
+    assert "The reason given: Issued to the wrong person" in email.text_body
+    assert "pass each module's quiz again" in email.text_body
+    assert "/dashboard" in email.text_body
 
 
 @pytest.mark.parametrize(

@@ -50,7 +50,7 @@ def correct_name(app: Flask, holder_name: str) -> None:
     with app.test_request_context():
         stored = db.session.get(Certificate, the_certificate(app).id)
         assert stored is not None
-        certificates.correct_holder_name(stored, holder_name)
+        certificates.correct_holder_name(stored, holder_name, changed_by=None)
         certificates.commit_and_store_pdf(stored)
 
 
@@ -136,7 +136,7 @@ def test_only_the_holder_and_an_admin_with_two_factors_may_download(
 
 def test_a_revoked_certificates_pdf_is_gone(course_app: Flask, holder: FlaskClient) -> None:
     path = pdf_link_on_page(holder)
-    with course_app.app_context():
+    with course_app.test_request_context():
         certificates.revoke_certificate(the_certificate(course_app).code, "Shared the account")
         db.session.commit()
 

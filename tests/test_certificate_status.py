@@ -161,7 +161,10 @@ def test_python_and_sql_give_every_certificate_the_same_status(course_app: Flask
     }
 
 
-def test_renewal_opens_when_the_certificate_starts_to_expire_soon(course_app: Flask) -> None:
+def test_renewal_opens_when_the_certificate_starts_to_expire_soon_or_is_revoked(
+    course_app: Flask,
+) -> None:
+    """A revoked certificate is earned again the same way, by passing every quiz again."""
     renewable = set()
     with course_app.app_context():
         course = the_example_course()
@@ -178,6 +181,9 @@ def test_renewal_opens_when_the_certificate_starts_to_expire_soon(course_app: Fl
         "expiring, a microsecond left",
         "expired this moment",
         "expired yesterday",
+        "revoked, 200 days left",
+        "revoked, 29 days left",
+        "revoked and expired",
     }
 
 

@@ -34,9 +34,11 @@ def certificate_count(app: Flask) -> int:
 def test_a_finished_learner_is_asked_to_confirm_the_name_prefilled(course_app: Flask) -> None:
     client = finished_learner(course_app)
 
-    page = client.get("/dashboard").get_data(as_text=True)
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    page = client.get("/certificates/complete").get_data(as_text=True)
 
-    assert "Get your certificate" in page
+    assert 'href="/certificates/complete">Get your certificate</a>' in dashboard
+    assert "You have completed the course" in page
     assert 'name="holder_name"' in page and 'value="Ada Lovelace"' in page
 
 
@@ -170,6 +172,7 @@ def test_verification_answers_json_for_systems(course_app: Flask) -> None:
         "code": certificate.display_code,
         "status": "valid",
         "holder_name": "Ada King, Countess of Lovelace",
+        "name_corrected_on": None,
         "course": "Example course",
         "issued_on": certificate.issued_at.date().isoformat(),
         "expires_on": certificate.expires_at.date().isoformat(),
@@ -252,7 +255,7 @@ def test_a_new_template_version_or_a_corrected_name_renders_again(
         assert sorted(versions) == sorted([versions[0], "next"]) and "next" in versions
         stored = db.session.get(Certificate, certificate.id)
         assert stored is not None
-        certificates.correct_holder_name(stored, "Augusta Ada King")
+        certificates.correct_holder_name(stored, "Augusta Ada King", changed_by=None)
         certificates.commit_and_store_pdf(stored)
         assert db.session.scalar(select(func.count(CertificatePdf.id))) == 1
     text = pdf_text(holder.get(f"/certificates/{certificate.code}.pdf").data)
@@ -262,6 +265,7 @@ def test_a_new_template_version_or_a_corrected_name_renders_again(
 def test_revoking_shows_revoked_at_once_and_keeps_the_reason_private(course_app: Flask) -> None:
     claim(finished_learner(course_app))
     certificate = the_certificate(course_app)
+    course_app.config["BASE_URL"] = "https://course.example.org"
 
     result = course_app.test_cli_runner().invoke(
         args=[
@@ -270,10 +274,12 @@ def test_revoking_shows_revoked_at_once_and_keeps_the_reason_private(course_app:
             certificate.display_code.lower(),
             "--reason",
             "Shared account",
-        ]
+        ],
+        input="y\n",
     )
 
     assert result.exit_code == 0 and f"Revoked {certificate.display_code}." in result.output
+    assert "This cannot be undone." in result.output
     page = course_app.test_client().get(f"/verify/{certificate.code}").get_data(as_text=True)
     assert "This certificate has been revoked" in page
     assert "Shared account" not in page
@@ -284,7 +290,7 @@ def test_revoking_shows_revoked_at_once_and_keeps_the_reason_private(course_app:
         assert entry.action == "certificate.revoked" and entry.actor_email == "command line"
         assert entry.after is not None and entry.after["revocation_reason"] == "Shared account"
     unknown = course_app.test_cli_runner().invoke(
-        args=["certificates", "revoke", "nope", "--reason", "x"]
+        args=["certificates", "revoke", "nope", "--reason", "x", "--yes"]
     )
     assert unknown.exit_code == 2 and "No certificate has that code." in unknown.output
 

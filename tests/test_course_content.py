@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -9,6 +10,7 @@ from flask import Flask
 
 from course.accounts.services import find_user_by_email
 from course.catalogue.bundle import course_warnings, overdue_reviews, read_bundle
+from course.catalogue.markdown import render_for_region
 from course.catalogue.services import the_course
 from course.config import PROJECT_ROOT
 from course.core.regions import Region
@@ -21,6 +23,15 @@ from tests.fixtures.web import post_form, sign_in
 
 COURSE = PROJECT_ROOT / "modules"
 SOURCE = read_bundle(COURSE)
+#: A number the course gives learners to call or text, as a lesson writes it.
+PHONE_NUMBER = re.compile(
+    r"(?<![\w,.-])(?:999|911|112|000|111|101|105|106|61016|(?:0800|1800) \d{3} \d{3,4}"
+    r"|1-800-[\dA-Z-]+)(?![\w-]|[.,]\w)"
+)
+#: Where a lesson names a number without asking anyone to call or text it: the name of a text
+#: service, or a number that takes no texts.
+NOT_TO_CALL = ("111 TXT", "Text to 911", "cannot text 000")
+NUMBER_LINK = re.compile(r'<a href="(tel|sms):([^"]*)"[^>]*>([^<]*)</a>')
 
 
 def test_the_course_has_eight_required_modules_and_nothing_to_warn_of() -> None:
@@ -111,9 +122,8 @@ def test_each_region_sees_its_own_mnemonic_and_numbers(
     post_form(client, "/region", {"region": region.value}, form_page="/")
 
     steps = _prose(client.get("/modules/weapons-attack/three-steps").get_data(as_text=True))
-    numbers = _prose(
-        client.get("/modules/summary-and-who-to-call/numbers-to-call").get_data(as_text=True)
-    )
+    numbers_page = client.get("/modules/summary-and-who-to-call/numbers-to-call")
+    numbers = _without_links(_prose(numbers_page.get_data(as_text=True)))
 
     first_section = steps.split("Other countries, same idea")[0]
     assert f"<h2>{mnemonic}</h2>" in first_section
@@ -121,6 +131,28 @@ def test_each_region_sees_its_own_mnemonic_and_numbers(
     for text in others:
         html_text = text.replace("**", "<strong>", 1).replace("**", "</strong>", 1)
         assert f"<h2>{text}</h2>" not in first_section and html_text not in numbers, text
+
+
+@pytest.mark.parametrize("region", list(Region), ids=lambda region: region.value)
+def test_every_number_a_lesson_gives_is_a_link_that_calls_or_texts_it(region: Region) -> None:
+    for module in SOURCE.modules:
+        for lesson in module.lessons:
+            html = render_for_region(lesson.markdown, region)
+            where = (module.slug, lesson.slug)
+            unlinked = re.sub(r"<a\b[^>]*>.*?</a>", "", html)
+            for mention in NOT_TO_CALL:
+                unlinked = unlinked.replace(mention, "")
+            assert PHONE_NUMBER.findall(unlinked) == [], where
+            for scheme, digits, text in NUMBER_LINK.findall(html):
+                assert re.fullmatch(r"\+?\d+", digits), (*where, scheme, digits)
+                # The link dials the number it shows.
+                shown = re.sub(r"\D", "", text)
+                assert shown.endswith(digits.lstrip("+")), (*where, text)
+
+
+def _without_links(html: str) -> str:
+    """``html`` with each link's tags taken out and its text kept."""
+    return re.sub(r"</?a\b[^>]*>", "", html)
 
 
 def _prose(page: str) -> str:

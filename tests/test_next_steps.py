@@ -89,5 +89,5 @@ def test_completing_a_module_offers_the_next_and_the_last_offers_the_certificate
         '<a class="button" href="/modules/reporting/how-to-report">Go on to Reporting</a>'
     )
     assert main_button(last_result) == (
-        '<a class="button" href="/certificates/">Get your certificate</a>'
+        '<a class="button" href="/certificates/complete">Get your certificate</a>'
     )

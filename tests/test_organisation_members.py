@@ -10,7 +10,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from course.accounts.models import Role
+from course.accounts.models import Role, User
 from course.accounts.services import find_user_by_email
 from course.catalogue.services import the_course
 from course.certificates.codes import new_code
@@ -56,6 +56,28 @@ def org_with_member(app: Flask) -> tuple[FlaskClient, FlaskClient, int, str]:
 
 def act(client: FlaskClient, path: str, action: str, **data: str):  # type: ignore[no-untyped-def]
     return post_form(client, path, {"action": action, **data})
+
+
+CONFIRMATIONS = [("remove", "remove"), ("hand-over", "hand_over")]
+
+
+def confirm(client: FlaskClient, path: str, step: str, action: str):  # type: ignore[no-untyped-def]
+    """Press the Yes button of the ``step`` confirmation page of the member page ``path`` (the
+    CSRF token comes from the member page, which every manager can open)."""
+    return post_form(client, f"{path}/{step}", {"action": action}, form_page=path)
+
+
+def roles(app: Flask, organisation_id: int) -> dict[str, str]:
+    """Each member's email address and role in the organisation, as stored."""
+    with app.app_context():
+        return {
+            email: role.value
+            for email, role in db.session.execute(
+                select(User.email, Membership.role)
+                .join(User, User.id == Membership.user_id)
+                .where(Membership.organisation_id == organisation_id)
+            )
+        }
 
 
 def test_the_member_page_shows_who_they_are(app: Flask) -> None:
@@ -128,9 +150,13 @@ def test_an_admin_cannot_remove_the_only_manager(app: Flask) -> None:
     admin = signed_in_admin(app)
     boss = f"/orgs/{organisation_id}/members/{user_id(app, 'boss@example.org')}"
 
-    act(admin, boss, "remove")
+    asked = admin.get(f"{boss}/remove")
+    refused_page = admin.get(boss).get_data(as_text=True)
+    confirm(admin, boss, "remove", "remove")
     act(admin, boss, "remove_manager")
 
+    assert asked.status_code == 302 and asked.headers["Location"] == boss
+    assert "This is the only manager" in refused_page
     assert "This is the only manager" in admin.get(boss).get_data(as_text=True)
     assert membership(app, organisation_id, "boss@example.org").role == MembershipRole.MANAGER  # type: ignore[union-attr]
 
@@ -153,7 +179,7 @@ def test_removing_a_member_keeps_their_progress_and_certificates(course_app: Fla
         )
         db.session.commit()
 
-    response = act(manager, path, "remove")
+    response = confirm(manager, path, "remove", "remove")
 
     assert response.headers["Location"] == f"/orgs/{organisation_id}/"
     assert membership(course_app, organisation_id, "lee@example.org") is None
@@ -172,8 +198,13 @@ def test_a_manager_cannot_remove_themselves_from_the_member_page(app: Flask) -> 
     manager, _member, organisation_id, _path = org_with_member(app)
     own = f"/orgs/{organisation_id}/members/{user_id(app, 'boss@example.org')}"
 
-    act(manager, own, "remove")
+    asked = manager.get(f"{own}/remove")
+    told = manager.get(own).get_data(as_text=True)
+    confirm(manager, own, "remove", "remove")
 
+    assert asked.status_code == 302 and asked.headers["Location"] == own
+    assert "You cannot remove yourself here" in told
+    assert f"{own}/remove" not in told
     assert "You cannot remove yourself here" in manager.get(own).get_data(as_text=True)
     assert membership(app, organisation_id, "boss@example.org") is not None
 
@@ -181,7 +212,7 @@ def test_a_manager_cannot_remove_themselves_from_the_member_page(app: Flask) -> 
 def test_handing_over_makes_the_member_the_manager_and_the_manager_a_member(app: Flask) -> None:
     manager, member, organisation_id, path = org_with_member(app)
 
-    response = act(manager, path, "transfer")
+    response = confirm(manager, path, "hand-over", "hand_over")
 
     assert response.headers["Location"] == "/account/organisations"
     assert "Lee Learner is now a manager and you are no longer one." in manager.get(
@@ -198,14 +229,15 @@ def test_management_cannot_be_handed_to_someone_outside_the_organisation(app: Fl
     signed_in(app, "outsider@example.org")
     outsider = user_id(app, "outsider@example.org")
 
+    asked = manager.get(f"/orgs/{organisation_id}/members/{outsider}/hand-over")
     response = post_form(
         manager,
-        f"/orgs/{organisation_id}/members/{outsider}",
-        {"action": "transfer"},
+        f"/orgs/{organisation_id}/members/{outsider}/hand-over",
+        {"action": "hand_over"},
         form_page=f"/orgs/{organisation_id}/",
     )
 
-    assert response.status_code == 404
+    assert asked.status_code == response.status_code == 404
     with app.app_context():
         organisation = db.session.get(Organisation, organisation_id)
         boss = find_user_by_email("boss@example.org")
@@ -215,6 +247,195 @@ def test_management_cannot_be_handed_to_someone_outside_the_organisation(app: Fl
         db.session.rollback()
     assert membership(app, organisation_id, "boss@example.org").role == MembershipRole.MANAGER  # type: ignore[union-attr]
     assert membership(app, organisation_id, "outsider@example.org") is None
+
+
+def test_the_remove_page_says_what_happens_and_changes_nothing(app: Flask) -> None:
+    manager, _member, organisation_id, path = org_with_member(app)
+    before = roles(app, organisation_id)
+
+    member_page = manager.get(path).get_data(as_text=True)
+    response = manager.get(f"{path}/remove")
+
+    page = response.get_data(as_text=True)
+    assert f'href="{path}/remove"' in member_page and 'value="remove"' not in member_page
+    assert response.status_code == 200
+    assert "Are you sure you want to remove Lee Learner?" in page
+    assert "lee@example.org" in page and "Harbour Arts Centre" in page
+    assert "the organisation's managers can no longer see their progress" in page
+    assert "they keep their own progress and certificates" in page
+    assert "they need a new invitation or the organisation's join link" in page
+    assert "You cannot undo this." in page
+    assert "they lose their manager rights" not in page
+    assert 'name="csrf_token"' in page
+    assert '<button type="submit" name="action" value="remove"' in page
+    assert "Yes, remove Lee Learner" in page
+    assert f'href="{path}">No, go back</a>' in page
+    assert roles(app, organisation_id) == before
+
+
+def test_the_remove_page_says_a_manager_loses_their_rights(app: Flask) -> None:
+    manager, _member, _organisation_id, path = org_with_member(app)
+    act(manager, path, "make_manager")
+
+    page = manager.get(f"{path}/remove").get_data(as_text=True)
+
+    assert "they lose their manager rights" in page
+
+
+def test_the_hand_over_page_says_what_happens_and_changes_nothing(app: Flask) -> None:
+    manager, _member, organisation_id, path = org_with_member(app)
+    before = roles(app, organisation_id)
+
+    member_page = manager.get(path).get_data(as_text=True)
+    response = manager.get(f"{path}/hand-over")
+
+    page = response.get_data(as_text=True)
+    assert f'href="{path}/hand-over"' in member_page and 'value="transfer"' not in member_page
+    assert response.status_code == 200
+    assert "Are you sure you want to hand over to Lee Learner?" in page
+    assert "lee@example.org" in page and "Harbour Arts Centre" in page
+    assert "Lee Learner becomes a manager" in page
+    assert "you stop being a manager" in page
+    assert "Only a manager can make you a manager again." in page
+    assert '<button type="submit" name="action" value="hand_over"' in page
+    assert "Yes, hand over to Lee Learner" in page
+    assert f'href="{path}">No, go back</a>' in page
+    assert (
+        roles(app, organisation_id)
+        == before
+        == {
+            "boss@example.org": "manager",
+            "lee@example.org": "member",
+        }
+    )
+
+
+def test_handing_over_to_yourself_is_refused_before_asking(app: Flask) -> None:
+    manager, _member, organisation_id, _path = org_with_member(app)
+    own = f"/orgs/{organisation_id}/members/{user_id(app, 'boss@example.org')}"
+
+    asked = manager.get(f"{own}/hand-over")
+    told = manager.get(own).get_data(as_text=True)
+    pressed = confirm(manager, own, "hand-over", "hand_over")
+
+    assert asked.status_code == 302 and asked.headers["Location"] == own
+    assert "Choose someone other than yourself to take over." in told
+    assert pressed.status_code == 302
+    assert "Choose someone other than yourself" in manager.get(own).get_data(as_text=True)
+    assert roles(app, organisation_id)["boss@example.org"] == "manager"
+
+
+def test_an_admin_who_is_not_a_member_has_nothing_to_hand_over(app: Flask) -> None:
+    _manager, _member, organisation_id, path = org_with_member(app)
+    admin = signed_in_admin(app)
+    before = roles(app, organisation_id)
+
+    member_page = admin.get(path).get_data(as_text=True)
+    asked = admin.get(f"{path}/hand-over")
+    told = admin.get(path).get_data(as_text=True)
+    confirm(admin, path, "hand-over", "hand_over")
+
+    assert f"{path}/hand-over" not in member_page
+    assert asked.status_code == 302 and asked.headers["Location"] == path
+    assert "You are not a manager of this organisation, so there is nothing to hand over." in told
+    assert roles(app, organisation_id) == before
+
+
+def test_an_admin_removes_a_member_after_confirming(app: Flask) -> None:
+    _manager, _member, organisation_id, path = org_with_member(app)
+    admin = signed_in_admin(app)
+
+    asked = admin.get(f"{path}/remove")
+    response = confirm(admin, path, "remove", "remove")
+
+    assert asked.status_code == 200 and "Yes, remove Lee Learner" in asked.get_data(as_text=True)
+    assert response.headers["Location"] == f"/orgs/{organisation_id}/"
+    assert roles(app, organisation_id) == {"boss@example.org": "manager"}
+
+
+@pytest.mark.parametrize("action", ["remove", "transfer"])
+def test_the_member_page_no_longer_removes_or_hands_over_without_asking(
+    app: Flask, action: str
+) -> None:
+    manager, _member, organisation_id, path = org_with_member(app)
+    before = roles(app, organisation_id)
+
+    response = act(manager, path, action)
+
+    assert response.status_code == 302 and response.headers["Location"] == path
+    assert "Choose one of the buttons on this page." in manager.get(path).get_data(as_text=True)
+    assert roles(app, organisation_id) == before
+
+
+@pytest.mark.parametrize(("step", "action"), CONFIRMATIONS)
+def test_a_confirmation_without_the_yes_button_changes_nothing(
+    app: Flask, step: str, action: str
+) -> None:
+    manager, _member, organisation_id, path = org_with_member(app)
+    before = roles(app, organisation_id)
+
+    missing = post_form(manager, f"{path}/{step}", {})
+    other = post_form(manager, f"{path}/{step}", {"action": "remove_manager"})
+
+    assert missing.status_code == other.status_code == 302
+    assert missing.headers["Location"] == f"{path}/{step}"
+    page = manager.get(f"{path}/{step}").get_data(as_text=True)
+    assert "Choose one of the buttons on this page." in page
+    assert roles(app, organisation_id) == before
+
+
+@pytest.mark.parametrize(("step", "action"), CONFIRMATIONS)
+def test_a_confirmation_without_a_csrf_token_is_refused(app: Flask, step: str, action: str) -> None:
+    manager, _member, organisation_id, path = org_with_member(app)
+    before = roles(app, organisation_id)
+
+    response = manager.post(f"{path}/{step}", data={"action": action})
+
+    assert response.status_code == 400
+    assert "The form could not be sent" in response.get_data(as_text=True)
+    assert roles(app, organisation_id) == before
+
+
+@pytest.mark.parametrize(("step", "action"), CONFIRMATIONS)
+def test_only_the_organisations_managers_reach_the_confirmation_pages(
+    app: Flask, step: str, action: str
+) -> None:
+    _manager, member, organisation_id, path = org_with_member(app)
+    outsider = signed_in(app, "other@example.org")
+    create_org(outsider, "Bravo")
+    before = roles(app, organisation_id)
+
+    anonymous = app.test_client().get(f"{path}/{step}")
+    outcomes = {}
+    for who, client in (("member", member), ("other organisation's manager", outsider)):
+        outcomes[who, "GET"] = client.get(f"{path}/{step}").status_code
+        outcomes[who, "POST"] = post_form(
+            client, f"{path}/{step}", {"action": action}, form_page="/account/profile"
+        ).status_code
+
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    assert outcomes == dict.fromkeys(outcomes, 404)
+    assert roles(app, organisation_id) == before
+
+
+@pytest.mark.parametrize(("step", "action"), CONFIRMATIONS)
+def test_a_confirmation_page_for_someone_outside_the_organisation_is_not_found(
+    app: Flask, step: str, action: str
+) -> None:
+    manager, _member, organisation_id, _path = org_with_member(app)
+    other = signed_in(app, "other@example.org")
+    create_org(other, "Bravo")
+    before = roles(app, organisation_id)
+
+    for user in (user_id(app, "other@example.org"), 99999):
+        path = f"/orgs/{organisation_id}/members/{user}"
+        asked = manager.get(f"{path}/{step}")
+        pressed = post_form(
+            manager, f"{path}/{step}", {"action": action}, form_page=f"/orgs/{organisation_id}/"
+        )
+        assert asked.status_code == pressed.status_code == 404, user
+
+    assert roles(app, organisation_id) == before
 
 
 def test_an_unknown_action_changes_nothing(app: Flask) -> None:

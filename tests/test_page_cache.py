@@ -151,6 +151,19 @@ def test_a_visitor_reading_another_language_gets_a_page_made_in_it(
     assert pages_made.count(CACHED_PAGES[path]) == 2
 
 
+@pytest.mark.parametrize("path", ["/privacy", "/accessibility"])
+def test_a_visitor_on_another_of_the_sites_names_gets_a_page_naming_that_one(
+    course_app: Flask, pages_made: list[str], path: str
+) -> None:
+    # Without BASE_URL or CONTACT_EMAIL, these pages name the site by the host asked for.
+    on_localhost = course_app.test_client().get(path).get_data(as_text=True)
+    on_loopback = course_app.test_client().get(path, base_url="http://127.0.0.1")
+
+    assert "“whois localhost”" in on_localhost
+    assert "“whois 127.0.0.1”" in on_loopback.get_data(as_text=True)
+    assert pages_made.count(CACHED_PAGES[path]) == 2
+
+
 @pytest.mark.parametrize("path", CACHED_PAGES)
 def test_signed_in_people_get_live_pages_that_are_never_shared(
     course_app: Flask, pages_made: list[str], path: str

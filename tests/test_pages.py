@@ -113,12 +113,59 @@ def test_privacy_lists_the_essential_cookies(client: FlaskClient) -> None:
     assert "session:" in page and "remember_token:" in page
 
 
-def test_contact_email_appears_when_configured(client: FlaskClient, app: Flask) -> None:
-    assert "mailto:" not in client.get("/accessibility").get_data(as_text=True)
+def _main(page: str) -> str:
+    return page[page.index("<main") : page.index("</main>")]
 
+
+@pytest.mark.parametrize("path", ["/privacy", "/accessibility"])
+def test_a_set_contact_address_is_how_the_page_says_to_reach_whoever_runs_the_site(
+    client: FlaskClient, app: Flask, path: str
+) -> None:
     app.config["CONTACT_EMAIL"] = "help@example.org"
 
-    assert 'href="mailto:help@example.org"' in client.get("/accessibility").get_data(as_text=True)
+    page = _main(client.get(path).get_data(as_text=True))
+
+    assert '<a href="mailto:help@example.org">help@example.org</a>' in page
+    assert "have not published a contact address" not in page and "whois" not in page
+
+
+@pytest.mark.parametrize("path", ["/privacy", "/accessibility"])
+def test_without_a_contact_address_the_page_says_how_else_to_reach_whoever_runs_the_site(
+    client: FlaskClient, path: str
+) -> None:
+    page = _main(client.get(path).get_data(as_text=True))
+
+    assert "mailto:" not in page
+    assert "have not published a contact address" in page
+    assert (
+        "To reach them: if an organisation, such as your employer, asked you to take this course, "
+        "ask it. Or find out who owns this website's address, localhost: search the web for "
+        "“whois localhost”."
+    ) in page
+
+
+def test_without_a_contact_address_the_privacy_page_links_what_people_can_do_themselves(
+    client: FlaskClient, app: Flask
+) -> None:
+    contact = _main(client.get("/privacy").get_data(as_text=True)).split(">Contact</h2>")[1]
+    learner = signed_in(app, "learner@example.org")
+
+    for path, text in (
+        ("/account/data", "Download your data"),
+        ("/account/profile", "Correct your details"),
+        ("/account/delete", "Delete your account"),
+    ):
+        assert f'<a href="{path}">{text}</a>' in contact
+        assert learner.get(path).status_code == 200, path
+
+
+def test_without_a_contact_address_the_pages_name_the_sites_own_address(tmp_path: Path) -> None:
+    app = build_app(tmp_path, BASE_URL="https://course.example.org")
+
+    for path in ("/privacy", "/accessibility"):
+        page = app.test_client().get(path).get_data(as_text=True)
+        assert "this website's address, course.example.org:" in page, path
+        assert "“whois course.example.org”" in page, path
 
 
 def test_who_to_call_leads_with_the_visitors_own_region(client: FlaskClient) -> None:

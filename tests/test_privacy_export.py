@@ -116,6 +116,7 @@ def test_the_download_holds_every_section_with_the_learners_data(course_app: Fla
         "Your CT Citizen certificate",
         "Town Library invites you to take the CT Citizen course",
         "Reset your CT Citizen password",
+        "Your CT Citizen certificate has been revoked",
     ]
     assert "/join/invitation/[code removed]" in data["emails"][1]["text"]
     assert all(email["status"] == "waiting" for email in data["emails"])

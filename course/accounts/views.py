@@ -44,7 +44,7 @@ from course.accounts.sessions import (
     user_awaiting_second_factor,
 )
 from course.accounts.two_factor import provisioning_uri, qr_code_svg
-from course.core.access import login_required, public
+from course.core.access import login_required, public, signed_in_account
 from course.core.forms import ButtonForm
 from course.core.regions import Region, visitor_region
 from course.core.urls import local_path_or_none
@@ -65,10 +65,6 @@ def _email_in_form() -> str:
 def _account_awaiting_code() -> str:
     awaiting = user_awaiting_second_factor()
     return f"two-factor:{awaiting[0].id}" if awaiting else "two-factor:none"
-
-
-def _signed_in_account() -> str:
-    return f"user:{current_user.id}" if current_user.is_authenticated else "user:none"
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -120,7 +116,7 @@ def confirm_email(token: str) -> str | Response:
 
 @bp.post("/account/confirm-again")
 @login_required
-@limiter.limit("3 per hour", key_func=_signed_in_account)
+@limiter.limit("3 per hour", key_func=signed_in_account)
 def resend_confirmation() -> Response:
     form = ButtonForm()
     if form.validate_on_submit() and not current_user.email_verified:
@@ -261,7 +257,7 @@ def change_password() -> str | Response:
 
 @bp.route("/account/email", methods=["GET", "POST"])
 @login_required
-@limiter.limit("5 per hour", key_func=_signed_in_account, methods=["POST"])
+@limiter.limit("5 per hour", key_func=signed_in_account, methods=["POST"])
 def change_email() -> str | Response:
     form = ChangeEmailForm()
     if form.validate_on_submit():
@@ -302,7 +298,7 @@ def confirm_email_change(token: str) -> str | Response:
 
 @bp.route("/account/two-factor/set-up", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per minute", key_func=_signed_in_account, methods=["POST"])
+@limiter.limit("10 per minute", key_func=signed_in_account, methods=["POST"])
 def two_factor_setup() -> str | Response:
     if current_user.two_factor_enabled:
         return redirect(url_for("accounts.account"))
@@ -328,7 +324,7 @@ def two_factor_setup() -> str | Response:
 
 @bp.route("/account/two-factor/recovery-codes", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per hour", key_func=_signed_in_account, methods=["POST"])
+@limiter.limit("10 per hour", key_func=signed_in_account, methods=["POST"])
 def replace_recovery_codes() -> str | Response:
     if not current_user.two_factor_enabled:
         return redirect(url_for("accounts.account"))
@@ -353,7 +349,7 @@ def _show_recovery_codes(codes: list[str]) -> Response:
 
 @bp.route("/account/two-factor/turn-off", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per hour", key_func=_signed_in_account, methods=["POST"])
+@limiter.limit("10 per hour", key_func=signed_in_account, methods=["POST"])
 def two_factor_disable() -> str | Response:
     if not current_user.two_factor_enabled:
         return redirect(url_for("accounts.account"))

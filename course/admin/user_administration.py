@@ -193,11 +193,9 @@ def correct_name(admin: User, certificate: Certificate, holder_name: str) -> boo
         raise AdministrationError(_l("Enter the name to print on the certificate."))
     if len(name) > HOLDER_NAME_MAX_LENGTH:
         raise AdministrationError(_l("The name must be 200 characters or fewer."))
-    begin_write()
     before = certificate.holder_name
-    if name == before:
+    if not certificates.correct_holder_name(certificate, name, changed_by=admin):
         return False
-    certificates.correct_holder_name(certificate, name)
     record(
         "certificate.name_corrected",
         actor=admin,

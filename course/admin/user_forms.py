@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, ValidationError
 
@@ -51,10 +51,14 @@ class HolderNameForm(FlaskForm):
 
 
 class RevokeForm(FlaskForm):
+    """Revoking takes two steps: the reason, then a page that says what will happen, whose
+    button sends the reason again with ``confirmed``."""
+
     reason = TextAreaField(
         _l("Reason for revoking"),
         description=_l(
-            "Shown to the holder, never on the public verification page. Up to 500 characters."
+            "Emailed to the holder and shown on their dashboard, never on the public "
+            "verification page. Up to 500 characters."
         ),
         validators=[
             DataRequired(_l("Give a reason for revoking the certificate")),
@@ -64,6 +68,7 @@ class RevokeForm(FlaskForm):
             ),
         ],
     )
+    confirmed = HiddenField()
 
 
 class EraseAccountForm(FlaskForm):

@@ -196,6 +196,10 @@ def revoke(user_id: int, certificate_id: int) -> str | Response:
     form = RevokeForm(prefix=_revoke_prefix(certificate.id))
     if not form.validate_on_submit():
         return _user_page(user, certificate_form=form, certificate_id=certificate.id)
+    if form.confirmed.data != "yes":
+        return render_template(
+            "admin/users/revoke.html", user=user, certificate=certificate, form=form
+        )
     try:
         if administration.revoke(current_user, certificate, form.reason.data or ""):
             flash(_("Certificate %(code)s is revoked.", code=certificate.display_code), "success")

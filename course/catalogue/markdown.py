@@ -49,7 +49,9 @@ ALLOWED_TAGS = {
     "img",
 }
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "img": {"src", "alt", "title"}}
-ALLOWED_URL_SCHEMES = {"https", "mailto", "tel"}
+#: Besides web addresses: ``tel:`` and ``sms:`` make a number in a lesson one tap to call or text
+#: on a phone (``[999](tel:999)``), as on the who-to-call page.
+ALLOWED_URL_SCHEMES = {"https", "mailto", "tel", "sms"}
 
 _OPENING = re.compile(r"^\s*:::\s*region\b(?P<regions>.*)$")
 _CLOSING = re.compile(r"^\s*:::\s*$")
@@ -65,6 +67,8 @@ _UNSAFE_PATTERNS = [
     (re.compile(r"<[^>]*\sstyle\s*=", re.I), _l("unsafe HTML: style attributes are not allowed")),
 ]
 _LINK = re.compile(r"\]\(\s*<?([^)\s>]+)")
+#: What a phone can call or text: digits, with ``+`` and the country code for a number abroad.
+_DIALABLE = re.compile(r"(tel|sms):\+?[0-9]+")
 
 
 def _is_region_passage(params: str, *_args: object) -> bool:
@@ -177,15 +181,27 @@ def check_markdown(markdown: str) -> list[MarkdownIssue]:
             if pattern.search(line):
                 issues.append(MarkdownIssue(number, str(message)))
         for target in _LINK.findall(line):
-            if not (
-                target.startswith(("https://", "mailto:", "tel:", "#")) or target.startswith("/")
+            if target.startswith(("tel:", "sms:")) and not _DIALABLE.fullmatch(target):
+                issues.append(
+                    MarkdownIssue(
+                        number,
+                        _(
+                            "link %(target)r must give only the digits a phone dials, such as "
+                            "tel:999 or tel:+18002255324",
+                            target=target,
+                        ),
+                    )
+                )
+            elif not (
+                target.startswith(("https://", "mailto:", "tel:", "sms:", "#"))
+                or target.startswith("/")
             ):
                 issues.append(
                     MarkdownIssue(
                         number,
                         _(
-                            "link %(target)r must start with https:// or be a path like "
-                            "/modules/...",
+                            "link %(target)r must start with https://, tel: or sms:, or be a "
+                            "path like /modules/...",
                             target=target,
                         ),
                     )

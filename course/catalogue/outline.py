@@ -93,6 +93,13 @@ class CourseOutline:
     def required_modules(self) -> list[ModuleOutline]:
         return [module for module in self.listed_modules if module.is_required]
 
+    @property
+    def required_minutes(self) -> int:
+        """About how long the required modules take, rounded up to five minutes: each module's
+        minutes are an estimate already."""
+        minutes = sum(module.current_version.minutes for module in self.required_modules)
+        return -(-minutes // 5) * 5
+
     @classmethod
     def of(cls, course: Course) -> CourseOutline:
         return cls(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import StringField
+from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from course.core.names import NoInvisibleCharacters
@@ -18,6 +18,28 @@ class ClaimForm(FlaskForm):
             DataRequired(_l("Enter the name to print on your certificate")),
             Length(max=200, message=_l("The name must be 200 characters or fewer")),
             NoInvisibleCharacters(),
+        ],
+    )
+
+
+class CorrectNameForm(FlaskForm):
+    """The holder corrects the name printed on one of their certificates, saying why."""
+
+    holder_name = StringField(
+        _l("Name to print on your certificate"),
+        description=_l("Check the spelling: this is how your name will appear."),
+        validators=[
+            DataRequired(_l("Enter the name to print on your certificate")),
+            Length(max=200, message=_l("The name must be 200 characters or fewer")),
+            NoInvisibleCharacters(),
+        ],
+    )
+    reason = TextAreaField(
+        _l("Why does it need correcting?"),
+        description=_l("For example: a spelling mistake, or I changed my name."),
+        validators=[
+            DataRequired(_l("Say why the name needs correcting")),
+            Length(max=500, message=_l("The reason must be 500 characters or fewer")),
         ],
     )
 

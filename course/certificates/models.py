@@ -65,6 +65,10 @@ class Certificate(db.Model):
     #: When its holder's account was deleted: the name is gone and it verifies as no longer
     #: available.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: When its holder was emailed that it expires within :data:`RENEWAL_WINDOW`, and that it has
+    #: expired: each is sent once (:func:`course.certificates.services.send_expiry_emails`).
+    expiry_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    expired_notice_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
 
     course: Mapped[Course] = relationship()
 
@@ -161,3 +165,28 @@ class CertificatePdf(db.Model):
 
     def __repr__(self) -> str:
         return f"<CertificatePdf {self.certificate_id} template {self.template_version}>"
+
+
+class CertificateNameChange(db.Model):
+    """A correction of the name printed on a certificate: what it was, what it became, why, and
+    who made it (the holder, or an admin). The certificate's own history: its holder may correct
+    the name a few times only (:data:`~course.certificates.services.HOLDER_CORRECTIONS_ALLOWED`),
+    and its verification page says when the name was last corrected, so that one certificate
+    cannot quietly pass from person to person."""
+
+    __tablename__ = "certificate_name_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    certificate_id: Mapped[int] = mapped_column(
+        ForeignKey("certificates.id", ondelete="CASCADE"), index=True
+    )
+    previous_name: Mapped[str] = mapped_column(String(200))
+    new_name: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str | None] = mapped_column(String(500))
+    changed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    changed_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<CertificateNameChange {self.id} of certificate {self.certificate_id}>"

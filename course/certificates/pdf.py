@@ -15,7 +15,7 @@ from course.core.pdf import render_pdf as render_with
 TEMPLATE = "certificates/certificate.html"
 STYLESHEET = "css/certificate.css"
 #: Change this whenever the template or its stylesheet changes: stored PDFs are re-rendered.
-TEMPLATE_VERSION = "2026-12-04.1"
+TEMPLATE_VERSION = "2026-12-04.2"
 
 
 def render_pdf(
@@ -32,8 +32,11 @@ def certificate_html(
     *,
     holder_name: str,
     course_title: str,
+    module_titles: list[str],
+    learning_time: str,
     issued_on: str,
     expires_on: str,
+    issuer: str,
     code: str,
     verify_url: str,
     qr_data_uri: str,
@@ -43,8 +46,11 @@ def certificate_html(
         TEMPLATE,
         holder_name=holder_name,
         course_title=course_title,
+        module_titles=module_titles,
+        learning_time=learning_time,
         issued_on=issued_on,
         expires_on=expires_on,
+        issuer=issuer,
         code=code,
         verify_url=breakable_address(verify_url),
         qr_data_uri=qr_data_uri,

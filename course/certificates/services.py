@@ -5,7 +5,10 @@ the name to print, and the certificate is issued exactly once, even if the form 
 from two tabs (the learner's row is locked while issuing, and a unique constraint backs it up).
 From 30 days before it expires (:data:`~course.certificates.models.RENEWAL_WINDOW`), passing the
 current version of every required module's quiz again renews it: a new certificate is issued and
-the old one shows as superseded.
+the old one shows as superseded. A revoked certificate is earned again the same way, by passing
+every quiz again after the revocation; the revoked one stays revoked.
+Its holder is emailed when it is issued (with the PDF attached), when it is revoked, 30 days
+before it expires and when it has expired (:func:`send_expiry_emails`, run daily).
 A certificate's PDF is rendered once its issue (or a corrected name) is committed, and again when
 a PDF stored for an older template is next downloaded, once the download is allowed; never while a
 transaction is open, so that a slow render keeps no other writer waiting.
@@ -18,26 +21,39 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlencode
 
 import segno
-from flask_babel import format_date
+from flask import current_app, has_request_context
+from flask_babel import format_date, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, func, select, tuple_
 
 from course.accounts.models import User
-from course.catalogue.models import Course, Module
+from course.catalogue.models import Course, Module, ModuleVersion
 from course.catalogue.outline import CourseOutline, ModuleOutline
 from course.certificates import pdf
-from course.certificates.codes import new_code, normalised
-from course.certificates.models import Certificate, CertificatePdf, CertificateStatus
+from course.certificates.codes import formatted, new_code, normalised
+from course.certificates.models import (
+    RENEWAL_WINDOW,
+    Certificate,
+    CertificateNameChange,
+    CertificatePdf,
+    CertificateStatus,
+)
 from course.core.database import begin_write, get_for_update, utcnow
-from course.core.mail import queue_email
-from course.core.pdf import static_folder
+from course.core.mail import Attachment, AttachmentUnavailable, attachment_maker, queue_email
+from course.core.pdf import PdfRenderError, static_folder
 from course.core.urls import absolute_url
 from course.extensions import db
 from course.learning import services as learning
 
 log = logging.getLogger(__name__)
+
+
+#: How many times a holder may correct the name on one certificate themselves; after that, the
+#: people who run the site can. So one certificate cannot quietly pass from person to person.
+HOLDER_CORRECTIONS_ALLOWED = 2
 
 
 class CertificateError(Exception):
@@ -114,6 +130,11 @@ class CertificateStanding:
     def expires_soon(self) -> bool:
         return self.renewal is not None and self.status == CertificateStatus.VALID
 
+    @property
+    def was_revoked(self) -> bool:
+        """The latest certificate was revoked: passing every quiz again earns a new one."""
+        return self.status == CertificateStatus.REVOKED
+
 
 def standing(
     user: User,
@@ -129,9 +150,10 @@ def standing(
     status = certificate.status_at(now) if certificate else None
     renewal = None
     if certificate is not None and (
-        status == CertificateStatus.EXPIRED or certificate.expires_soon_at(now)
+        status in (CertificateStatus.EXPIRED, CertificateStatus.REVOKED)
+        or certificate.expires_soon_at(now)
     ):
-        opens = certificate.renewal_opens_at
+        opens = certificate.revoked_at or certificate.renewal_opens_at
         required = course.required_modules
         renewal = Renewal(
             required, learning.modules_passed_on_current_version_since(user, required, opens)
@@ -167,17 +189,16 @@ def issue_certificate(
         raise CertificateError(_l("Confirm your email address first: we have sent you a link."))
     previous = current.certificate
     if previous is not None:
-        if current.status == CertificateStatus.REVOKED:
-            raise CertificateError(
-                _l("Your certificate was revoked. Contact the people who run this site.")
-            )
         if current.renewal is None:
             return previous
         if not current.renewal.is_ready:
             raise CertificateError(
-                _l("Pass the quiz of every module again to renew your certificate.")
+                _l("Pass the quiz of every module again to earn a new certificate.")
+                if current.was_revoked
+                else _l("Pass the quiz of every module again to renew your certificate.")
             )
-        previous.superseded_at = now
+        if not current.was_revoked:  # a revoked certificate stays revoked
+            previous.superseded_at = now
         versions = {module.id: module.current_version_id for module in course.required_modules}
     elif not current.course_complete:
         raise CertificateError(_l("Complete every module of the course first."))
@@ -202,6 +223,7 @@ def issue_certificate(
         user.email,
         str(_l("Your CT Citizen certificate")),
         "certificate_issued",
+        attach=(CERTIFICATE_PDF_ATTACHMENT, str(certificate.id)),
         user=user,
         certificate=certificate,
         verify_url=verification_url(certificate),
@@ -232,7 +254,8 @@ def find_by_code(typed: str) -> Certificate | None:
 
 
 def revoke_certificate(code: str, reason: str, now: datetime | None = None) -> Certificate:
-    """Revoke a certificate at once; the reason is kept privately.
+    """Revoke a certificate at once and email its holder the reason and what they can do next.
+    The reason is never shown publicly: only to the holder and admins.
 
     :raises CertificateError: for an unknown code or an empty reason.
     """
@@ -242,18 +265,168 @@ def revoke_certificate(code: str, reason: str, now: datetime | None = None) -> C
         raise CertificateError(_l("No certificate has that code."))
     if not reason.strip():
         raise CertificateError(_l("Give a reason for revoking the certificate."))
-    certificate.revoked_at = certificate.revoked_at or now or utcnow()
+    if certificate.revoked_at is not None:
+        return certificate
+    certificate.revoked_at = now or utcnow()
     certificate.revocation_reason = reason.strip()
+    holder = db.session.get(User, certificate.user_id)
+    if holder is not None and certificate.erased_at is None:
+        queue_email(
+            holder.email,
+            str(_l("Your CT Citizen certificate has been revoked")),
+            "certificate_revoked",
+            user=holder,
+            certificate=certificate,
+        )
     return certificate
 
 
-def correct_holder_name(certificate: Certificate, holder_name: str) -> None:
-    """Change the printed name and remove the PDFs stored with the old one: the PDF is rendered
-    again by :func:`commit_and_store_pdf` once this is committed, or else on the next download."""
+def send_expiry_emails(now: datetime | None = None) -> tuple[int, int]:
+    """Email each holder whose certificate expires within :data:`RENEWAL_WINDOW` that it is time
+    to renew, and each whose certificate has expired in the last :data:`RENEWAL_WINDOW` that it
+    has; each email once per certificate, however often this runs (daily, from a scheduler).
+
+    A certificate already renewed (superseded), revoked or erased gets neither, nor does one whose
+    holder's account is disabled; one that expired longer ago than the window (before this ran
+    for the first time, say) gets no belated notice. The certificates are locked while their
+    emails are queued, so two runs at once send each email once.
+
+    :returns: how many reminders and how many expiry notices were queued.
+    """
+    now = now or utcnow()
     begin_write()
-    certificate.holder_name = " ".join(holder_name.split())
+    current = (
+        select(Certificate, User)
+        .join(User, User.id == Certificate.user_id)
+        .where(
+            Certificate.superseded_at.is_(None),
+            Certificate.revoked_at.is_(None),
+            Certificate.erased_at.is_(None),
+            User.disabled_at.is_(None),
+        )
+        .order_by(Certificate.id)
+        .with_for_update(of=Certificate, skip_locked=True)
+    )
+    reminders = db.session.execute(
+        current.where(
+            Certificate.expiry_reminder_sent_at.is_(None),
+            Certificate.expires_at > now,
+            Certificate.expires_at <= now + RENEWAL_WINDOW,
+        )
+    ).all()
+    for certificate, holder in reminders:
+        certificate.expiry_reminder_sent_at = now
+        queue_email(
+            holder.email,
+            str(_l("Your CT Citizen certificate expires soon")),
+            "certificate_expiring",
+            user=holder,
+            certificate=certificate,
+        )
+    notices = db.session.execute(
+        current.where(
+            Certificate.expired_notice_sent_at.is_(None),
+            Certificate.expires_at <= now,
+            Certificate.expires_at > now - RENEWAL_WINDOW,
+        )
+    ).all()
+    for certificate, holder in notices:
+        certificate.expired_notice_sent_at = now
+        queue_email(
+            holder.email,
+            str(_l("Your CT Citizen certificate has expired")),
+            "certificate_expired",
+            user=holder,
+            certificate=certificate,
+        )
+    return len(reminders), len(notices)
+
+
+def correct_holder_name(
+    certificate: Certificate,
+    holder_name: str,
+    *,
+    changed_by: User | None,
+    reason: str | None = None,
+    now: datetime | None = None,
+) -> bool:
+    """Change the printed name, keep the change in the certificate's history
+    (:class:`~course.certificates.models.CertificateNameChange`) and remove the PDFs stored with
+    the old name: the PDF is rendered again by :func:`commit_and_store_pdf` once this is
+    committed, or else on the next download. The caller has checked who may do it.
+
+    :returns: whether anything changed (the same name again changes nothing).
+    """
+    begin_write()
+    name = " ".join(holder_name.split())
+    previous = certificate.holder_name
+    if name == previous:
+        return False
+    certificate.holder_name = name
+    db.session.add(
+        CertificateNameChange(
+            certificate_id=certificate.id,
+            previous_name=previous,
+            new_name=name,
+            reason=reason,
+            changed_by_id=changed_by.id if changed_by else None,
+            changed_at=now or utcnow(),
+        )
+    )
     db.session.execute(
         delete(CertificatePdf).where(CertificatePdf.certificate_id == certificate.id)
+    )
+    return True
+
+
+def holder_corrects_name(
+    holder: User, certificate: Certificate, holder_name: str, reason: str
+) -> bool:
+    """The holder corrects the name printed on their own certificate, saying why: a typing
+    mistake, say, or a change of name. Allowed :data:`HOLDER_CORRECTIONS_ALLOWED` times for each
+    certificate, on a certificate they may still download (valid or expired).
+
+    :returns: whether anything changed.
+    :raises CertificateError: saying what is wrong, for the holder.
+    """
+    get_for_update(Certificate, certificate.id)
+    if certificate.user_id != holder.id:
+        raise CertificateError(_l("You can only correct your own certificates."))
+    if certificate.status_at(utcnow()) not in (CertificateStatus.VALID, CertificateStatus.EXPIRED):
+        raise CertificateError(_l("This certificate can no longer be changed."))
+    if not reason.strip():
+        raise CertificateError(_l("Say why the name needs correcting."))
+    if not " ".join(holder_name.split()):
+        raise CertificateError(_l("Enter the name to print on your certificate."))
+    if corrections_by_holder(certificate) >= HOLDER_CORRECTIONS_ALLOWED:
+        raise CertificateError(
+            _l(
+                "You have corrected the name on this certificate %(num)d times already. To "
+                "change it again, contact the people who run this site.",
+                num=HOLDER_CORRECTIONS_ALLOWED,
+            )
+        )
+    return correct_holder_name(certificate, holder_name, changed_by=holder, reason=reason.strip())
+
+
+def corrections_by_holder(certificate: Certificate) -> int:
+    return (
+        db.session.scalar(
+            select(func.count(CertificateNameChange.id)).where(
+                CertificateNameChange.certificate_id == certificate.id,
+                CertificateNameChange.changed_by_id == certificate.user_id,
+            )
+        )
+        or 0
+    )
+
+
+def name_corrected_at(certificate: Certificate) -> datetime | None:
+    """When the printed name was last corrected, if ever: verification pages say so."""
+    return db.session.scalar(
+        select(func.max(CertificateNameChange.changed_at)).where(
+            CertificateNameChange.certificate_id == certificate.id
+        )
     )
 
 
@@ -358,8 +531,91 @@ def _end_reading() -> None:
     session.commit()
 
 
+#: The kind of attachment that is a certificate's PDF, keyed by the certificate's id.
+CERTIFICATE_PDF_ATTACHMENT = "certificate-pdf"
+
+
+@attachment_maker(CERTIFICATE_PDF_ATTACHMENT)
+def certificate_pdf_attachment(certificate_id: str) -> Attachment | None:
+    """The PDF to attach to a certificate's email when it is sent: the stored one, else rendered
+    and stored now. Nothing for a certificate revoked or erased since the email was queued.
+
+    :raises AttachmentUnavailable: when the PDF cannot be rendered now; the email waits.
+    """
+    certificate = db.session.get(Certificate, int(certificate_id))
+    if certificate is None or certificate.erased_at is not None or certificate.revoked_at:
+        return None
+    filename = pdf_filename(certificate.code)
+    content = _stored_pdf(certificate.id)
+    if content is None and not (current_app.config["BASE_URL"] or has_request_context()):
+        # Outside a request only BASE_URL gives the address to print: send the email, whose
+        # link leads to the PDF, without it.
+        log.warning("Set COURSE_BASE_URL to attach certificate PDFs rendered by the mail sender")
+        return None
+    if content is None:
+        try:
+            content = render_and_store_pdf(certificate)
+        except PdfRenderError as error:
+            db.session.rollback()
+            raise AttachmentUnavailable(str(error)) from error
+    if content is None:
+        return None
+    return Attachment(filename, "application/pdf", content)
+
+
+def pdf_filename(code: str) -> str:
+    return f"ct-citizen-certificate-{formatted(code)}.pdf"
+
+
 def render_certificate(certificate: Certificate) -> bytes:
     return pdf.render_pdf(_certificate_html(certificate), static_folder())
+
+
+def earned_modules(certificate: Certificate) -> list[ModuleVersion]:
+    """The module versions the certificate was earned on, in the order it lists them."""
+    earned = [(entry["module"], entry["version"]) for entry in certificate.module_versions]
+    if not earned:
+        return []
+    found = {
+        (slug, version.number): version
+        for slug, version in db.session.execute(
+            select(Module.slug, ModuleVersion)
+            .join(ModuleVersion, ModuleVersion.module_id == Module.id)
+            .where(tuple_(Module.slug, ModuleVersion.number).in_(earned))
+        )
+    }
+    return [found[key] for key in earned if key in found]
+
+
+def learning_time(minutes: int) -> str:
+    """``95`` as "1 hour 35 minutes", in the reader's language."""
+    hours, minutes = divmod(minutes, 60)
+    parts = []
+    if hours:
+        parts.append(ngettext("%(num)d hour", "%(num)d hours", hours))
+    if minutes or not hours:
+        parts.append(ngettext("%(num)d minute", "%(num)d minutes", minutes))
+    return " ".join(parts)
+
+
+def linkedin_url(certificate: Certificate) -> str:
+    """LinkedIn's "add to profile" address for the certificate: it opens the form that adds a
+    licence or certification, filled in with its name, issuer, dates, code and verification
+    address, for the holder to check and save."""
+    query = urlencode(
+        {
+            "startTask": "CERTIFICATION_NAME",
+            "name": certificate.course.title,
+            "organizationName": current_app.config["ISSUER_NAME"],
+            "issueYear": certificate.issued_at.year,
+            "issueMonth": certificate.issued_at.month,
+            "expirationYear": certificate.expires_at.year,
+            "expirationMonth": certificate.expires_at.month,
+            "certUrl": verification_url(certificate),
+            "certId": certificate.display_code,
+        }
+    )
+    return f"https://www.linkedin.com/profile/add?{query}"
 
 
 def _certificate_html(certificate: Certificate) -> str:
@@ -368,11 +624,15 @@ def _certificate_html(certificate: Certificate) -> str:
     # A bitmap is far cheaper for WeasyPrint than an SVG path. Four pixels a module: at one, the
     # rasteriser's smoothing blurs the modules and a print at 100 dpi no longer scans.
     qr_data_uri = segno.make(url, error="m").png_data_uri(scale=4, border=4, dark="#0b0c0c")
+    earned = earned_modules(certificate)
     return pdf.certificate_html(
         holder_name=certificate.holder_name,
         course_title=certificate.course.title,
+        module_titles=[module.title for module in earned],
+        learning_time=learning_time(sum(module.minutes for module in earned)),
         issued_on=format_date(certificate.issued_at, "long"),
         expires_on=format_date(certificate.expires_at, "long"),
+        issuer=current_app.config["ISSUER_NAME"],
         code=certificate.display_code,
         verify_url=url,
         qr_data_uri=qr_data_uri,

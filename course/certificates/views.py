@@ -21,11 +21,12 @@ from werkzeug.wrappers import Response
 from course.accounts.models import Role
 from course.accounts.sessions import two_factor_passed
 from course.catalogue import services as catalogue
+from course.catalogue.outline import current_outline
 from course.certificates import services as certificates
 from course.certificates.codes import formatted, normalised
-from course.certificates.forms import ClaimForm, VerifyForm
+from course.certificates.forms import ClaimForm, CorrectNameForm, VerifyForm
 from course.certificates.models import Certificate, CertificateStatus
-from course.core.access import login_required, public
+from course.core.access import login_required, public, signed_in_account
 from course.core.database import utcnow
 from course.core.page_cache import cached_for_visitors
 from course.extensions import limiter
@@ -43,7 +44,23 @@ verification_limit = limiter.shared_limit(VERIFY_LIMIT, scope="certificate-verif
 @bp.get("/certificates/")
 @login_required
 def index() -> str:
-    return _certificates_page(ClaimForm(data={"holder_name": current_user.name}))
+    course = catalogue.the_course()
+    return render_template(
+        "certificates/index.html",
+        standing=certificates.standing(current_user, course) if course else None,
+        certificates=certificates.certificates_of(current_user),
+        offered_for_download=OFFERED_FOR_DOWNLOAD,
+        linkedin_url=certificates.linkedin_url,
+        now=utcnow(),
+    )
+
+
+@bp.get("/certificates/complete")
+@login_required
+def complete() -> str | Response:
+    """Where the path ends: the learner confirms the name to print and gets the certificate on
+    this page, and sees it ready here afterwards."""
+    return _completion_page(ClaimForm(data={"holder_name": current_user.name}))
 
 
 @bp.post("/certificates/issue")
@@ -53,29 +70,72 @@ def issue() -> str | Response:
     if course is None:
         abort(404)
     form = ClaimForm()
+    if not form.validate_on_submit():
+        return _completion_page(form)
+    try:
+        certificate = certificates.issue_certificate(current_user, course, form.holder_name.data)
+    except certificates.CertificateError as refusal:
+        flash(str(refusal), "error")
+    else:
+        certificates.commit_and_store_pdf(certificate)
+        flash(_("Your certificate is ready. We have emailed it to you too."), "success")
+    return redirect(url_for("certificates.complete"))
+
+
+def _completion_page(form: ClaimForm) -> str | Response:
+    course = catalogue.the_course()
+    if course is None:
+        abort(404)
+    standing = certificates.standing(current_user, course)
+    # A certificate due for renewal is not "ready": the page shows what is left to renew it.
+    valid = standing.status == CertificateStatus.VALID and standing.renewal is None
+    ready = standing.certificate if valid else None
+    if not standing.course_complete and ready is None and not standing.asks_for_name:
+        flash(_("Complete every module of the course to get your certificate."), "error")
+        return redirect(url_for("dashboard.index"))
+    return render_template(
+        "certificates/complete.html",
+        standing=standing,
+        form=form,
+        certificate=None if standing.asks_for_name else ready,
+        linkedin_url=certificates.linkedin_url(ready) if ready else None,
+        outline=current_outline(),
+    )
+
+
+@bp.route("/certificates/<code>/name", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per hour", key_func=signed_in_account, methods=["POST"])
+def correct_name(code: str) -> str | Response:
+    """The holder corrects the name printed on their certificate, saying why."""
+    certificate = certificates.find_by_code(code)
+    if certificate is None or certificate.user_id != current_user.id:
+        abort(404)
+    form = CorrectNameForm(data={"holder_name": certificate.holder_name})
     if form.validate_on_submit():
         try:
-            certificate = certificates.issue_certificate(
-                current_user, course, form.holder_name.data
+            changed = certificates.holder_corrects_name(
+                current_user, certificate, form.holder_name.data or "", form.reason.data or ""
             )
         except certificates.CertificateError as refusal:
-            flash(str(refusal), "error")
+            form.form_errors.append(str(refusal))
         else:
-            certificates.commit_and_store_pdf(certificate)
-            flash(_("Your certificate is ready. We have emailed you its link too."), "success")
-        return redirect(url_for("certificates.index"))
-    return _certificates_page(form)
-
-
-def _certificates_page(form: ClaimForm) -> str:
-    course = catalogue.the_course()
+            if changed:
+                certificates.commit_and_store_pdf(certificate)
+                flash(
+                    _("Your certificate now shows %(name)s.", name=certificate.holder_name),
+                    "success",
+                )
+            return redirect(url_for("certificates.index"))
     return render_template(
-        "certificates/index.html",
-        standing=certificates.standing(current_user, course) if course else None,
-        certificates=certificates.certificates_of(current_user),
-        offered_for_download=OFFERED_FOR_DOWNLOAD,
+        "certificates/correct_name.html",
+        certificate=certificate,
         form=form,
-        now=utcnow(),
+        corrections_left=max(
+            certificates.HOLDER_CORRECTIONS_ALLOWED
+            - certificates.corrections_by_holder(certificate),
+            0,
+        ),
     )
 
 
@@ -103,7 +163,7 @@ def _pdf_attachment(code: str, content: bytes) -> Response:
     """The PDF as a download named after its code. Its ETag is a digest of the bytes, so a browser
     asking again for an unchanged PDF gets a 304, and a re-rendered one (a corrected name, a new
     template) is fetched afresh; only the browser may keep a copy, and it asks before reusing it."""
-    filename = f"ct-citizen-certificate-{formatted(code)}.pdf"
+    filename = certificates.pdf_filename(code)
     response = Response(
         content,
         mimetype="application/pdf",
@@ -172,13 +232,20 @@ def _verification(typed: str, form: VerifyForm):  # type: ignore[no-untyped-def]
                 message=_("This certificate is no longer available."),
             )
         return render_template("certificates/verified.html", certificate=certificate, status=status)
+    name_corrected_at = certificates.name_corrected_at(certificate)
     if wants_json:
         return jsonify(
             code=certificate.display_code,
             status=status.value,
             holder_name=certificate.holder_name,
+            name_corrected_on=name_corrected_at.date().isoformat() if name_corrected_at else None,
             course=certificate.course.title,
             issued_on=certificate.issued_at.date().isoformat(),
             expires_on=certificate.expires_at.date().isoformat(),
         )
-    return render_template("certificates/verified.html", certificate=certificate, status=status)
+    return render_template(
+        "certificates/verified.html",
+        certificate=certificate,
+        status=status,
+        name_corrected_at=name_corrected_at,
+    )

@@ -12,7 +12,7 @@ from course.core.i18n import current_language, install_page_translations, select
 from course.core.logs import init_logging
 from course.core.page_cache import init_page_cache
 from course.core.security import init_security
-from course.core.urls import absolute_url
+from course.core.urls import absolute_url, site_address
 from course.extensions import babel, limiter
 
 log = logging.getLogger(__name__)
@@ -29,6 +29,7 @@ def init_core(app: Flask) -> None:
     install_page_translations(app)
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["absolute_url"] = absolute_url
+    app.jinja_env.globals["site_address"] = site_address
     app.jinja_env.globals["format_date"] = format_date
     app.jinja_env.globals["format_datetime"] = format_datetime
     app.jinja_env.globals["format_number"] = format_number

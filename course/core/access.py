@@ -56,3 +56,9 @@ def role_required(*roles: str) -> Callable[[ViewT], ViewT]:
 def access_rule_of(view: Callable[..., object]) -> str | None:
     """Return the access rule a view was declared with, or ``None`` if it has none."""
     return getattr(view, "access_rule", None)
+
+
+def signed_in_account() -> str:
+    """The rate-limit key of a limit counted per account rather than per client address: the
+    signed-in person (limits keyed so sit on views that require signing in)."""
+    return f"user:{current_user.id}" if current_user.is_authenticated else "user:none"

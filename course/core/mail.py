@@ -9,6 +9,16 @@ and no database lock is held while talking to the mail server.
 
 Without ``MAIL_SERVER`` (development), messages are written as ``.eml`` files to
 ``instance/outbox/`` and the log says which file. With it, they go by SMTP.
+
+Every email has a plain-text part and an HTML part, rendered from ``templates/email/<name>.txt``
+and ``.html``. The HTML layout's stylesheet is moved into ``style`` attributes when the message is
+queued (css-inline), because most mail clients ignore ``<style>`` blocks: ``static/css/email.css``.
+
+An email may carry one attachment that is made when it is sent, not when it is queued: a feature
+registers a maker for a kind of attachment (:func:`attachment_maker`), and the message keeps only
+the kind and a key, such as ``("certificate-pdf", "42")``. So the request that queues it does not
+wait for a slow render, the attachment is as current as the moment it leaves, and this module
+depends on no feature.
 """
 
 from __future__ import annotations
@@ -18,13 +28,15 @@ import secrets
 import smtplib
 import ssl
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
 
+import css_inline
 from flask import Flask, current_app, render_template
 from markupsafe import escape
 from sqlalchemy import Integer, String, Text, insert, or_, select
@@ -43,6 +55,41 @@ LONGEST_RETRY_DELAY = timedelta(hours=6)
 MAX_ATTEMPTS = 20
 #: Rows per INSERT when queueing many messages at once.
 BULK_BATCH_SIZE = 1000
+#: The emails' stylesheet, which :func:`render_html_email` moves into style attributes.
+EMAIL_STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "css" / "email.css"
+_inline_styles = css_inline.CSSInliner(
+    keep_style_tags=False,
+    load_remote_stylesheets=False,
+    extra_css=EMAIL_STYLESHEET.read_text(),
+)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+
+class AttachmentUnavailable(Exception):
+    """The attachment cannot be made now (its renderer failed); the email is tried again later,
+    as when the mail server is down."""
+
+
+#: Makes an attachment from its key, or returns ``None`` when there is nothing to attach any more
+#: (the email is then sent without it).
+AttachmentMaker = Callable[[str], Attachment | None]
+_attachment_makers: dict[str, AttachmentMaker] = {}
+
+
+def attachment_maker(kind: str) -> Callable[[AttachmentMaker], AttachmentMaker]:
+    """Register the function that makes attachments of ``kind`` when their email is sent."""
+
+    def register(maker: AttachmentMaker) -> AttachmentMaker:
+        _attachment_makers[kind] = maker
+        return maker
+
+    return register
 
 
 class OutboxMessage(db.Model):
@@ -59,6 +106,9 @@ class OutboxMessage(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: What to attach when it is sent (:func:`attachment_maker`), if anything.
+    attachment_kind: Mapped[str | None] = mapped_column(String(40))
+    attachment_key: Mapped[str | None] = mapped_column(String(64))
     last_error: Mapped[str | None] = mapped_column(String(500))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
     given_up_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
@@ -68,20 +118,38 @@ class OutboxMessage(db.Model):
         return f"<OutboxMessage {self.id} to {self.recipient!r} {state}>"
 
 
-def queue_email(recipient: str, subject: str, template: str, **context: object) -> OutboxMessage:
+def queue_email(
+    recipient: str,
+    subject: str,
+    template: str,
+    *,
+    attach: tuple[str, str] | None = None,
+    **context: object,
+) -> OutboxMessage:
     """Add an email to the current transaction's outbox.
 
     :param template: the name under ``templates/email/`` without extension; ``.txt`` and ``.html``
         versions are both rendered with ``context``.
+    :param attach: the kind and key of an attachment to make when it is sent.
     """
+    if attach is not None and attach[0] not in _attachment_makers:
+        raise ValueError(f"no attachment maker is registered for {attach[0]!r}")
     message = OutboxMessage(
         recipient=recipient,
         subject=subject,
         text_body=render_template(f"email/{template}.txt", subject=subject, **context),
-        html_body=render_template(f"email/{template}.html", subject=subject, **context),
+        html_body=render_html_email(template, subject=subject, **context),
+        attachment_kind=attach[0] if attach else None,
+        attachment_key=attach[1] if attach else None,
     )
     db.session.add(message)
     return message
+
+
+def render_html_email(template: str, **context: object) -> str:
+    """The HTML part of an email from ``templates/email/<template>.html``, its stylesheet moved
+    into style attributes."""
+    return _inline_styles.inline(render_template(f"email/{template}.html", **context))
 
 
 def messages_to(recipient: str) -> list[OutboxMessage]:
@@ -130,9 +198,7 @@ def queue_mail_merge(
                 render_template(
                     f"email/{template}.txt", subject=subject, **context, **placeholders
                 ),
-                render_template(
-                    f"email/{template}.html", subject=subject, **context, **placeholders
-                ),
+                render_html_email(template, subject=subject, **context, **placeholders),
             )
         text_body, html_body = rendered[filled]
         for name in filled:
@@ -184,8 +250,8 @@ def deliver_due_messages(now: datetime | None = None, limit: int = 100) -> int:
             continue
         failure: Exception | None = None
         try:
-            _transport()(message)
-        except (OSError, smtplib.SMTPException) as error:
+            _transport()(as_email_message(message, _attachment_of(message)))
+        except (OSError, smtplib.SMTPException, AttachmentUnavailable) as error:
             failure = error
         message = get_for_update(OutboxMessage, message_id)
         if message is None:
@@ -249,23 +315,43 @@ def _describe_failure(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"
 
 
-def _transport():  # type: ignore[no-untyped-def]
+def _transport() -> Callable[[EmailMessage], None]:
     return send_by_smtp if current_app.config["MAIL_SERVER"] else write_to_outbox_folder
 
 
-def as_email_message(message: OutboxMessage) -> EmailMessage:
+def _attachment_of(message: OutboxMessage) -> Attachment | None:
+    if message.attachment_kind is None or message.attachment_key is None:
+        return None
+    maker = _attachment_makers.get(message.attachment_kind)
+    if maker is None:
+        raise AttachmentUnavailable(f"no maker for {message.attachment_kind!r} attachments")
+    return maker(message.attachment_key)
+
+
+def as_email_message(message: OutboxMessage, attachment: Attachment | None = None) -> EmailMessage:
+    """The message as it is sent: the plain text first, then the HTML, which mail clients prefer
+    when they can show it, then the attachment, if any. Replies go to ``CONTACT_EMAIL`` when it is
+    set, so that a person reads them rather than the unattended sending address."""
+    config = current_app.config
     email = EmailMessage()
-    email["From"] = current_app.config["MAIL_SENDER"]
+    email["From"] = config["MAIL_SENDER"]
     email["To"] = message.recipient
+    if config["CONTACT_EMAIL"]:
+        email["Reply-To"] = config["CONTACT_EMAIL"]
     email["Subject"] = message.subject
     email["Date"] = format_datetime(message.created_at.astimezone(UTC))
     email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}")
     email.set_content(message.text_body)
     email.add_alternative(message.html_body, subtype="html")
+    if attachment is not None:
+        maintype, _, subtype = attachment.content_type.partition("/")
+        email.add_attachment(
+            attachment.content, maintype=maintype, subtype=subtype, filename=attachment.filename
+        )
     return email
 
 
-def send_by_smtp(message: OutboxMessage) -> None:
+def send_by_smtp(email: EmailMessage) -> None:
     config = current_app.config
     timeout = config["MAIL_TIMEOUT_SECONDS"]
     if config["MAIL_USE_SSL"]:
@@ -282,16 +368,18 @@ def send_by_smtp(message: OutboxMessage) -> None:
             smtp.starttls(context=ssl.create_default_context())
         if config["MAIL_USERNAME"]:
             smtp.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-        smtp.send_message(as_email_message(message))
+        smtp.send_message(email)
 
 
-def write_to_outbox_folder(message: OutboxMessage) -> None:
+def write_to_outbox_folder(email: EmailMessage) -> None:
     folder = Path(current_app.instance_path) / "outbox"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"{message.created_at:%Y%m%d-%H%M%S}-{message.id}.eml"
-    path.write_bytes(as_email_message(message).as_bytes())
+    # Named after its Message-ID, <time.process.random.outbox-42@host>: unique, in time order.
+    name = str(email["Message-ID"]).strip("<>").split("@")[0]
+    path = folder / f"{name}.eml"
+    path.write_bytes(email.as_bytes())
     # The file holds the message; the log only points to it (no address, no link with a token).
-    log.info("Email %s saved as %s", message.id, path)
+    log.info("Email %s saved as %s", name.rsplit(".", 1)[-1], path)
 
 
 def start_background_sender(

@@ -5,7 +5,8 @@ accessibility, the certificate check form) are not signed in, and each of them w
 exactly the same page as every other visitor of their region and language. Views marked
 :func:`cached_for_visitors` are rendered once per
 
-- page: the endpoint and the values in its address;
+- page: the endpoint and the values in its address, and the site's address (``BASE_URL``, else
+  the host the request came in on, which ``TRUSTED_HOSTS`` has vetted): a page may name the site;
 - language (Flask-Babel's locale) and the address the app is mounted at;
 - release: the package's version and a digest of the code, templates and translations this
   process runs (:func:`release`), so a deployment never serves pages made by the code it
@@ -175,6 +176,7 @@ def _page_may_be_shared() -> bool:
 def _page_key(view_args: dict[str, Any]) -> str:
     parts = [
         repr(sorted(view_args.items())),
+        current_app.config["BASE_URL"] or request.host,
         *_language_and_release(),
         *(f"{name}={value()}" for name, value in sorted(_key_parts.items())),
     ]

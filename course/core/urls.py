@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+import click
 from flask import current_app, has_request_context, url_for
 
 
@@ -22,6 +23,22 @@ def absolute_url(endpoint: str, **values: object) -> str:
             "need the site's address."
         )
     return url_for(endpoint, _external=True, **values)
+
+
+def require_base_url(why: str) -> None:
+    """Stop a command that writes links (in emails, say) when the site's address is not set:
+    outside a request there is no other way to know it.
+
+    :raises click.UsageError: naming the setting and ``why`` it is needed.
+    """
+    if not current_app.config["BASE_URL"]:
+        raise click.UsageError(f"Set COURSE_BASE_URL: {why}.")
+
+
+def site_address() -> str:
+    """The site's host name as people see it (``course.example.org``), for emails and PDFs that
+    say where they come from."""
+    return urlsplit(absolute_url("learning.overview")).netloc
 
 
 def local_path_or_none(target: str | None) -> str | None:

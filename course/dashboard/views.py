@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from course.catalogue.outline import current_outline
 from course.certificates import services as certificates
-from course.certificates.forms import ClaimForm
 from course.core.access import login_required
 from course.learning import services as learning
 
@@ -20,11 +19,6 @@ def index() -> str:
     course = current_outline()
     progress = learning.course_progress(current_user, course) if course else None
     standing = certificates.standing(current_user, course, progress=progress) if course else None
-    asks_for_name = standing is not None and standing.asks_for_name
     return render_template(
-        "dashboard/index.html",
-        course=course,
-        progress=progress,
-        standing=standing,
-        form=ClaimForm(data={"holder_name": current_user.name}) if asks_for_name else None,
+        "dashboard/index.html", course=course, progress=progress, standing=standing
     )

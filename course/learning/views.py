@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 
 from course.catalogue import services as catalogue
 from course.catalogue.models import Lesson, Module
+from course.catalogue.outline import current_outline
 from course.catalogue.question_types import question_type
 from course.core.access import login_required, public
 from course.core.forms import ButtonForm
@@ -83,8 +84,13 @@ def overview() -> str:
     course = catalogue.the_course()
     progress = learning.course_progress(_signed_in_user(), course) if course else None
     region_form = RegionForm(data={"region": learning.current_region().value})
+    outline = current_outline()
     return render_template(
-        "learning/overview.html", course=course, progress=progress, region_form=region_form
+        "learning/overview.html",
+        course=course,
+        progress=progress,
+        region_form=region_form,
+        course_minutes=outline.required_minutes if outline else 0,
     )
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import current_app
 from flask.cli import AppGroup
 
 from course.accounts.services import find_user_by_email
 from course.catalogue import services as catalogue
+from course.core.urls import require_base_url
 from course.extensions import db
 from course.organisations import invitations, reminders
 from course.organisations.memberships import managed_organisation
@@ -27,8 +27,7 @@ def remind_command() -> None:
     Safe to run as often as you like (daily from cron, say): the 7-day limit holds whatever runs.
     Needs COURSE_BASE_URL for the links in the emails. Send them with `mail send`.
     """
-    if not current_app.config["BASE_URL"]:
-        raise click.UsageError("Set COURSE_BASE_URL: the reminder emails link to the course.")
+    require_base_url("the reminder emails link to the course")
     results = reminders.remind_every_open_organisation(catalogue.the_course())
     for organisation, report in results:
         click.echo(
@@ -53,8 +52,7 @@ def invite_command(organisation_id: int, file: Path, inviter_email: str) -> None
     organisation ORGANISATION_ID, as the upload on its invitations page does, with a progress bar.
     Rows that are not invited are listed with their line and why.
     """
-    if not current_app.config["BASE_URL"]:
-        raise click.UsageError("Set COURSE_BASE_URL: the invitation emails link to the site.")
+    require_base_url("the invitation emails link to the site")
     inviter = find_user_by_email(inviter_email)
     if inviter is None:
         raise click.UsageError(f"No account has the address {inviter_email}.")

@@ -33,6 +33,7 @@ from sqlalchemy import func, insert, select
 from course.accounts import services as accounts
 from course.accounts.models import User
 from course.accounts.services import normalise_email
+from course.catalogue.outline import current_outline
 from course.core.database import begin_write, get_for_update, utcnow
 from course.core.mail import queue_email, queue_mail_merge
 from course.core.names import name_problem
@@ -363,7 +364,9 @@ def _email_context(
     organisation: Organisation, inviter: User, sent_at: datetime
 ) -> dict[str, object]:
     """What every invitation email from this batch has in common."""
+    outline = current_outline()
     return {
+        "course_minutes": outline.required_minutes if outline else None,
         "organisation_name": organisation.name,
         "inviter_name": inviter.name,
         "expires_on": (sent_at + INVITATION_VALID_FOR).date(),

@@ -1,4 +1,5 @@
-"""Manager pages for one member, for reminders and for closing the organisation."""
+"""Manager pages for one member (with pages that ask before removing them or handing over
+management), for reminders and for closing the organisation."""
 
 from __future__ import annotations
 
@@ -18,7 +19,16 @@ from course.organisations.models import Membership
 
 bp = Blueprint("organisation_members", __name__)
 
-MEMBER_ACTIONS = ("team", "make_manager", "remove_manager", "remove", "transfer")
+# Removing a member and handing over management cannot be undone, so they have pages of their
+# own that ask first (``remove`` and ``hand_over`` below), not buttons here.
+MEMBER_ACTIONS = ("team", "make_manager", "remove_manager")
+
+
+def _member_or_404(user_id: int) -> Membership:
+    membership = memberships.member_in(g.organisation, user_id)
+    if membership is None:
+        abort(404)
+    return membership
 
 
 def _member_page(membership: Membership, team_form: TeamForm) -> str:
@@ -38,9 +48,7 @@ def _member_page(membership: Membership, team_form: TeamForm) -> str:
 @bp.route("/orgs/<int:organisation_id>/members/<int:user_id>", methods=["GET", "POST"])
 @manager_of_org
 def member(organisation_id: int, user_id: int) -> str | Response:
-    membership = memberships.member_in(g.organisation, user_id)
-    if membership is None:
-        abort(404)
+    membership = _member_or_404(user_id)
     here = url_for(".member", organisation_id=organisation_id, user_id=user_id)
     if request.method == "GET":
         return _member_page(membership, TeamForm(team=membership.team))
@@ -71,27 +79,94 @@ def member(organisation_id: int, user_id: int) -> str | Response:
         if action == "make_manager":
             memberships.make_manager(g.organisation, user_id)
             flash(_("%(name)s is now a manager.", name=name), "success")
-        elif action == "remove_manager":
+        else:
             memberships.remove_manager(g.organisation, user_id)
             flash(_("%(name)s is no longer a manager.", name=name), "success")
-        elif action == "remove":
-            memberships.remove_member(g.organisation, user_id, current_user)
-            flash(
-                _(
-                    "%(name)s has been removed. Their own progress and certificates stay theirs.",
-                    name=name,
-                ),
-                "success",
-            )
-            return redirect(url_for("organisations.manage", organisation_id=organisation_id))
-        else:
-            memberships.transfer_management(g.organisation, current_user, user_id)
-            flash(_("%(name)s is now a manager and you are no longer one.", name=name), "success")
-            if not current_user.has_role("admin"):
-                return redirect(url_for("organisations.mine"))
     except memberships.ManagementError as refusal:
         flash(str(refusal), "error")
     return redirect(here)
+
+
+def _confirmed(action: str) -> bool:
+    """Whether the POST is the confirmation page's Yes button, which names ``action``: a post
+    without it (from an old page, or a stray request) changes nothing."""
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    if request.form.get("action") == action:
+        return True
+    flash(_("Choose one of the buttons on this page."), "error")
+    return False
+
+
+@bp.route("/orgs/<int:organisation_id>/members/<int:user_id>/remove", methods=["GET", "POST"])
+@manager_of_org
+def remove(organisation_id: int, user_id: int) -> str | Response:
+    """Ask before removing a member; only the Yes button removes them."""
+    membership = _member_or_404(user_id)
+    name = membership.user.name
+    back = url_for(".member", organisation_id=organisation_id, user_id=user_id)
+    if request.method == "POST":
+        if not _confirmed("remove"):
+            return redirect(url_for(".remove", organisation_id=organisation_id, user_id=user_id))
+        try:
+            memberships.remove_member(g.organisation, user_id, current_user)
+        except memberships.ManagementError as refusal:
+            flash(str(refusal), "error")
+            return redirect(back)
+        flash(
+            _(
+                "%(name)s has been removed. Their own progress and certificates stay theirs.",
+                name=name,
+            ),
+            "success",
+        )
+        return redirect(url_for("organisations.manage", organisation_id=organisation_id))
+    try:
+        memberships.check_removal(g.organisation, membership, current_user)
+    except memberships.ManagementError as refusal:
+        flash(str(refusal), "error")
+        return redirect(back)
+    return render_template(
+        "organisations/remove_member.html",
+        organisation=g.organisation,
+        membership=membership,
+        member=membership.user,
+        back=back,
+        form=ButtonForm(),
+    )
+
+
+@bp.route("/orgs/<int:organisation_id>/members/<int:user_id>/hand-over", methods=["GET", "POST"])
+@manager_of_org
+def hand_over(organisation_id: int, user_id: int) -> str | Response:
+    """Ask before handing management over to a member; only the Yes button hands it over."""
+    membership = _member_or_404(user_id)
+    name = membership.user.name
+    back = url_for(".member", organisation_id=organisation_id, user_id=user_id)
+    if request.method == "POST":
+        if not _confirmed("hand_over"):
+            return redirect(url_for(".hand_over", organisation_id=organisation_id, user_id=user_id))
+        try:
+            memberships.transfer_management(g.organisation, current_user, user_id)
+        except memberships.ManagementError as refusal:
+            flash(str(refusal), "error")
+            return redirect(back)
+        flash(_("%(name)s is now a manager and you are no longer one.", name=name), "success")
+        if current_user.has_role("admin"):
+            return redirect(back)
+        return redirect(url_for("organisations.mine"))
+    try:
+        memberships.check_hand_over(g.organisation, current_user, user_id)
+    except memberships.ManagementError as refusal:
+        flash(str(refusal), "error")
+        return redirect(back)
+    return render_template(
+        "organisations/hand_over.html",
+        organisation=g.organisation,
+        member=membership.user,
+        back=back,
+        form=ButtonForm(),
+    )
 
 
 @bp.route("/orgs/<int:organisation_id>/close", methods=["GET", "POST"])

@@ -259,44 +259,75 @@ def remove_manager(organisation: Organisation, user_id: int) -> Membership:
     return membership
 
 
+def check_removal(organisation: Organisation, membership: Membership, acting_user: User) -> None:
+    """Refuse what :func:`remove_member` refuses, changing nothing, so that the manager hears it
+    before being asked to confirm.
+
+    :raises ManagementError: for the acting manager themselves (they leave from their own
+        organisations page), or for the only manager.
+    """
+    if membership.user_id == acting_user.id:
+        raise ManagementError(
+            _l("You cannot remove yourself here. Leave from your own organisations page.")
+        )
+    if membership.is_manager and manager_count(organisation) <= 1:
+        raise ManagementError(_l("This is the only manager. Make someone else a manager first."))
+
+
 def remove_member(organisation: Organisation, user_id: int, acting_user: User) -> None:
     """Take a member out of the organisation, which then no longer sees their progress. Their own
     progress and certificates stay theirs.
 
-    :raises ManagementError: for the acting manager themselves (they leave from their own
-        organisations page), for the only manager, or when the user is not a member.
+    :raises ManagementError: for what :func:`check_removal` refuses, or when the user is not a
+        member.
     """
-    if user_id == acting_user.id:
-        raise ManagementError(
-            _l("You cannot remove yourself here. Leave from your own organisations page.")
-        )
     membership = _locked_member(organisation, user_id)
-    if membership.is_manager and manager_count(organisation) <= 1:
-        raise ManagementError(_l("This is the only manager. Make someone else a manager first."))
+    check_removal(organisation, membership, acting_user)
     db.session.delete(membership)
     db.session.flush()
+
+
+def _handing_over(to_user_id: int, acting_user: User, current: Membership | None) -> Membership:
+    """The acting user's membership ``current``, once it is sure they may hand over to
+    ``to_user_id``."""
+    if to_user_id == acting_user.id:
+        raise ManagementError(_l("Choose someone other than yourself to take over."))
+    if current is None or not current.is_manager:
+        raise ManagementError(
+            _l("You are not a manager of this organisation, so there is nothing to hand over.")
+        )
+    return current
+
+
+def check_hand_over(organisation: Organisation, acting_user: User, to_user_id: int) -> None:
+    """Refuse what :func:`transfer_management` refuses of the acting user, changing nothing, so
+    that the manager hears it before being asked to confirm.
+
+    :raises ManagementError: when ``to_user_id`` is the acting user, or the acting user is not a
+        manager of this organisation (an admin who is not a member has nothing to hand over).
+    """
+    _handing_over(to_user_id, acting_user, membership_of(acting_user, organisation))
 
 
 def transfer_management(organisation: Organisation, acting_user: User, to_user_id: int) -> None:
     """Make the member ``to_user_id`` a manager and the acting manager a plain member, together.
 
-    :raises ManagementError: when the new manager is not a member, is the acting manager, or the
-        acting user is not a manager of this organisation (an admin who is not a member has
-        nothing to hand over).
+    :raises ManagementError: for what :func:`check_hand_over` refuses, or when the new manager is
+        not a member.
     """
-    if to_user_id == acting_user.id:
-        raise ManagementError(_l("Choose someone other than yourself to take over."))
     new_manager = _locked_member(organisation, to_user_id)
-    current = db.session.scalar(
-        select(Membership)
-        .where(Membership.organisation_id == organisation.id, Membership.user_id == acting_user.id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
+    current = _handing_over(
+        to_user_id,
+        acting_user,
+        db.session.scalar(
+            select(Membership)
+            .where(
+                Membership.organisation_id == organisation.id, Membership.user_id == acting_user.id
+            )
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        ),
     )
-    if current is None or not current.is_manager:
-        raise ManagementError(
-            _l("You are not a manager of this organisation, so there is nothing to hand over.")
-        )
     new_manager.role = MembershipRole.MANAGER
     current.role = MembershipRole.MEMBER
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 from werkzeug.wrappers import Response
 
-from course.core.access import login_required
+from course.core.access import login_required, signed_in_account
 from course.extensions import limiter
 from course.privacy import erasure
 from course.privacy.forms import DeleteAccountForm
@@ -15,13 +15,9 @@ from course.privacy.forms import DeleteAccountForm
 bp = Blueprint("account_deletion", __name__)
 
 
-def _signed_in_account() -> str:
-    return f"account:{current_user.id}"
-
-
 @bp.route("/account/delete", methods=["GET", "POST"])
 @login_required
-@limiter.limit("10 per hour", key_func=_signed_in_account, methods=["POST"])
+@limiter.limit("10 per hour", key_func=signed_in_account, methods=["POST"])
 def delete_account() -> str | Response | tuple[str, int]:
     form = DeleteAccountForm()
     blockers = erasure.erasure_blockers(current_user)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import TooManyRequests
 
-from course.core.access import login_required, public
+from course.core.access import login_required, public, signed_in_account
 from course.core.database import utcnow
 from course.core.errors import render_http_error
 from course.core.forms import ButtonForm
@@ -22,10 +22,6 @@ bp = Blueprint("privacy", __name__)
 
 #: How often one person may download their data.
 DOWNLOADS_PER_HOUR = 10
-
-
-def _signed_in_account() -> str:
-    return f"user:{current_user.id}" if current_user.is_authenticated else "user:none"
 
 
 @bp.get("/privacy")
@@ -58,7 +54,7 @@ def your_data() -> str:
 
 @bp.post("/account/data")
 @login_required
-@limiter.limit(f"{DOWNLOADS_PER_HOUR} per hour", key_func=_signed_in_account)
+@limiter.limit(f"{DOWNLOADS_PER_HOUR} per hour", key_func=signed_in_account)
 def download_your_data() -> Response:
     """Everything held about the signed-in person, as a JSON attachment no cache may keep."""
     form = ButtonForm()

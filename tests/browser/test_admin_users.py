@@ -83,7 +83,12 @@ def test_an_admin_corrects_and_revokes_a_certificate(desktop: BrowserSession, ap
         "Give a reason for revoking the certificate" in page.locator(".error-summary").inner_text()
     )
     desktop.type_into(f"revoke-{certificate_id}-reason", "Issued by mistake")
-    desktop.activate("Revoke", "revoked")
+    desktop.activate("Revoke", "revoke-confirmation")
+    assert "Are you sure you want to revoke" in page.locator("h1").inner_text()
+    assert "You cannot undo this." in page.locator("main").inner_text()
+    with app.app_context():
+        assert db.session.get(Certificate, certificate_id).revoked_at is None  # type: ignore[union-attr]
+    desktop.activate("Yes, revoke", "revoked")
     assert "is revoked" in page.locator(".notification").inner_text()
 
     with app.app_context():

@@ -74,6 +74,7 @@ def test_a_manager_enrols_staff_and_proves_who_is_trained(
         desktop.activate("Submit my answers", f"module-{number}-result")
         desktop.activate("Back to the course", f"after-module-{number}")
     desktop.activate("Dashboard", "lee-complete")
+    desktop.activate("Get your certificate", "lee-completion-page")
     desktop.activate("Get my certificate", "certificate-ready")
     assert "Your certificate is ready" in page.locator(".notification").inner_text()
     desktop.activate("Sign out", "lee-signed-out")

@@ -22,6 +22,10 @@ def test_an_american_visitor_reads_american_advice_and_can_change_country(
     text = page.locator("main").inner_text()
     assert "Advice for: United States." in text
     assert "Run, Hide, Fight" in text and "Call 911" in text
+    assert (
+        page.locator("main .prose").get_by_role("link", name="911").first.get_attribute("href")
+        == "tel:911"
+    )  # one tap to call, in the lesson as on the who-to-call page
     session.open("/who-to-call", "who-to-call-as-american")
     assert page.locator("h2").first.inner_text() == "Where you live: United States"
     assert page.get_by_role("link", name="911").first.get_attribute("href") == "tel:911"

@@ -86,6 +86,8 @@ EXPECTED_RULE = {
     "certificates.index": SIGNED_IN,
     "certificates.download": SIGNED_IN,
     "certificates.issue": SIGNED_IN,
+    "certificates.complete": SIGNED_IN,
+    "certificates.correct_name": SIGNED_IN,
     # Organisations
     "organisations.create": SIGNED_IN,
     "organisations.mine": SIGNED_IN,
@@ -97,6 +99,8 @@ EXPECTED_RULE = {
     "organisations.members_csv": ORGANISATION_MANAGER,
     "organisations.join_link": ORGANISATION_MANAGER,
     "organisation_members.member": ORGANISATION_MANAGER,
+    "organisation_members.remove": ORGANISATION_MANAGER,
+    "organisation_members.hand_over": ORGANISATION_MANAGER,
     "organisation_members.send_reminders": ORGANISATION_MANAGER,
     "organisation_members.close": ORGANISATION_MANAGER,
     "invitations.index": ORGANISATION_MANAGER,

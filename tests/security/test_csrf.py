@@ -27,6 +27,8 @@ SENDER = {STAFF: AUTHOR, ADMIN_ONLY: ADMIN, ORGANISATION_MANAGER: MANAGER}
 WORKING_BODIES: dict[str, dict[str, str]] = {
     "organisations.create": {"name": "Charlie", "due_days": "30"},
     "organisations.join_link": {"action": "rotate"},
+    "organisation_members.remove": {"action": "remove"},
+    "organisation_members.hand_over": {"action": "hand_over"},
     "invitations.invite_one": {"email": "someone.new@example.org"},
     "admin_users.change_role": {"role": "author"},
     "admin_users.disable": {},

@@ -86,6 +86,7 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
     "certificates.verify": {"code": PUBLIC_NAME},
     "certificates.short_verify": {"code": PUBLIC_NAME},
     "certificates.download": {"code": OWN_ROW},
+    "certificates.correct_name": {"code": OWN_ROW},
     "accounts.confirm_email": {"token": SECRET},
     "accounts.confirm_email_change": {"token": SECRET},
     "accounts.reset_password": {"token": SECRET},
@@ -97,6 +98,8 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
     "organisations.members_csv": {"organisation_id": OWN_ROW},
     "organisations.join_link": {"organisation_id": OWN_ROW},
     "organisation_members.member": {"organisation_id": OWN_ROW, "user_id": OWN_ROW},
+    "organisation_members.remove": {"organisation_id": OWN_ROW, "user_id": OWN_ROW},
+    "organisation_members.hand_over": {"organisation_id": OWN_ROW, "user_id": OWN_ROW},
     "organisation_members.send_reminders": {"organisation_id": OWN_ROW},
     "organisation_members.close": {"organisation_id": OWN_ROW},
     "invitations.index": {"organisation_id": OWN_ROW},
@@ -272,12 +275,18 @@ def test_a_person_outside_the_organisation_has_no_member_page_in_it(
     page = send(client, "GET", path)
     actions = {
         action: send(client, "POST", path, {"action": action, "team": "Stolen"}).status_code
-        for action in ("team", "make_manager", "remove_manager", "remove", "transfer")
+        for action in ("team", "make_manager", "remove_manager")
+    }
+    confirmations = {
+        (method, step): send(client, method, f"{path}/{step}", {"action": action}).status_code
+        for step, action in (("remove", "remove"), ("hand-over", "hand_over"))
+        for method in ("GET", "POST")
     }
 
     assert page.status_code == 404
     assert "Page not found" in page.get_data(as_text=True)
     assert actions == dict.fromkeys(actions, 404)
+    assert confirmations == dict.fromkeys(confirmations, 404)
     assert memberships_now(site) == before
 
 

@@ -75,6 +75,7 @@ DECLARED: dict[str, set[tuple[str, str | None, str]]] = {
     "accounts.replace_recovery_codes": {("10 per 1 hour", "post", ACCOUNT)},
     "certificates.verify_form": {("30 per 1 minute", None, CLIENT)},
     "certificates.verify": {("30 per 1 minute", None, CLIENT)},
+    "certificates.correct_name": {("10 per 1 hour", "post", ACCOUNT)},
     "learning.wallet_card": {("30 per 1 minute", None, CLIENT)},
     "invitations.accept": {("30 per 1 minute", None, CLIENT)},
     "invitations.register": {("10 per 1 minute", "post", CLIENT)},
@@ -87,7 +88,7 @@ def counted_by(key_func: Callable[[], str]) -> str:
     if key_func is get_remote_address:
         return CLIENT
     return {
-        "_signed_in_account": ACCOUNT,
+        "signed_in_account": ACCOUNT,
         "_email_in_form": ADDRESS,
         "_account_awaiting_code": AWAITING,
     }[key_func.__name__]
@@ -185,6 +186,14 @@ EXERCISED = [
         two_factor=True,
     ),
     Limited("certificates.verify_form", "GET", "/verify?code=NOPE", 30, CLIENT),
+    Limited(
+        "certificates.correct_name",
+        "POST",
+        "/certificates/NOPE/name",
+        10,
+        ACCOUNT,
+        {"holder_name": "Someone Else", "reason": "Lending it"},
+    ),
     # Each card is a PDF rendered on request; cards of no region are counted too.
     Limited("learning.wallet_card", "GET", "/who-to-call/card-mars.pdf", 30, CLIENT),
     Limited("invitations.accept", "GET", "/join/invitation/not-a-token", 30, CLIENT),

@@ -23,7 +23,7 @@ import io
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 from html.parser import HTMLParser
 
 import pytest
@@ -34,6 +34,7 @@ from course.catalogue.services import the_course
 from course.certificates.codes import new_code
 from course.certificates.models import Certificate
 from course.core.database import utcnow
+from course.core.mail import render_html_email
 from course.extensions import db
 from course.organisations import memberships as organisations
 from course.organisations.models import Membership, MembershipRole, Organisation
@@ -270,6 +271,9 @@ def test_the_managers_table_and_member_page_show_names_and_teams_as_text(
 
     assert_inert(table, person.payload, "member table")
     assert_inert(member, person.payload, "member page")
+    for step in ("remove", "hand-over"):
+        confirmation = get_ok(manager, f"/orgs/{organisation_id}/members/{person.user_id}/{step}")
+        assert_inert(confirmation, person.payload, f"{step} confirmation page")
     assert by_team.status_code == 200
     assert_inert(by_team.get_data(as_text=True), person.payload, "filtered by team")
 
@@ -319,10 +323,32 @@ def test_join_and_invitation_pages_show_the_organisation_as_text(
         assert_inert(get_ok(client, path), person.payload, path)
 
 
-def test_the_invitation_email_shows_the_organisation_as_text(person: Hostile) -> None:
-    body = person.extra["email_html"]
+def styled_elements(page: str) -> list[str]:
+    """Each ``style`` attribute with its element, in order: an email's layout is styled inline."""
+    parser = ActiveContent()
+    parser.feed(page)
+    return [found for found in parser.found if found.endswith(" style=")]
 
-    assert active_content(body.split("<body", 1)[1]) == []
+
+def test_the_invitation_email_shows_the_organisation_as_text(
+    hostile: HostileSite, person: Hostile
+) -> None:
+    body = person.extra["email_html"].split("<body", 1)[1]
+    with hostile.site.app.test_request_context():
+        plain = render_html_email(
+            "organisation_invitation",
+            subject="An invitation",
+            organisation_name="Town Library",
+            inviter_name="Ada Lovelace",
+            invitee_name="Grace Hopper",
+            expires_on=date(2027, 1, 1),
+            course_minutes=95,
+            token="a-token",
+        ).split("<body", 1)[1]
+
+    # The only active content is the layout's own inline styles, exactly as for a plain name.
+    assert [found for found in active_content(body) if not found.endswith(" style=")] == []
+    assert styled_elements(body) == styled_elements(plain)
     assert "".join(person.payload.split()) in shown_text(body)
     assert "\n" not in person.extra["email_subject"]
 
