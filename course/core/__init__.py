@@ -36,8 +36,9 @@ def init_core(app: Flask) -> None:
     app.context_processor(_site_settings)
     if not app.config["CONTACT_EMAIL"]:
         log.warning(
-            "COURSE_CONTACT_EMAIL is not set: the privacy and accessibility pages cannot say how "
-            "to reach whoever runs this site. Set it to an address people can write to."
+            "COURSE_CONTACT_EMAIL is not set: the privacy and accessibility pages can only tell "
+            "people to look up who owns this site's address, and replies to its emails go "
+            "nowhere. Set it to an address people can write to."
         )
 
 

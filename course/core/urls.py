@@ -36,9 +36,9 @@ def require_base_url(why: str) -> None:
 
 
 def site_address() -> str:
-    """The site's host name as people see it (``course.example.org``), for emails and PDFs that
-    say where they come from."""
-    return urlsplit(absolute_url("learning.overview")).netloc
+    """The site's host name as people see it (``course.example.org``, without a port), for
+    emails and pages that say where they come from."""
+    return urlsplit(absolute_url("learning.overview")).hostname or ""
 
 
 def local_path_or_none(target: str | None) -> str | None:

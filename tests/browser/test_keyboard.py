@@ -18,6 +18,12 @@ HEADER_AND_FOOTER_LINKS = [
     ("footer", "/accessibility"),
     ("footer", "/about"),
     ("footer", "/verify"),
+    # The emergency numbers, each a link that dials it on a phone.
+    ("footer", "tel:999"),
+    ("footer", "tel:911"),
+    ("footer", "tel:000"),
+    ("footer", "tel:111"),
+    ("footer", "tel:112"),
 ]
 
 FOCUSED_ELEMENT = """() => {
