@@ -139,7 +139,8 @@ def test_every_number_a_lesson_gives_is_a_link_that_calls_or_texts_it(region: Re
         for lesson in module.lessons:
             html = render_for_region(lesson.markdown, region)
             where = (module.slug, lesson.slug)
-            unlinked = re.sub(r"<a\b[^>]*>.*?</a>", "", html)
+            # A picture's alt text may name numbers: it is read out, and cannot be a link.
+            unlinked = re.sub(r"<a\b[^>]*>.*?</a>|<img\b[^>]*>", "", html)
             for mention in NOT_TO_CALL:
                 unlinked = unlinked.replace(mention, "")
             assert PHONE_NUMBER.findall(unlinked) == [], where
@@ -157,3 +158,20 @@ def _without_links(html: str) -> str:
 
 def _prose(page: str) -> str:
     return page[page.index('<div class="prose">') : page.index("</main>")]
+
+
+@pytest.mark.parametrize("region", list(Region), ids=lambda region: region.value)
+def test_every_module_shows_pictures_in_every_region(region: Region) -> None:
+    for module in SOURCE.modules:
+        urls = {name: f"/pictures/{name}" for name in module.pictures}
+        html = "".join(
+            render_for_region(lesson.markdown, region, urls) for lesson in module.lessons
+        )
+        assert re.search(r'<img src="/pictures/[a-z0-9-]+\.svg" alt="[^"]+"', html), module.slug
+
+
+def test_the_course_has_at_least_16_original_pictures_each_with_a_title() -> None:
+    pictures = [svg for module in SOURCE.modules for svg in module.pictures.values()]
+
+    assert len(pictures) >= 16
+    assert all("<title>" in svg for svg in pictures)

@@ -26,6 +26,7 @@ def document_of(source: ModuleSource, required: bool) -> Document:
         "metadata": {**source.metadata(), "reviewed": source.reviewed.isoformat()},
         "lessons": [lesson.canonical() for lesson in source.lessons],
         "questions": [dict(question) for question in source.questions],
+        "pictures": dict(source.pictures),
     }
 
 
@@ -51,6 +52,7 @@ def blank_document(module: Module, title: str) -> Document:
         },
         "lessons": [],
         "questions": [],
+        "pictures": {},
     }
 
 
@@ -80,4 +82,6 @@ def source_of(document: Document) -> ModuleSource:
             for lesson in document["lessons"]
         ],
         questions=[dict(question) for question in document["questions"]],
+        # Drafts saved before modules had pictures have none.
+        pictures=dict(document.get("pictures", {})),
     )

@@ -59,6 +59,7 @@ from course.catalogue.bundle import (
     module_files,
 )
 from course.catalogue.models import Course, Module, ModuleVersion
+from course.catalogue.pictures import MAX_PICTURE_BYTES, PICTURE_NAME, PICTURES_FOLDER
 from course.catalogue.services import module_source
 from course.core.database import get_for_update, utcnow
 from course.extensions import db
@@ -98,12 +99,20 @@ class EntryKind:
     max_bytes: int = MAX_FILE_BYTES
 
 
-#: The one place that says what a module zip may hold: the module's files, and in ``media/`` the
-#: images its lessons show (``/media/<name>``), so a zip carries everything to another site.
+#: The one place that says what a module zip may hold: the module's files (its SVG drawings in
+#: ``pictures/`` among them), and in ``media/`` the images its lessons show (``/media/<name>``),
+#: so a zip carries everything to another site.
 ENTRY_KINDS: tuple[EntryKind, ...] = (
     EntryKind("module", "", re.compile(re.escape(MODULE_FILE))),
     EntryKind("quiz", "", re.compile(re.escape(QUIZ_FILE))),
     EntryKind("lesson", "", re.compile(NUMBERED_NAME.pattern.removesuffix("$") + r"\.md$")),
+    EntryKind(
+        "picture",
+        PICTURES_FOLDER,
+        PICTURE_NAME,
+        # A picture's own limit is checked by the validator, with its file and line.
+        max_bytes=MAX_PICTURE_BYTES * 4,
+    ),
     EntryKind(
         "media",
         MEDIA_FOLDER,

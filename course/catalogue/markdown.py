@@ -14,6 +14,7 @@ with an author's account) writes can run in a learner's browser.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import nh3
@@ -26,6 +27,8 @@ from mdit_py_plugins.container import container_plugin
 from course.core.regions import REGION_CODES, Region
 
 REGION_MARKER = "region"
+#: How lessons name their module's pictures: ``![alt text](pictures/hot.svg)``.
+PICTURE_PREFIX = "pictures/"
 ALLOWED_TAGS = {
     "p",
     "h2",
@@ -84,9 +87,17 @@ def passage_regions(info: str) -> set[str]:
     return set(info.strip().split()[1:])
 
 
-def render_for_region(markdown: str, region: Region) -> str:
-    """Sanitised HTML of ``markdown`` as a learner in ``region`` sees it."""
+def render_for_region(
+    markdown: str, region: Region, picture_urls: Mapping[str, str] | None = None
+) -> str:
+    """Sanitised HTML of ``markdown`` as a learner in ``region`` sees it.
+
+    :param picture_urls: the address of each of the module's pictures by file name
+        (``hot.svg``), for the images and links that name one as ``pictures/hot.svg``.
+    """
     tokens = _markdown.parse(markdown)
+    if picture_urls is not None:
+        _point_at_pictures(tokens, picture_urls)
     visible: list[Token] = []
     hiding_depth = 0
     for token in tokens:
@@ -103,9 +114,34 @@ def render_for_region(markdown: str, region: Region) -> str:
     return sanitise(html)
 
 
-def render_all_regions(markdown: str) -> dict[str, str]:
+def render_all_regions(
+    markdown: str, picture_urls: Mapping[str, str] | None = None
+) -> dict[str, str]:
     """The lesson's HTML for every region, keyed by region code."""
-    return {region.value: render_for_region(markdown, region) for region in Region}
+    return {region.value: render_for_region(markdown, region, picture_urls) for region in Region}
+
+
+def _point_at_pictures(tokens: list[Token], picture_urls: Mapping[str, str]) -> None:
+    for token in tokens:
+        for child in token.children or []:
+            attribute = {"image": "src", "link_open": "href"}.get(child.type)
+            target = str(child.attrGet(attribute) or "") if attribute else ""
+            if attribute and target.startswith(PICTURE_PREFIX):
+                name = target.removeprefix(PICTURE_PREFIX)
+                if name in picture_urls:
+                    child.attrSet(attribute, picture_urls[name])
+
+
+def picture_references(markdown: str) -> list[tuple[int, str, str]]:
+    """Each picture the Markdown shows: (line within the text, file name, alt text)."""
+    found = []
+    for token in _markdown.parse(markdown):
+        for child in token.children or []:
+            source = str(child.attrGet("src") or "") if child.type == "image" else ""
+            if source.startswith(PICTURE_PREFIX):
+                line = (token.map[0] + 1) if token.map else 1
+                found.append((line, source.removeprefix(PICTURE_PREFIX), child.content))
+    return found
 
 
 def sanitise(html: str) -> str:
@@ -193,15 +229,15 @@ def check_markdown(markdown: str) -> list[MarkdownIssue]:
                     )
                 )
             elif not (
-                target.startswith(("https://", "mailto:", "tel:", "sms:", "#"))
+                target.startswith(("https://", "mailto:", "tel:", "sms:", "#", PICTURE_PREFIX))
                 or target.startswith("/")
             ):
                 issues.append(
                     MarkdownIssue(
                         number,
                         _(
-                            "link %(target)r must start with https://, tel: or sms:, or be a "
-                            "path like /modules/...",
+                            "link %(target)r must start with https://, tel: or sms:, name one "
+                            "of the module's pictures/, or be a path like /modules/...",
                             target=target,
                         ),
                     )

@@ -97,6 +97,8 @@ class ModuleVersion(db.Model):
     #: SHA-256 of the canonical content: importing unchanged content adds no version.
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: The pictures its lessons show: file name (``hot.svg``) -> digest of a :class:`Picture`.
+    pictures: Mapped[dict[str, str]] = mapped_column(JSON, server_default="{}")
     #: Who published it on the web; ``None`` when it came from files (the command line).
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 
@@ -164,3 +166,18 @@ class Question(db.Model):
     def applies_to(self, region: Region) -> bool:
         regions = self.data.get("regions")
         return not regions or region.value in regions
+
+
+class Picture(db.Model):
+    """A picture's SVG text, stored once however many module versions show it."""
+
+    __tablename__ = "pictures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: SHA-256 of the text, in hex: the picture's address.
+    digest: Mapped[str] = mapped_column(String(64), unique=True)
+    svg: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<Picture {self.digest[:12]}>"

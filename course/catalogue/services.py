@@ -11,7 +11,8 @@ from sqlalchemy.orm import joinedload, selectinload
 from course.accounts.models import User
 from course.catalogue.bundle import CourseSource, LessonKind, LessonSource, ModuleSource
 from course.catalogue.markdown import render_all_regions
-from course.catalogue.models import Course, Lesson, Module, ModuleVersion, Question
+from course.catalogue.models import Course, Lesson, Module, ModuleVersion, Picture, Question
+from course.catalogue.pictures import digest_of, picture_url
 from course.core.database import begin_write, utcnow
 from course.core.page_cache import forget_shared_pages
 from course.extensions import db
@@ -75,6 +76,8 @@ def store_version(
     content_hash = source.content_hash()
     if module.current_version is not None and module.current_version.content_hash == content_hash:
         return None
+    pictures = store_pictures(source.pictures)
+    picture_urls = {name: picture_url(digest) for name, digest in pictures.items()}
     version = ModuleVersion(
         module=module,
         number=max((version.number for version in module.versions), default=0) + 1,
@@ -88,6 +91,7 @@ def store_version(
         objectives=list(source.objectives),
         sources=[dict(item) for item in source.sources],
         content_hash=content_hash,
+        pictures=pictures,
         published_by_id=published_by.id if published_by is not None else None,
         lessons=[
             Lesson(
@@ -98,7 +102,7 @@ def store_version(
                 markdown=lesson.markdown,
                 kind=str(lesson.kind),
                 sources=list(lesson.sources),
-                html_by_region=render_all_regions(lesson.markdown),
+                html_by_region=render_all_regions(lesson.markdown, picture_urls),
             )
             for position, lesson in enumerate(source.lessons, start=1)
         ],
@@ -137,6 +141,7 @@ def module_source(version: ModuleVersion) -> ModuleSource:
             for lesson in version.lessons
         ],
         questions=[dict(question.data) for question in version.questions],
+        pictures=pictures_named(version.pictures or {}),
     )
 
 
@@ -227,3 +232,33 @@ def content_version() -> str:
     # and every dashboard asks for it.
     rows = db.session.connection().execute(_WHAT_LEARNERS_SEE).all()
     return hashlib.sha256(repr([tuple(row) for row in rows]).encode()).hexdigest()[:16]
+
+
+def store_pictures(pictures: dict[str, str]) -> dict[str, str]:
+    """Store each picture's text once (by its digest) and return name -> digest."""
+    digests = {name: digest_of(svg) for name, svg in pictures.items()}
+    if not digests:
+        return {}
+    known = set(
+        db.session.scalars(select(Picture.digest).where(Picture.digest.in_(set(digests.values()))))
+    )
+    for name, digest in digests.items():
+        if digest not in known:
+            db.session.add(Picture(digest=digest, svg=pictures[name]))
+            known.add(digest)
+    return digests
+
+
+def pictures_named(digests: dict[str, str]) -> dict[str, str]:
+    """name -> SVG text for the pictures a version shows (name -> digest)."""
+    if not digests:
+        return {}
+    found = db.session.execute(
+        select(Picture.digest, Picture.svg).where(Picture.digest.in_(set(digests.values())))
+    )
+    texts = {digest: svg for digest, svg in found}
+    return {name: texts[digest] for name, digest in digests.items() if digest in texts}
+
+
+def svg_of(digest: str) -> str | None:
+    return db.session.scalar(select(Picture.svg).where(Picture.digest == digest))

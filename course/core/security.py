@@ -95,6 +95,16 @@ def allow_plain_http(view: ViewT) -> ViewT:
     return Talisman()(force_https=False)(view)  # type: ignore[no-any-return]
 
 
+#: For an image that may also be opened on its own (an uploaded picture, an SVG drawing): nothing
+#: may load or run in it, no page may frame it, and it is sandboxed like a page from nowhere.
+INERT_IMAGE_POLICY = {"default-src": "'none'", "frame-ancestors": "'none'", "sandbox": ""}
+
+
+def served_as_inert_image(view: ViewT) -> ViewT:
+    """Serve ``view``'s answer under :data:`INERT_IMAGE_POLICY` instead of the site's policy."""
+    return Talisman()(content_security_policy=INERT_IMAGE_POLICY)(view)  # type: ignore[no-any-return]
+
+
 def _refuse_untrusted_hosts() -> None:
     """Stop a request for a host outside ``TRUSTED_HOSTS`` before any other hook acts on it.
 

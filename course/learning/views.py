@@ -6,6 +6,8 @@ of the course and served to every visitor from the page cache (:mod:`course.core
 
 from __future__ import annotations
 
+import re
+
 from flask import (
     Blueprint,
     abort,
@@ -30,6 +32,7 @@ from course.core.access import login_required, public
 from course.core.forms import ButtonForm
 from course.core.page_cache import cached_for_visitors, shared_fragments, vary_shared_pages_by
 from course.core.regions import Region, choose_visitor_region, visitor_region
+from course.core.security import served_as_inert_image
 from course.core.urls import local_path_or_none
 from course.extensions import limiter
 from course.learning import services as learning
@@ -37,6 +40,9 @@ from course.learning.forms import RegionForm
 from course.learning.models import QuizAttempt
 from course.learning.wallet_card import wallet_card_pdf
 from course.learning.who_to_call import CONTACTS_BY_REGION
+
+PICTURE_DIGEST = re.compile(r"[0-9a-f]{64}")
+ONE_YEAR_SECONDS = 365 * 24 * 60 * 60
 
 bp = Blueprint("learning", __name__)
 bp.add_app_template_global(learning.current_region, "current_region")
@@ -92,6 +98,23 @@ def overview() -> str:
         region_form=region_form,
         course_minutes=outline.required_minutes if outline else 0,
     )
+
+
+@bp.get("/pictures/<digest>.svg")
+@public
+@served_as_inert_image
+def picture(digest: str) -> Response:
+    """A picture lessons show, by the digest of its text: the same address always means the same
+    drawing, so browsers and proxies may keep it for a year without asking again."""
+    svg = catalogue.svg_of(digest) if PICTURE_DIGEST.fullmatch(digest) else None
+    if svg is None:
+        abort(404)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = ONE_YEAR_SECONDS
+    response.cache_control.immutable = True
+    response.set_etag(digest)
+    return response.make_conditional(request)
 
 
 @bp.get("/region")

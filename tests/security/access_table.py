@@ -45,6 +45,7 @@ EXPECTED_RULE = {
     "learning.lesson": PUBLIC,
     "learning.who_to_call": PUBLIC,
     "learning.wallet_card": PUBLIC,
+    "learning.picture": PUBLIC,
     "learning.region": PUBLIC,
     "learning.choose_region": PUBLIC,
     "learning.lesson_read": SIGNED_IN,

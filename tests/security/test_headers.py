@@ -9,8 +9,7 @@ import pytest
 from flask_talisman import Talisman
 from werkzeug.test import TestResponse
 
-from course.authoring.media_views import IMAGE_CONTENT_SECURITY_POLICY
-from course.core.security import CONTENT_SECURITY_POLICY, PERMISSIONS_POLICY
+from course.core.security import CONTENT_SECURITY_POLICY, INERT_IMAGE_POLICY, PERMISSIONS_POLICY
 from course.extensions import db
 from tests.fixtures.security_site import (
     ADMIN,
@@ -67,7 +66,7 @@ def pages(site: Site) -> Iterator[dict[str, TestResponse]]:
 
 
 def test_views_with_their_own_header_options_are_known() -> None:
-    assert set(DECLARED_VIEW_OPTIONS) == {"health.healthz", "media.image"}
+    assert set(DECLARED_VIEW_OPTIONS) == {"health.healthz", "media.image", "learning.picture"}
 
 
 def test_serving_a_view_leaves_its_declared_options_as_declared(
@@ -98,7 +97,13 @@ def test_the_viewers_see_the_pages_themselves(pages: dict[str, TestResponse]) ->
     statuses = {endpoint: response.status_code for endpoint, response in pages.items()}
     assert all(status < 400 or status == 404 for status in statuses.values()), statuses
     assert sum(status == 200 for status in statuses.values()) >= 50, statuses
-    for endpoint in ("admin_users.user", "organisations.manage", "media.image", "static"):
+    for endpoint in (
+        "admin_users.user",
+        "organisations.manage",
+        "media.image",
+        "learning.picture",
+        "static",
+    ):
         assert statuses[endpoint] == 200, endpoint
 
 
@@ -109,8 +114,8 @@ def test_every_page_carries_the_security_headers(
     headers = pages[endpoint].headers
     # An image loads nothing, so its own policy has nothing to upgrade.
     expected_policy = (
-        IMAGE_CONTENT_SECURITY_POLICY
-        if endpoint == "media.image"
+        INERT_IMAGE_POLICY
+        if endpoint in ("media.image", "learning.picture")
         else {**CONTENT_SECURITY_POLICY, "upgrade-insecure-requests": ""}
     )
 
@@ -129,7 +134,8 @@ def test_every_page_carries_the_security_headers(
 def test_images_may_not_run_anything_even_opened_on_their_own(
     pages: dict[str, TestResponse],
 ) -> None:
-    image_policy = policy(pages["media.image"].headers["Content-Security-Policy"])
+    for endpoint in ("media.image", "learning.picture"):
+        image_policy = policy(pages[endpoint].headers["Content-Security-Policy"])
 
-    assert image_policy["default-src"] == "'none'" and "sandbox" in image_policy
-    assert "script-src" not in image_policy
+        assert image_policy["default-src"] == "'none'" and "sandbox" in image_policy
+        assert "script-src" not in image_policy

@@ -83,6 +83,7 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
     "learning.quiz_attempt": {"slug": PUBLIC_NAME, "attempt_id": OWN_ROW},
     "learning.quiz_result": {"slug": PUBLIC_NAME, "attempt_id": OWN_ROW},
     "learning.wallet_card": {"region_code": CHOICE},
+    "learning.picture": {"digest": PUBLIC_NAME},
     "certificates.verify": {"code": PUBLIC_NAME},
     "certificates.short_verify": {"code": PUBLIC_NAME},
     "certificates.download": {"code": OWN_ROW},
@@ -149,6 +150,7 @@ NOTHING = {
     "type_name": "no_such_type",
     "region_code": "mars",
     "action": "explode",
+    "digest": "0" * 64,
 }
 MISSING_ID = 2_000_000_000  # fits a 32-bit integer column, and no test makes that many rows
 

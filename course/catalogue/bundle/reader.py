@@ -30,7 +30,14 @@ from course.catalogue.bundle.sources import (
     ModuleSource,
 )
 from course.catalogue.bundle.validation_report import Problem
-from course.catalogue.markdown import check_markdown
+from course.catalogue.markdown import check_markdown, picture_references
+from course.catalogue.pictures import (
+    ALT_TEXT_MAX_LENGTH,
+    MAX_LESSON_BYTES,
+    PICTURE_NAME,
+    PICTURES_FOLDER,
+    svg_problems,
+)
 from course.catalogue.question_types import all_question_types
 from course.catalogue.yaml_source import SourceList, SourceMap
 from course.core.regions import REGION_CODES, Region
@@ -123,7 +130,10 @@ def read_module_folder(
     # Citations are checked against the module's source ids only when it has some: a module
     # whose sources could not be read would otherwise bury that one problem under many.
     source_ids = {source["id"] for source in module.sources if source["id"]} or None
-    module.lessons = _read_lessons(root, folder, problems, source_ids, require_citations)
+    module.pictures = _read_pictures(root, folder, problems)
+    module.lessons = _read_lessons(
+        root, folder, problems, source_ids, require_citations, module.pictures
+    )
     module.questions = _read_quiz(root, folder, problems, module, course_regions, data)
     return module
 
@@ -168,14 +178,101 @@ def _read_sources(checker: FileChecker, data: SourceMap) -> list[dict[str, str]]
     return result
 
 
+def _read_pictures(root: Path, folder: Path, problems: list[Problem]) -> dict[str, str]:
+    """The SVG text of each picture in the module's ``pictures/`` folder, by file name, each
+    checked by :func:`~course.catalogue.pictures.svg_problems`."""
+    pictures: dict[str, str] = {}
+    pictures_folder = folder / PICTURES_FOLDER
+    if not pictures_folder.is_dir():
+        return pictures
+    for path in sorted(pictures_folder.iterdir()):
+        checker = FileChecker(root, path, problems)
+        if not PICTURE_NAME.match(path.name):
+            checker.problem(
+                1,
+                _(
+                    "a picture must be an .svg file named in lower case letters, digits and "
+                    "hyphens, like hot-card.svg"
+                ),
+            )
+            continue
+        try:
+            svg = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            checker.problem(1, _("the file is not UTF-8 text"))
+            continue
+        found = svg_problems(svg)
+        for problem in found:
+            checker.problem(problem.line, problem.message)
+        if not found:
+            pictures[path.name] = svg
+    return pictures
+
+
+def _check_pictures_shown(
+    checker: FileChecker,
+    body: str,
+    body_first_line: int,
+    pictures: dict[str, str],
+    shown: set[str],
+) -> None:
+    """Every picture a lesson shows exists and has alt text, and the lesson with its pictures
+    stays light enough for a poor connection; adds the pictures it shows to ``shown``."""
+    size = len(body.encode("utf-8"))
+    counted: set[str] = set()
+    for line, name, alt_text in picture_references(body):
+        line += body_first_line - 1
+        if name not in pictures:
+            checker.problem(
+                line,
+                _(
+                    "pictures/%(name)s is not in the module's pictures folder (or has problems "
+                    "of its own)",
+                    name=name,
+                ),
+            )
+            continue
+        if name not in counted:
+            size += len(pictures[name].encode("utf-8"))
+        counted.add(name)
+        shown.add(name)
+        if not alt_text.strip():
+            checker.problem(
+                line,
+                _("the picture %(name)s needs alt text: ![what it shows](pictures/...)", name=name),
+            )
+        elif len(alt_text) > ALT_TEXT_MAX_LENGTH:
+            checker.problem(
+                line,
+                _(
+                    "the alt text of %(name)s is %(length)d characters; at most %(limit)d",
+                    name=name,
+                    length=len(alt_text),
+                    limit=ALT_TEXT_MAX_LENGTH,
+                ),
+            )
+    if size > MAX_LESSON_BYTES:
+        checker.problem(
+            body_first_line,
+            _(
+                "the lesson and its pictures are %(size)d KB; keep them under %(limit)d KB for "
+                "people on a poor connection",
+                size=-(-size // 1024),
+                limit=MAX_LESSON_BYTES // 1024,
+            ),
+        )
+
+
 def _read_lessons(
     root: Path,
     folder: Path,
     problems: list[Problem],
     source_ids: set[str] | None,
     require_citations: bool,
+    pictures: dict[str, str],
 ) -> list[LessonSource]:
     lessons: list[LessonSource] = []
+    shown: set[str] = set()
     for path in sorted(folder.glob("*.md")):
         checker = FileChecker(root, path, problems)
         if not NUMBERED_NAME.match(path.stem):
@@ -203,6 +300,7 @@ def _read_lessons(
             checker.problem(body_first_line, "the lesson has no text")
         for issue in check_markdown(body):
             checker.problem(body_first_line + issue.line - 1, issue.message)
+        _check_pictures_shown(checker, body, body_first_line, pictures, shown)
         slug = checker.slug(front)
         if slug in RESERVED_LESSON_SLUGS:
             checker.problem(front.line_of("slug"), f"the lesson slug {slug!r} is reserved")
@@ -213,6 +311,15 @@ def _read_lessons(
     if not lessons:
         FileChecker(root, folder, problems).problem(
             1, "the module has no lessons (NN-slug.md files)"
+        )
+    for name in sorted(set(pictures) - shown):
+        FileChecker(root, folder / PICTURES_FOLDER / name, problems).problem(
+            1,
+            _(
+                "no lesson shows this picture: show it with ![alt text](pictures/%(name)s) or "
+                "delete it",
+                name=name,
+            ),
         )
     _check_unique(root, folder, problems, lessons)
     return lessons

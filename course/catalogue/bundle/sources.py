@@ -84,6 +84,8 @@ class ModuleSource:
     sources: list[dict[str, str]]
     lessons: list[LessonSource] = field(default_factory=list)
     questions: list[dict[str, Any]] = field(default_factory=list)
+    #: The SVG text of each picture in the folder's ``pictures/``, by file name (``hot.svg``).
+    pictures: dict[str, str] = field(default_factory=dict)
 
     def metadata(self) -> dict[str, Any]:
         """``module.yaml`` in canonical form and order."""
@@ -108,6 +110,11 @@ class ModuleSource:
             "lessons": [lesson.canonical() for lesson in self.lessons],
             "questions": self.questions,
         }
+        if self.pictures:  # left out when there are none: older versions keep their hashes
+            content["pictures"] = {
+                name: hashlib.sha256(svg.encode("utf-8")).hexdigest()
+                for name, svg in sorted(self.pictures.items())
+            }
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 

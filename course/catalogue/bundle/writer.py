@@ -10,6 +10,7 @@ import yaml
 
 from course.catalogue.bundle.layout import COURSE_FILE, MODULE_FILE, QUIZ_FILE
 from course.catalogue.bundle.sources import CourseSource, ModuleSource
+from course.catalogue.pictures import PICTURES_FOLDER
 
 
 def _dump_yaml(data: Any) -> str:
@@ -26,13 +27,15 @@ def module_files(module: ModuleSource) -> dict[str, str]:
         front = _dump_yaml(lesson.front_matter())
         files[lesson.file_name] = f"---\n{front}---\n{lesson.markdown}"
     files[QUIZ_FILE] = _dump_yaml({"questions": module.questions})
+    for name, svg in sorted(module.pictures.items()):
+        files[f"{PICTURES_FOLDER}/{name}"] = svg
     return files
 
 
 def write_module(module: ModuleSource, folder: Path) -> None:
     """Write one module folder in canonical form."""
-    folder.mkdir(parents=True, exist_ok=True)
     for name, text in module_files(module).items():
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_text(text, encoding="utf-8")
 
 
