@@ -11,6 +11,7 @@ from flask import Flask
 from course.accounts.services import find_user_by_email
 from course.catalogue.bundle import course_warnings, overdue_reviews, read_bundle
 from course.catalogue.markdown import render_for_region
+from course.catalogue.scenarios import fewest_decisions_to_an_ending, paths_to_endings
 from course.catalogue.services import the_course
 from course.config import PROJECT_ROOT
 from course.core.regions import Region
@@ -46,10 +47,14 @@ def test_the_course_has_eight_required_modules_and_nothing_to_warn_of() -> None:
 
 @pytest.mark.parametrize("module", SOURCE.modules, ids=lambda module: module.slug)
 def test_every_module_meets_the_content_rules(module) -> None:  # noqa: ANN001
-    assert 3 <= len(module.lessons) <= 5
-    assert any(
-        "scenario" in lesson.slug or "What would you do" in lesson.markdown
-        for lesson in module.lessons
+    # Lessons that teach (two for the closing summary, up to five), and one branching scenario
+    # to practise on.
+    assert 2 <= sum(1 for lesson in module.lessons if lesson.scenario is None) <= 5
+    [scenario] = [lesson.scenario for lesson in module.lessons if lesson.scenario is not None]
+    # At least three decisions on any way through, and more than one way to each kind of ending.
+    assert fewest_decisions_to_an_ending(scenario) >= 3
+    assert all(count >= 2 for count in paths_to_endings(scenario).values()), paths_to_endings(
+        scenario
     )
     assert module.pass_mark == 80 and 5 <= module.questions_per_attempt <= 8
     assert module.objectives and module.sources and module.reviewed
@@ -137,7 +142,7 @@ def test_each_region_sees_its_own_mnemonic_and_numbers(
 def test_every_number_a_lesson_gives_is_a_link_that_calls_or_texts_it(region: Region) -> None:
     for module in SOURCE.modules:
         for lesson in module.lessons:
-            html = render_for_region(lesson.markdown, region)
+            html = "".join(render_for_region(text, region) for text in lesson.markdown_texts())
             where = (module.slug, lesson.slug)
             # A picture's alt text may name numbers: it is read out, and cannot be a link.
             unlinked = re.sub(r"<a\b[^>]*>.*?</a>|<img\b[^>]*>", "", html)

@@ -78,6 +78,7 @@ def source_of(document: Document) -> ModuleSource:
                 # Drafts saved before lessons cited sources have neither key.
                 LessonKind(lesson.get("kind", LessonKind.FACTS)),
                 list(lesson.get("sources", [])),
+                scenario=lesson.get("scenario"),
             )
             for lesson in document["lessons"]
         ],

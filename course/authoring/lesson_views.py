@@ -40,6 +40,12 @@ def _lesson_page(
     lessons = editing.document["lessons"]
     if number is not None and not 1 <= number <= len(lessons):
         abort(404)
+    if number is not None and lessons[number - 1].get("scenario") is not None:
+        # Not editable here yet: its form would save it as a text lesson and lose the scenario.
+        page = render_template(
+            "authoring/lessons/scenario.html", module=module, lesson=lessons[number - 1]
+        )
+        return page, 200
     status, preview_html = 200, None
     region = preview_region()
     module_sources = editing.document["metadata"]["sources"]

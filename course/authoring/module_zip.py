@@ -60,6 +60,7 @@ from course.catalogue.bundle import (
 )
 from course.catalogue.models import Course, Module, ModuleVersion
 from course.catalogue.pictures import MAX_PICTURE_BYTES, PICTURE_NAME, PICTURES_FOLDER
+from course.catalogue.scenarios import SCENARIO_SUFFIX
 from course.catalogue.services import module_source
 from course.core.database import get_for_update, utcnow
 from course.extensions import db
@@ -106,6 +107,11 @@ ENTRY_KINDS: tuple[EntryKind, ...] = (
     EntryKind("module", "", re.compile(re.escape(MODULE_FILE))),
     EntryKind("quiz", "", re.compile(re.escape(QUIZ_FILE))),
     EntryKind("lesson", "", re.compile(NUMBERED_NAME.pattern.removesuffix("$") + r"\.md$")),
+    EntryKind(
+        "scenario",
+        "",
+        re.compile(NUMBERED_NAME.pattern.removesuffix("$") + re.escape(SCENARIO_SUFFIX) + "$"),
+    ),
     EntryKind(
         "picture",
         PICTURES_FOLDER,

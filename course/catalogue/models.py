@@ -135,6 +135,11 @@ class Lesson(db.Model):
     sources: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     #: Sanitised HTML for each region, rendered once when the version was made.
     html_by_region: Mapped[dict[str, str]] = mapped_column(JSON)
+    #: A branching scenario in canonical form (:mod:`course.catalogue.scenarios`), or ``None``.
+    scenario: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: The scenario's Markdown as sanitised HTML, rendered once: for each step id, its ``text``
+    #: and each choice's ``feedback``, each by region code.
+    scenario_html: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
     module_version: Mapped[ModuleVersion] = relationship(back_populates="lessons")
 
@@ -143,6 +148,12 @@ class Lesson(db.Model):
 
     def html_for(self, region: Region) -> str:
         return self.html_by_region[region.value]
+
+    def step(self, step_id: str) -> dict[str, Any] | None:
+        """The scenario's step with this id, if the lesson is a scenario and has one."""
+        if self.scenario is None:
+            return None
+        return next((step for step in self.scenario["steps"] if step["id"] == step_id), None)
 
 
 class Question(db.Model):

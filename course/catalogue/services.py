@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -103,6 +104,10 @@ def store_version(
                 kind=str(lesson.kind),
                 sources=list(lesson.sources),
                 html_by_region=render_all_regions(lesson.markdown, picture_urls),
+                scenario=lesson.scenario,
+                scenario_html=(
+                    _render_scenario(lesson.scenario, picture_urls) if lesson.scenario else None
+                ),
             )
             for position, lesson in enumerate(source.lessons, start=1)
         ],
@@ -114,6 +119,20 @@ def store_version(
     db.session.add(version)
     module.current_version = version
     return version
+
+
+def _render_scenario(scenario: dict[str, Any], picture_urls: dict[str, str]) -> dict[str, Any]:
+    """Each step's text and each choice's feedback as HTML for every region, by step id."""
+    return {
+        step["id"]: {
+            "text": render_all_regions(step["text"], picture_urls),
+            "feedback": [
+                render_all_regions(choice["feedback"], picture_urls)
+                for choice in step.get("choices", [])
+            ],
+        }
+        for step in scenario["steps"]
+    }
 
 
 def module_source(version: ModuleVersion) -> ModuleSource:
@@ -137,6 +156,7 @@ def module_source(version: ModuleVersion) -> ModuleSource:
                 lesson.markdown,
                 LessonKind(lesson.kind),
                 list(lesson.sources),
+                scenario=lesson.scenario,
             )
             for lesson in version.lessons
         ],

@@ -164,22 +164,31 @@ def module(slug: str) -> str:
 def lesson(slug: str, lesson_slug: str) -> str:
     module = _module_or_404(slug)
     lesson, index = _lesson_or_404(module, lesson_slug)
-    lessons = module.current_version.lessons  # type: ignore[union-attr]
+    if lesson.scenario is not None:
+        return _scenario_step_page(module, lesson, index, lesson.scenario["start"])
     text, links = _lesson_text_and_links(module, index)
-    return render_template(
-        "learning/lesson.html",
-        module=module,
-        lesson=lesson,
-        following=lessons[index + 1] if index + 1 < len(lessons) else None,
-        text=text,
-        links=links,
-        form=ButtonForm(),
-    )
+    return render_template("learning/lesson.html", **_lesson_page(module, index, text, links))
 
 
-def _lesson_text_and_links(module: Module, index: int) -> tuple[Markup, ...]:
-    """Lesson ``index``'s text and the links to the lessons either side, in the reader's region
-    and language: the same for everyone, signed in or not, so made once per module version."""
+def _lesson_page(module: Module, index: int, text: Markup, links: Markup) -> dict[str, object]:
+    """What every page of a lesson needs: the lesson, the next one, its text and links."""
+    lessons = module.current_version.lessons  # type: ignore[union-attr]
+    return {
+        "module": module,
+        "lesson": lessons[index],
+        "following": lessons[index + 1] if index + 1 < len(lessons) else None,
+        "text": text,
+        "links": links,
+        "form": ButtonForm(),
+    }
+
+
+def _lesson_text_and_links(
+    module: Module, index: int, step_id: str | None = None
+) -> tuple[Markup, ...]:
+    """Lesson ``index``'s text (or the text of its scenario's step ``step_id``) and the links to
+    the lessons either side, in the reader's region and language: the same for everyone, signed
+    in or not, so made once per module version."""
     version = module.current_version
     assert version is not None  # noqa: S101 - checked by _module_or_404
     lessons = version.lessons
@@ -189,8 +198,13 @@ def _lesson_text_and_links(module: Module, index: int) -> tuple[Markup, ...]:
     def render() -> tuple[str, str]:
         text = get_template_attribute(LESSON_PARTS, "lesson_text")
         links = get_template_attribute(LESSON_PARTS, "lesson_links")
+        html = (
+            lesson.scenario_html[step_id]["text"][region.value]  # type: ignore[index]
+            if step_id is not None
+            else lesson.html_for(region)
+        )
         return (
-            text(module, lesson, index + 1, len(lessons), lesson.html_for(region)),
+            text(module, lesson, index + 1, len(lessons), html),
             links(
                 module,
                 lessons[index - 1] if index > 0 else None,
@@ -198,7 +212,60 @@ def _lesson_text_and_links(module: Module, index: int) -> tuple[Markup, ...]:
             ),
         )
 
-    return shared_fragments("lesson", (version.id, lesson.slug, region.value), render)
+    key = (version.id, lesson.slug, step_id or "", region.value)
+    return shared_fragments("lesson", key, render)
+
+
+@bp.get("/modules/<slug>/<lesson_slug>/steps/<step_id>")
+@public
+def scenario_step(slug: str, lesson_slug: str, step_id: str) -> str:
+    """One step of a branching scenario: what is happening and what you could do, or an ending.
+    Its text is kept once per version, region and step (the lesson's shared fragments)."""
+    module = _module_or_404(slug)
+    lesson, index = _lesson_or_404(module, lesson_slug)
+    if lesson.step(step_id) is None:
+        abort(404)
+    return _scenario_step_page(module, lesson, index, step_id)
+
+
+@bp.get("/modules/<slug>/<lesson_slug>/steps/<step_id>/feedback")
+@public
+def scenario_feedback(slug: str, lesson_slug: str, step_id: str) -> str | tuple[str, int]:
+    """What happened after the choice the form names (``?choice=2``), and why. A GET: choosing
+    changes nothing stored, so going back and trying another path is the browser's back button.
+    (A page with a query is never kept in the page cache; it is cheap, from stored HTML.)"""
+    module = _module_or_404(slug)
+    lesson, index = _lesson_or_404(module, lesson_slug)
+    step = lesson.step(step_id)
+    if step is None or "choices" not in step:
+        abort(404)
+    number = request.args.get("choice", type=int)
+    if number is None or not 1 <= number <= len(step["choices"]):
+        problem = _("Choose what you would do.")
+        return _scenario_step_page(module, lesson, index, step_id, problem), 400
+    region = learning.current_region()
+    return render_template(
+        "learning/scenario_feedback.html",
+        module=module,
+        lesson=lesson,
+        step=step,
+        choice=step["choices"][number - 1],
+        feedback=Markup(  # noqa: S704 - sanitised by nh3 when the version was made
+            lesson.scenario_html[step_id]["feedback"][number - 1][region.value]  # type: ignore[index]
+        ),
+    )
+
+
+def _scenario_step_page(
+    module: Module, lesson: Lesson, index: int, step_id: str, problem: str | None = None
+) -> str:
+    text, links = _lesson_text_and_links(module, index, step_id)
+    return render_template(
+        "learning/scenario_step.html",
+        step=lesson.step(step_id),
+        problem=problem,
+        **_lesson_page(module, index, text, links),
+    )
 
 
 @bp.post("/modules/<slug>/<lesson_slug>/read")

@@ -46,6 +46,8 @@ EXPECTED_RULE = {
     "learning.who_to_call": PUBLIC,
     "learning.wallet_card": PUBLIC,
     "learning.picture": PUBLIC,
+    "learning.scenario_step": PUBLIC,
+    "learning.scenario_feedback": PUBLIC,
     "learning.region": PUBLIC,
     "learning.choose_region": PUBLIC,
     "learning.lesson_read": SIGNED_IN,

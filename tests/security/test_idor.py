@@ -84,6 +84,16 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
     "learning.quiz_result": {"slug": PUBLIC_NAME, "attempt_id": OWN_ROW},
     "learning.wallet_card": {"region_code": CHOICE},
     "learning.picture": {"digest": PUBLIC_NAME},
+    "learning.scenario_step": {
+        "slug": PUBLIC_NAME,
+        "lesson_slug": PUBLIC_NAME,
+        "step_id": PUBLIC_NAME,
+    },
+    "learning.scenario_feedback": {
+        "slug": PUBLIC_NAME,
+        "lesson_slug": PUBLIC_NAME,
+        "step_id": PUBLIC_NAME,
+    },
     "certificates.verify": {"code": PUBLIC_NAME},
     "certificates.short_verify": {"code": PUBLIC_NAME},
     "certificates.download": {"code": OWN_ROW},
@@ -151,6 +161,7 @@ NOTHING = {
     "region_code": "mars",
     "action": "explode",
     "digest": "0" * 64,
+    "step_id": "no-such-step",
 }
 MISSING_ID = 2_000_000_000  # fits a 32-bit integer column, and no test makes that many rows
 

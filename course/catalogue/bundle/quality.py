@@ -17,9 +17,10 @@ from flask_babel import gettext as _
 
 from course.catalogue.bundle.file_checker import FileChecker
 from course.catalogue.bundle.layout import MODULE_FILE, QUIZ_FILE, body_first_line
-from course.catalogue.bundle.sources import CourseSource, ModuleSource
+from course.catalogue.bundle.sources import CourseSource, LessonSource, ModuleSource
 from course.catalogue.bundle.validation_report import Problem
 from course.catalogue.markdown import region_passage_runs, render_for_region
+from course.catalogue.scenarios import longest_reading
 from course.catalogue.yaml_source import SourceMap, YamlSyntaxError, load_yaml
 from course.core.regions import Region
 
@@ -78,7 +79,8 @@ def course_warnings(root: Path, course: CourseSource) -> list[Problem]:
             path = folder / lesson.file_name
             checker = FileChecker(root, path, warnings)
             offset = body_first_line(path) - 1
-            for run in region_passage_runs(lesson.markdown):
+            runs = [run for text in lesson.markdown_texts() for run in region_passage_runs(text)]
+            for run in runs:
                 left_out = [region for region in regions if region.value not in run.regions]
                 if len(run.regions) > 1 and left_out:
                     checker.problem(
@@ -98,14 +100,17 @@ def course_warnings(root: Path, course: CourseSource) -> list[Problem]:
 def estimated_minutes(module: ModuleSource, regions: list[Region]) -> int:
     """Whole minutes to read the module's lessons where there is most to read, at
     :data:`READING_WORDS_PER_MINUTE`, and answer one attempt's questions."""
+
+    def words_in(markdown: str, region: Region) -> int:
+        return len(_TAG.sub(" ", render_for_region(markdown, region)).split())
+
+    def words_of(lesson: LessonSource, region: Region) -> int:
+        if lesson.scenario is not None:  # one way through it, the longest
+            return longest_reading(lesson.scenario, lambda text: words_in(text, region))
+        return words_in(lesson.markdown, region)
+
     words = max(
-        (
-            sum(
-                len(_TAG.sub(" ", render_for_region(lesson.markdown, region)).split())
-                for lesson in module.lessons
-            )
-            for region in regions
-        ),
+        (sum(words_of(lesson, region) for lesson in module.lessons) for region in regions),
         default=0,
     )
     return math.ceil(

@@ -39,6 +39,7 @@ from course.catalogue.pictures import (
     svg_problems,
 )
 from course.catalogue.question_types import all_question_types
+from course.catalogue.scenarios import SCENARIO_SUFFIX, read_scenario, scenario_texts
 from course.catalogue.yaml_source import SourceList, SourceMap
 from course.core.regions import REGION_CODES, Region
 
@@ -273,7 +274,13 @@ def _read_lessons(
 ) -> list[LessonSource]:
     lessons: list[LessonSource] = []
     shown: set[str] = set()
-    for path in sorted(folder.glob("*.md")):
+    paths = [*folder.glob("*.md"), *folder.glob(f"*{SCENARIO_SUFFIX}")]
+    for path in sorted(paths, key=lambda path: path.name):
+        if path.name.endswith(SCENARIO_SUFFIX):
+            scenario = _read_scenario_lesson(root, path, problems, pictures, shown)
+            if scenario is not None:
+                lessons.append(scenario)
+            continue
         checker = FileChecker(root, path, problems)
         if not NUMBERED_NAME.match(path.stem):
             checker.problem(
@@ -323,6 +330,42 @@ def _read_lessons(
         )
     _check_unique(root, folder, problems, lessons)
     return lessons
+
+
+def _read_scenario_lesson(
+    root: Path, path: Path, problems: list[Problem], pictures: dict[str, str], shown: set[str]
+) -> LessonSource | None:
+    """A branching scenario file (``NN-slug.scenario.yaml``) as a lesson of kind scenario."""
+    checker = FileChecker(root, path, problems)
+    if not NUMBERED_NAME.match(path.name.removesuffix(SCENARIO_SUFFIX)):
+        checker.problem(
+            1,
+            _(
+                "a scenario's file name must start with two digits and a hyphen, like "
+                "04-scenario-station-bench.scenario.yaml"
+            ),
+        )
+    data = checker.mapping(read_yaml(checker, path))
+    if data is None:
+        return None
+    scenario, issues = read_scenario(data)
+    for issue in issues:
+        checker.problem(issue.line, issue.message)
+    slug = checker.slug(data)
+    if slug in RESERVED_LESSON_SLUGS:
+        checker.problem(data.line_of("slug"), f"the lesson slug {slug!r} is reserved")
+    title = checker.text(data, "title", 200)
+    for text in scenario_texts(scenario):
+        _check_pictures_shown(checker, text, 1, pictures, shown)
+    return LessonSource(
+        path.name,
+        slug,
+        title,
+        "",
+        LessonKind.SCENARIO,
+        [],
+        scenario={**scenario, "title": title, "slug": slug},
+    )
 
 
 def _lesson_kind(checker: FileChecker, front: SourceMap) -> LessonKind:

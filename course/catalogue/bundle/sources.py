@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from course.catalogue.scenarios import scenario_texts
+
 DEFAULT_PASS_MARK = 80
 DEFAULT_VALIDITY_MONTHS = 12
 #: The fields of ``module.yaml``, in canonical order.
@@ -46,6 +48,16 @@ class LessonSource:
     kind: LessonKind = LessonKind.FACTS
     #: The ids of the module's sources the lesson's facts come from, in the author's order.
     sources: list[str] = field(default_factory=list)
+    #: A branching scenario (``NN-slug.scenario.yaml``) in canonical form; its ``markdown`` is
+    #: empty. See :mod:`course.catalogue.scenarios`.
+    scenario: dict[str, Any] | None = None
+
+    def markdown_texts(self) -> list[str]:
+        """Every piece of Markdown the lesson shows: its text, or each step's text and each
+        choice's feedback of its scenario."""
+        if self.scenario is not None:
+            return list(scenario_texts(self.scenario))
+        return [self.markdown]
 
     def canonical(self) -> dict[str, Any]:
         return {
@@ -55,6 +67,8 @@ class LessonSource:
             "kind": str(self.kind),
             "sources": list(self.sources),
             "markdown": self.markdown,
+            # Only for a scenario: lessons written before scenarios keep their content hashes.
+            **({"scenario": self.scenario} if self.scenario is not None else {}),
         }
 
     def front_matter(self) -> dict[str, Any]:

@@ -126,7 +126,8 @@ def _check_links(
         for lesson in module.lessons:
             path = root / module.folder_name / lesson.file_name
             first_body_line = body_first_line(path)
-            for line, target in internal_links(lesson.markdown):
+            links = [link for text in lesson.markdown_texts() for link in internal_links(text)]
+            for line, target in links:
                 if not _link_resolves(target, lessons_by_module, known_modules):
                     FileChecker(root, path, problems).problem(
                         first_body_line + line - 1,

@@ -19,11 +19,37 @@ def _dump_yaml(data: Any) -> str:
     )
 
 
+class _ScenarioDumper(yaml.SafeDumper):
+    """Writes Markdown that runs over several lines as a block (``text: |``), as authors do."""
+
+
+def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in text else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
+
+
+_ScenarioDumper.add_representer(str, _represent_text)
+
+
+def _dump_scenario(scenario: dict[str, Any]) -> str:
+    return yaml.dump(
+        scenario,
+        Dumper=_ScenarioDumper,
+        sort_keys=False,
+        allow_unicode=True,
+        default_flow_style=False,
+        width=100,
+    )
+
+
 def module_files(module: ModuleSource) -> dict[str, str]:
     """Every file of the module's folder, by name, in canonical form: the same content always
     gives the same text."""
     files = {MODULE_FILE: _dump_yaml(module.metadata())}
     for lesson in module.lessons:
+        if lesson.scenario is not None:
+            files[lesson.file_name] = _dump_scenario(lesson.scenario)
+            continue
         front = _dump_yaml(lesson.front_matter())
         files[lesson.file_name] = f"---\n{front}---\n{lesson.markdown}"
     files[QUIZ_FILE] = _dump_yaml({"questions": module.questions})
