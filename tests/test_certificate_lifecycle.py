@@ -26,6 +26,7 @@ from course.core.pdf import PdfRenderError
 from course.extensions import db
 from course.learning.models import QuizAttempt
 from tests.fixtures.certificates import claim, finished_learner, the_certificate
+from tests.fixtures.clients import signed_in_admin
 from tests.fixtures.factories import make_user
 from tests.fixtures.learning import pass_quiz
 from tests.fixtures.mail import queued_emails
@@ -349,6 +350,10 @@ def test_the_holder_corrects_the_name_with_a_reason_and_the_pdf_is_made_again(
     assert content is not None and "Augusta Ada King" in pdf_text(content)
     verified = course_app.test_client().get(f"/verify/{certificate.code}").get_data(as_text=True)
     assert "Name corrected" in verified and "Augusta Ada King" in verified
+    admin_page = signed_in_admin(course_app).get(f"/admin/users/{change.changed_by_id}")
+    text = " ".join(admin_page.get_data(as_text=True).split())
+    assert "Name corrections" in text
+    assert "from Ada King, Countess of Lovelace to Augusta Ada King, by the holder: I spelt" in text
 
 
 def test_a_correction_needs_a_reason_and_a_name(course_app: Flask, holder: FlaskClient) -> None:

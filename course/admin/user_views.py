@@ -16,7 +16,7 @@ from course.admin import user_administration as administration
 from course.admin.user_forms import EraseAccountForm, HolderNameForm, RevokeForm, RoleForm
 from course.catalogue.services import the_course
 from course.certificates.models import Certificate
-from course.certificates.services import certificates_of, commit_and_store_pdf
+from course.certificates.services import certificates_of, commit_and_store_pdf, name_changes_of
 from course.core.database import utcnow
 from course.core.forms import ButtonForm
 from course.core.paging import page_number
@@ -74,6 +74,7 @@ def _user_page(
         user=user,
         progress=course_progress(user, course) if course else None,
         certificates=certificates,
+        name_changes=name_changes_of(certificates),
         now=utcnow(),
         role_form=role_form or RoleForm(formdata=None, role=user.role.value),
         name_forms=name_forms,

@@ -421,6 +421,20 @@ def corrections_by_holder(certificate: Certificate) -> int:
     )
 
 
+def name_changes_of(certificates: Sequence[Certificate]) -> dict[int, list[CertificateNameChange]]:
+    """Each certificate's name corrections, oldest first, by certificate id, in one query."""
+    changes: dict[int, list[CertificateNameChange]] = {}
+    if not certificates:
+        return changes
+    for change in db.session.scalars(
+        select(CertificateNameChange)
+        .where(CertificateNameChange.certificate_id.in_([c.id for c in certificates]))
+        .order_by(CertificateNameChange.changed_at, CertificateNameChange.id)
+    ):
+        changes.setdefault(change.certificate_id, []).append(change)
+    return changes
+
+
 def name_corrected_at(certificate: Certificate) -> datetime | None:
     """When the printed name was last corrected, if ever: verification pages say so."""
     return db.session.scalar(
