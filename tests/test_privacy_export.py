@@ -57,6 +57,7 @@ def test_the_download_holds_every_section_with_the_learners_data(course_app: Fla
         "profile",
         "progress",
         "quiz_attempts",
+        "scenario_choices",
         "certificates",
         "organisations",
         "emails",

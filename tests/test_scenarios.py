@@ -299,3 +299,69 @@ def test_a_module_zip_carries_a_scenario_and_the_web_editor_shows_it_without_a_f
     page = admin.get(f"/admin/modules/{module_id}/lessons/3").get_data(as_text=True)
     assert "This lesson is a branching scenario" in page
     assert "<textarea" not in page and "platform</strong> (the start)" in page
+
+
+# A learner's choices, for the analytics
+
+
+def test_a_learners_choice_is_kept_and_the_analytics_show_how_learners_chose(
+    scenario_app: Flask,
+) -> None:
+    from course.learning.models import ScenarioChoice
+    from tests.fixtures.clients import signed_in_admin
+
+    with scenario_app.app_context():
+        make_user(email="ada@example.org")
+        make_user(email="grace@example.org")
+    choices = {"ada@example.org": ["1", "2"], "grace@example.org": ["2"]}
+    for email, picked in choices.items():
+        client = scenario_app.test_client()
+        sign_in(client, email, STRONG_PASSWORD)
+        page = client.get(LESSON).get_data(as_text=True)
+        assert f'<form method="post" action="{LESSON}/steps/platform/feedback"' in page
+        for number in picked:
+            response = post_form(
+                client, f"{LESSON}/steps/platform/feedback", {"choice": number}, form_page=LESSON
+            )
+            assert response.status_code == 302
+            assert response.headers["Location"].endswith(
+                f"/steps/platform/feedback?choice={number}"
+            )
+
+    with scenario_app.app_context():
+        stored = db.session.execute(
+            select(ScenarioChoice.lesson_slug, ScenarioChoice.step_id, ScenarioChoice.choice)
+        ).all()
+    assert sorted(stored) == [
+        ("scenario-the-bag", "platform", 1),
+        ("scenario-the-bag", "platform", 2),
+        ("scenario-the-bag", "platform", 2),
+    ]
+    analytics = signed_in_admin(scenario_app).get("/admin/analytics/staying-safe")
+    text = " ".join(analytics.get_data(as_text=True).split())
+    assert "How learners chose in the scenarios" in text
+    assert "What would you do? The bag, step platform" in text
+    assert "Open it to look for a name</th> <td>1</td> <td>33.3" in text
+    assert "Move away and tell staff</th> <td>2</td> <td>66.7" in text
+    assert "Help keep people back from a safe distance</th> <td>0</td>" in text
+
+
+@pytest.mark.parametrize("choice", ["", "0", "3", "x"])
+def test_a_learners_choice_that_is_not_there_is_refused_and_nothing_is_kept(
+    scenario_app: Flask, choice: str
+) -> None:
+    from course.learning.models import ScenarioChoice
+
+    with scenario_app.app_context():
+        make_user(email="ada@example.org")
+    client = scenario_app.test_client()
+    sign_in(client, "ada@example.org", STRONG_PASSWORD)
+
+    response = post_form(
+        client, f"{LESSON}/steps/platform/feedback", {"choice": choice}, form_page=LESSON
+    )
+
+    assert response.status_code == 400
+    assert "Choose what you would do." in response.get_data(as_text=True)
+    with scenario_app.app_context():
+        assert db.session.scalar(select(ScenarioChoice)) is None

@@ -1,5 +1,6 @@
 """Per-module analytics: learners started and completed, how many read each lesson, how many
-attempts learners needed to pass, and how often each question is answered correctly.
+attempts learners needed to pass, how often each question is answered correctly, and how learners
+chose at each decision point of its scenarios.
 
 Every figure comes from a fixed number of aggregate queries, whatever the number of learners:
 nothing is loaded per learner or per module. Each query reads an index made for it rather than
@@ -20,7 +21,13 @@ from sqlalchemy.orm import selectinload
 from course.catalogue.models import Course, Module, ModuleVersion, Question
 from course.core.charts import BarChart, bar_chart
 from course.extensions import db
-from course.learning.models import LessonView, ModuleCompletion, QuestionAnswer, QuizAttempt
+from course.learning.models import (
+    LessonView,
+    ModuleCompletion,
+    QuestionAnswer,
+    QuizAttempt,
+    ScenarioChoice,
+)
 
 #: A question is flagged once it has been answered this many times...
 OUTLIER_MIN_ANSWERS = 30
@@ -105,6 +112,21 @@ class QuestionFigures:
 
 
 @dataclass(frozen=True)
+class DecisionFigures:
+    """How learners chose at one decision point of a scenario: per choice, the learners who made
+    it at least once (a learner who tried several paths counts for each choice they made)."""
+
+    lesson_title: str
+    step_id: str
+    choices: list[tuple[str, int]]
+
+    @property
+    def learners(self) -> int:
+        """Choices made, counted once per learner and choice: the whole that each share is of."""
+        return sum(count for _label, count in self.choices)
+
+
+@dataclass(frozen=True)
 class ModuleAnalytics:
     figures: ModuleFigures
     #: How many submitted attempts the question rates come from: all of them.
@@ -116,6 +138,7 @@ class ModuleAnalytics:
     attempts_to_pass: list[tuple[int, int]]
     attempts_chart: BarChart
     questions: list[QuestionFigures]
+    decisions: list[DecisionFigures]
 
     @property
     def passed(self) -> int:
@@ -227,6 +250,7 @@ def module_analytics(module: Module) -> ModuleAnalytics:
             [(str(ATTEMPT_LABELS[number]), count) for number, count in attempts]
         ),
         questions=_question_figures(module),
+        decisions=_decision_figures(module),
     )
 
 
@@ -250,6 +274,40 @@ def _lesson_reach(module: Module) -> list[LessonReach]:
             learners=readers.get(lesson.slug, 0),
         )
         for lesson in module.current_version.lessons
+    ]
+
+
+def _decision_figures(module: Module) -> list[DecisionFigures]:
+    """Each decision point of the current version's scenarios, in order, with how many learners
+    made each choice; one query for the whole module."""
+    if module.current_version is None:
+        return []
+    made = {
+        (lesson_slug, step_id, choice): learners
+        for lesson_slug, step_id, choice, learners in db.session.execute(
+            select(
+                ScenarioChoice.lesson_slug,
+                ScenarioChoice.step_id,
+                ScenarioChoice.choice,
+                func.count(func.distinct(ScenarioChoice.user_id)),
+            )
+            .where(ScenarioChoice.module_id == module.id)
+            .group_by(ScenarioChoice.lesson_slug, ScenarioChoice.step_id, ScenarioChoice.choice)
+        )
+    }
+    return [
+        DecisionFigures(
+            lesson_title=lesson.title,
+            step_id=step["id"],
+            choices=[
+                (choice["label"], made.get((lesson.slug, step["id"], number), 0))
+                for number, choice in enumerate(step["choices"], start=1)
+            ],
+        )
+        for lesson in module.current_version.lessons
+        if lesson.scenario is not None
+        for step in lesson.scenario["steps"]
+        if step.get("choices")
     ]
 
 

@@ -13,6 +13,7 @@ from course.analytics.services import (
     course_analytics,
     find_module,
     module_analytics,
+    percent,
 )
 from course.catalogue.services import the_course
 
@@ -41,5 +42,8 @@ def module(slug: str) -> str:
     if found is None:
         abort(404)
     return render_template(
-        "analytics/module.html", analytics=module_analytics(found), rule=OUTLIER_RULE
+        "analytics/module.html",
+        analytics=module_analytics(found),
+        rule=OUTLIER_RULE,
+        percent=percent,
     )

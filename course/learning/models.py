@@ -34,6 +34,28 @@ class LessonView(db.Model):
         return f"<LessonView user {self.user_id} {self.lesson_slug!r}>"
 
 
+class ScenarioChoice(db.Model):
+    """A learner's choice at one step of a branching scenario: the analytics show, per decision
+    point, how learners chose. Keyed by the lesson's and step's slugs, as lesson views are."""
+
+    __tablename__ = "scenario_choices"
+    __table_args__ = (
+        Index("ix_scenario_choices_step", "module_id", "lesson_slug", "step_id", "choice"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("modules.id"))
+    lesson_slug: Mapped[str] = mapped_column(String(100))
+    step_id: Mapped[str] = mapped_column(String(100))
+    #: The choice's number on the step, from 1.
+    choice: Mapped[int] = mapped_column(Integer)
+    chosen_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    def __repr__(self) -> str:
+        return f"<ScenarioChoice user {self.user_id} {self.step_id!r} {self.choice}>"
+
+
 class QuizAttempt(db.Model):
     """One try at a module's quiz, stored exactly as it was shown and answered.
 

@@ -18,11 +18,11 @@ from course.catalogue.models import Module
 from course.catalogue.question_types import question_type
 from course.core.personal_data import Erasure, ExportSection, PersonalData, exported_time, register
 from course.extensions import db
-from course.learning.models import LessonView, ModuleCompletion, QuizAttempt
+from course.learning.models import LessonView, ModuleCompletion, QuizAttempt, ScenarioChoice
 from course.learning.services import attempts_of, completions_of, lesson_views_of
 
 #: The models whose rows about a person are kept, anonymously, when their account is deleted.
-KEPT_FOR_STATISTICS = (LessonView, QuizAttempt, ModuleCompletion)
+KEPT_FOR_STATISTICS = (LessonView, QuizAttempt, ModuleCompletion, ScenarioChoice)
 
 
 def progress(user: User, _now: datetime) -> list[dict[str, Any]]:
@@ -56,6 +56,26 @@ def progress(user: User, _now: datetime) -> list[dict[str, Any]]:
             }
         )
     return found
+
+
+def scenario_choices(user: User, _now: datetime) -> list[dict[str, Any]]:
+    """Each choice the person made in a branching scenario, oldest first."""
+    found = db.session.execute(
+        select(ScenarioChoice, Module.slug)
+        .join(Module, Module.id == ScenarioChoice.module_id)
+        .where(ScenarioChoice.user_id == user.id)
+        .order_by(ScenarioChoice.chosen_at, ScenarioChoice.id)
+    )
+    return [
+        {
+            "module": module_slug,
+            "lesson": choice.lesson_slug,
+            "step": choice.step_id,
+            "choice": choice.choice,
+            "chosen_at": exported_time(choice.chosen_at),
+        }
+        for choice, module_slug in found
+    ]
 
 
 def quiz_attempts(user: User, _now: datetime) -> list[dict[str, Any]]:
@@ -108,8 +128,8 @@ def keeps_records(user: User) -> bool:
 
 
 def move_to_stand_in(erasure: Erasure) -> None:
-    """Give the person's lesson views, quiz attempts (their answers go with them) and completions
-    to the stand-in."""
+    """Give the person's lesson views, quiz attempts (their answers go with them), completions and
+    scenario choices to the stand-in."""
     if erasure.stand_in is None:
         return
     for model in KEPT_FOR_STATISTICS:
@@ -129,10 +149,12 @@ register(
             "module_completions": "progress",
             "quiz_attempts": "quiz_attempts",
             "question_answers": "quiz_attempts (whether each question was answered right)",
+            "scenario_choices": "scenario_choices",
         },
         sections=(
             ExportSection("progress", position=20, read=progress),
             ExportSection("quiz_attempts", position=30, read=quiz_attempts),
+            ExportSection("scenario_choices", position=35, read=scenario_choices),
         ),
         erasure_order=40,
         erase=move_to_stand_in,

@@ -31,7 +31,13 @@ from course.catalogue.question_types import question_type
 from course.core.database import get_for_update, utcnow
 from course.core.regions import Region, visitor_region
 from course.extensions import db
-from course.learning.models import LessonView, ModuleCompletion, QuestionAnswer, QuizAttempt
+from course.learning.models import (
+    LessonView,
+    ModuleCompletion,
+    QuestionAnswer,
+    QuizAttempt,
+    ScenarioChoice,
+)
 
 
 def current_region() -> Region:
@@ -469,3 +475,23 @@ def attempts_of(user: User) -> list[QuizAttempt]:
             .order_by(QuizAttempt.started_at, QuizAttempt.id)
         )
     )
+
+
+def record_scenario_choice(
+    user: User, module: Module | ModuleOutline, lesson: Lesson, step_id: str, number: int
+) -> bool:
+    """Keep the learner's choice ``number`` (from 1) at a step of the lesson's scenario, for the
+    analytics. :returns: whether it was a choice the step has (nothing is kept otherwise)."""
+    step = lesson.step(step_id)
+    if step is None or not 1 <= number <= len(step.get("choices", [])):
+        return False
+    db.session.add(
+        ScenarioChoice(
+            user_id=user.id,
+            module_id=module.id,
+            lesson_slug=lesson.slug,
+            step_id=step_id,
+            choice=number,
+        )
+    )
+    return True

@@ -256,6 +256,34 @@ def scenario_feedback(slug: str, lesson_slug: str, step_id: str) -> str | tuple[
     )
 
 
+@bp.post("/modules/<slug>/<lesson_slug>/steps/<step_id>/feedback")
+@login_required
+def scenario_choose(slug: str, lesson_slug: str, step_id: str) -> Response | tuple[str, int]:
+    """A learner's choice, kept for the analytics; then the same feedback page a visitor sees."""
+    module = _module_or_404(slug)
+    lesson, index = _lesson_or_404(module, lesson_slug)
+    if lesson.step(step_id) is None:
+        abort(404)
+    if not ButtonForm().validate_on_submit():
+        abort(400)
+    number = request.form.get("choice", type=int)
+    if number is None or not learning.record_scenario_choice(
+        current_user, module, lesson, step_id, number
+    ):
+        return _scenario_step_page(
+            module, lesson, index, step_id, _("Choose what you would do.")
+        ), 400
+    return redirect(
+        url_for(
+            "learning.scenario_feedback",
+            slug=slug,
+            lesson_slug=lesson_slug,
+            step_id=step_id,
+            choice=number,
+        )
+    )
+
+
 def _scenario_step_page(
     module: Module, lesson: Lesson, index: int, step_id: str, problem: str | None = None
 ) -> str:

@@ -48,6 +48,7 @@ EXPECTED_RULE = {
     "learning.picture": PUBLIC,
     "learning.scenario_step": PUBLIC,
     "learning.scenario_feedback": PUBLIC,
+    "learning.scenario_choose": SIGNED_IN,
     "learning.region": PUBLIC,
     "learning.choose_region": PUBLIC,
     "learning.lesson_read": SIGNED_IN,

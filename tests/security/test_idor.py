@@ -94,6 +94,11 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
         "lesson_slug": PUBLIC_NAME,
         "step_id": PUBLIC_NAME,
     },
+    "learning.scenario_choose": {
+        "slug": PUBLIC_NAME,
+        "lesson_slug": PUBLIC_NAME,
+        "step_id": PUBLIC_NAME,
+    },
     "certificates.verify": {"code": PUBLIC_NAME},
     "certificates.short_verify": {"code": PUBLIC_NAME},
     "certificates.download": {"code": OWN_ROW},
