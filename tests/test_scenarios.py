@@ -365,3 +365,55 @@ def test_a_learners_choice_that_is_not_there_is_refused_and_nothing_is_kept(
     assert "Choose what you would do." in response.get_data(as_text=True)
     with scenario_app.app_context():
         assert db.session.scalar(select(ScenarioChoice)) is None
+
+
+# Whether a scenario counts towards completing its module
+
+
+def finish_without_the_scenario(app: Flask) -> tuple[bool, int, int]:
+    """Ada reads every lesson but the scenario and passes the quiz: (completed, read, of)."""
+    from course.catalogue.outline import current_outline
+    from course.learning import services as learning
+    from tests.fixtures.learning import pass_quiz
+
+    with app.app_context():
+        user = make_user(email="ada@example.org")
+        module = the_course().listed_modules[0]  # type: ignore[union-attr]
+        for lesson in module.current_version.lessons:  # type: ignore[union-attr]
+            if lesson.scenario is None:
+                learning.record_lesson_read(user, module, lesson)
+        pass_quiz(user, module)
+        db.session.commit()
+        outline = current_outline()
+        assert outline is not None
+        progress = learning.course_progress(user, outline).modules[0]
+        return progress.completed, progress.lessons_read, progress.lessons_total
+
+
+def test_by_default_a_module_is_complete_only_once_its_scenario_is_played(
+    scenario_app: Flask,
+) -> None:
+    assert finish_without_the_scenario(scenario_app) == (False, 2, 3)
+
+
+def test_a_module_may_say_its_scenario_does_not_count(app: Flask, bundle: Path) -> None:
+    module_file = bundle / "01-staying-safe/module.yaml"
+    module_file.write_text(module_file.read_text() + "scenario_counts: false\n")
+    with app.app_context():
+        import_course(read_bundle(with_scenario(bundle)))
+        db.session.commit()
+
+    assert finish_without_the_scenario(app) == (True, 2, 2)
+    with app.app_context():
+        source = module_source(the_course().listed_modules[0].current_version)  # type: ignore[union-attr]
+    assert source.metadata()["scenario_counts"] is False
+    assert module_files(source)["module.yaml"].endswith("scenario_counts: false\n")
+
+
+def test_scenario_counts_must_be_true_or_false(bundle: Path) -> None:
+    module_file = bundle / "01-staying-safe/module.yaml"
+    module_file.write_text(module_file.read_text() + "scenario_counts: sometimes\n")
+
+    found = problems_in(with_scenario(bundle))
+
+    assert any("scenario_counts must be true or false" in line for line in found), found

@@ -85,4 +85,5 @@ def source_of(document: Document) -> ModuleSource:
         questions=[dict(question) for question in document["questions"]],
         # Drafts saved before modules had pictures have none.
         pictures=dict(document.get("pictures", {})),
+        scenario_counts=metadata.get("scenario_counts", True),
     )

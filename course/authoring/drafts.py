@@ -261,16 +261,21 @@ def change_draft(
 #: What the details form edits: every field of ``module.yaml`` but the slug, which names the
 #: module's address and never changes.
 METADATA_FIELDS = tuple(name for name in MODULE_FIELDS if name != "slug")
+#: What a field a document may lack means: older drafts, and modules that leave it to the default.
+METADATA_DEFAULTS: dict[str, Any] = {"scenario_counts": True}
 
 
 def save_metadata(
     module: Module, revision: int, author: User, metadata: dict[str, Any], required: bool
 ) -> ModuleDraft:
-    """Replace the module's details (``metadata`` holds every one of :data:`METADATA_FIELDS`,
-    already checked by the form) and whether it is required for the certificate."""
+    """Replace the module's details (``metadata`` holds every one of :data:`METADATA_FIELDS`, or
+    leaves one to its :data:`METADATA_DEFAULTS`, already checked by the form) and whether it is
+    required for the certificate."""
+
+    metadata = {**METADATA_DEFAULTS, **metadata}
 
     def change(document: Document) -> tuple[Any, Any]:
-        old = document["metadata"]
+        old = {**METADATA_DEFAULTS, **document["metadata"]}
         changed = [name for name in METADATA_FIELDS if old[name] != metadata[name]]
         before = {name: old[name] for name in changed}
         after = {name: metadata[name] for name in changed}

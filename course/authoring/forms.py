@@ -115,6 +115,10 @@ class ModuleDetailsForm(DraftForm):
             NumberRange(min=1, max=50, message=_l("Enter a number of questions from 1 to 50")),
         ],
     )
+    scenario_counts = BooleanField(
+        _l("A learner must play the module's scenario to an ending to complete the module"),
+        default=True,
+    )
     reviewed = DateField(
         _l("Content last reviewed"),
         description=_l("As year-month-day, for example 2026-11-21."),
@@ -187,6 +191,7 @@ class ModuleDetailsForm(DraftForm):
             "minutes": self.minutes.data,
             "pass_mark": self.pass_mark.data,
             "questions_per_attempt": self.questions_per_attempt.data,
+            "scenario_counts": self.scenario_counts.data,
             "reviewed": self.reviewed.data.isoformat(),
             "objectives": list(self.objectives.data),
             "sources": [
@@ -207,6 +212,7 @@ class ModuleDetailsForm(DraftForm):
         self.minutes.data = metadata["minutes"]
         self.pass_mark.data = metadata["pass_mark"]
         self.questions_per_attempt.data = metadata["questions_per_attempt"]
+        self.scenario_counts.data = metadata.get("scenario_counts", True)
         self.reviewed.data = date.fromisoformat(metadata["reviewed"])
         self.objectives.data = list(metadata["objectives"])
         # A draft saved before sources had an id and a kind shows them empty, to be filled in.

@@ -7,7 +7,16 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from course.core.database import UTCDateTime, utcnow
@@ -97,6 +106,8 @@ class ModuleVersion(db.Model):
     #: SHA-256 of the canonical content: importing unchanged content adds no version.
     content_hash: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    #: Whether completing the module needs its scenario lessons played to an ending.
+    scenario_counts: Mapped[bool] = mapped_column(Boolean, server_default="1")
     #: The pictures its lessons show: file name (``hot.svg``) -> digest of a :class:`Picture`.
     pictures: Mapped[dict[str, str]] = mapped_column(JSON, server_default="{}")
     #: Who published it on the web; ``None`` when it came from files (the command line).
@@ -148,6 +159,10 @@ class Lesson(db.Model):
 
     def html_for(self, region: Region) -> str:
         return self.html_by_region[region.value]
+
+    def counts_for(self, version: ModuleVersion) -> bool:
+        """Whether a learner must read this lesson (or play its scenario) to complete it."""
+        return self.scenario is None or version.scenario_counts
 
     def step(self, step_id: str) -> dict[str, Any] | None:
         """The scenario's step with this id, if the lesson is a scenario and has one."""

@@ -30,6 +30,8 @@ from course.catalogue.models import Course, Module, ModuleVersion
 class LessonOutline:
     slug: str
     title: str
+    #: Whether completing the module needs it read (a scenario may not count).
+    counts: bool = True
 
 
 @dataclass(frozen=True)
@@ -51,7 +53,10 @@ class VersionOutline:
             title=version.title,
             summary=version.summary,
             minutes=version.minutes,
-            lessons=tuple(LessonOutline(lesson.slug, lesson.title) for lesson in version.lessons),
+            lessons=tuple(
+                LessonOutline(lesson.slug, lesson.title, lesson.counts_for(version))
+                for lesson in version.lessons
+            ),
         )
 
 

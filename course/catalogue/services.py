@@ -92,6 +92,7 @@ def store_version(
         objectives=list(source.objectives),
         sources=[dict(item) for item in source.sources],
         content_hash=content_hash,
+        scenario_counts=source.scenario_counts,
         pictures=pictures,
         published_by_id=published_by.id if published_by is not None else None,
         lessons=[
@@ -162,6 +163,7 @@ def module_source(version: ModuleVersion) -> ModuleSource:
         ],
         questions=[dict(question.data) for question in version.questions],
         pictures=pictures_named(version.pictures or {}),
+        scenario_counts=version.scenario_counts,
     )
 
 

@@ -1,7 +1,8 @@
 """Learning operations: reading lessons, taking quizzes, completing modules, and progress.
 
 Rules (see the design): a module is complete when every lesson of its current version has been
-read and its quiz passed; it stays complete when republished. The course is complete when every
+read (its scenario played to an ending, unless the module says a scenario does not count) and its
+quiz passed; it stays complete when republished. The course is complete when every
 required module is. A quiz attempt draws ``questions_per_attempt`` questions for the learner's
 region at random, shuffles their choices, stores the lot, and is graded once, from what it stored.
 """
@@ -209,7 +210,8 @@ def _complete_module_if_done(user: User, module: Module) -> None:
     version = module.current_version
     if version is None or _completion(user, module) is not None:
         return
-    if {lesson.slug for lesson in version.lessons} - lessons_read(user, module):
+    counted = {lesson.slug for lesson in version.lessons if lesson.counts_for(version)}
+    if counted - lessons_read(user, module):
         return
     passed = db.session.scalar(
         select(QuizAttempt)
@@ -280,7 +282,11 @@ class ModuleProgress:
     @property
     def next_step(self) -> NextStep:
         """The first lesson not yet read, in order; else the quiz until it is passed."""
-        unread = [lesson for lesson in self.version.lessons if lesson.slug not in self.read]
+        unread = [
+            lesson
+            for lesson in self.version.lessons
+            if lesson.counts and lesson.slug not in self.read
+        ]
         if unread:
             return NextStep(lesson=unread[0], started=bool(self.read))
         return NextStep(take_quiz=not self.passed, started=True)
@@ -399,7 +405,7 @@ def _progress_in(user: User | None, modules: Sequence[ModuleOutline]) -> list[Mo
     progress = []
     for module in modules:
         version = module.current_version
-        slugs = {lesson.slug for lesson in version.lessons}
+        slugs = {lesson.slug for lesson in version.lessons if lesson.counts}
         best, passed = scores.get(module.id, (None, False))
         read_here = frozenset(read.get(module.id, set()) & slugs)
         progress.append(

@@ -127,6 +127,7 @@ def read_module_folder(
         reviewed=reviewed,
         objectives=checker.text_list(data, "objectives"),
         sources=_read_sources(checker, data),
+        scenario_counts=_scenario_counts(checker, data),
     )
     # Citations are checked against the module's source ids only when it has some: a module
     # whose sources could not be read would otherwise bury that one problem under many.
@@ -137,6 +138,20 @@ def read_module_folder(
     )
     module.questions = _read_quiz(root, folder, problems, module, course_regions, data)
     return module
+
+
+def _scenario_counts(checker: FileChecker, data: SourceMap) -> bool:
+    value = data.get("scenario_counts", True)
+    if not isinstance(value, bool):
+        checker.problem(
+            data.line_of("scenario_counts"),
+            _(
+                "scenario_counts must be true or false: whether completing the module needs its "
+                "scenario played to an ending"
+            ),
+        )
+        return True
+    return value
 
 
 def _read_sources(checker: FileChecker, data: SourceMap) -> list[dict[str, str]]:

@@ -25,6 +25,7 @@ MODULE_FIELDS = (
     "reviewed",
     "objectives",
     "sources",
+    "scenario_counts",
 )
 #: A module source's fields, in the order ``module.yaml`` gives them.
 SOURCE_FIELDS = ("id", "kind", "title", "url")
@@ -100,6 +101,8 @@ class ModuleSource:
     questions: list[dict[str, Any]] = field(default_factory=list)
     #: The SVG text of each picture in the folder's ``pictures/``, by file name (``hot.svg``).
     pictures: dict[str, str] = field(default_factory=dict)
+    #: Whether a learner must play the module's scenarios to an ending to complete it.
+    scenario_counts: bool = True
 
     def metadata(self) -> dict[str, Any]:
         """``module.yaml`` in canonical form and order."""
@@ -115,6 +118,8 @@ class ModuleSource:
             "sources": [
                 {key: source.get(key, "") for key in SOURCE_FIELDS} for source in self.sources
             ],
+            # Written only when it is not the default: modules that say nothing keep their form.
+            **({} if self.scenario_counts else {"scenario_counts": False}),
         }
 
     def content_hash(self) -> str:
