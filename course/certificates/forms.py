@@ -22,18 +22,9 @@ class ClaimForm(FlaskForm):
     )
 
 
-class CorrectNameForm(FlaskForm):
+class CorrectNameForm(ClaimForm):
     """The holder corrects the name printed on one of their certificates, saying why."""
 
-    holder_name = StringField(
-        _l("Name to print on your certificate"),
-        description=_l("Check the spelling: this is how your name will appear."),
-        validators=[
-            DataRequired(_l("Enter the name to print on your certificate")),
-            Length(max=200, message=_l("The name must be 200 characters or fewer")),
-            NoInvisibleCharacters(),
-        ],
-    )
     reason = TextAreaField(
         _l("Why does it need correcting?"),
         description=_l("For example: a spelling mistake, or I changed my name."),

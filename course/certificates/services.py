@@ -27,7 +27,8 @@ import segno
 from flask import current_app, has_request_context
 from flask_babel import format_date, ngettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import bindparam, delete, func, select, tuple_
+from flask_babel.speaklater import LazyString
+from sqlalchemy import Select, bindparam, delete, func, select, tuple_
 
 from course.accounts.models import User
 from course.catalogue.models import Course, Module, ModuleVersion
@@ -307,39 +308,45 @@ def send_expiry_emails(now: datetime | None = None) -> tuple[int, int]:
         .order_by(Certificate.id)
         .with_for_update(of=Certificate, skip_locked=True)
     )
-    reminders = db.session.execute(
+    reminders = _email_each_once(
         current.where(
             Certificate.expiry_reminder_sent_at.is_(None),
             Certificate.expires_at > now,
             Certificate.expires_at <= now + RENEWAL_WINDOW,
-        )
-    ).all()
-    for certificate, holder in reminders:
-        certificate.expiry_reminder_sent_at = now
-        queue_email(
-            holder.email,
-            str(_l("Your CT Citizen certificate expires soon")),
-            "certificate_expiring",
-            user=holder,
-            certificate=certificate,
-        )
-    notices = db.session.execute(
+        ),
+        "expiry_reminder_sent_at",
+        _l("Your CT Citizen certificate expires soon"),
+        "certificate_expiring",
+        now,
+    )
+    notices = _email_each_once(
         current.where(
             Certificate.expired_notice_sent_at.is_(None),
             Certificate.expires_at <= now,
             Certificate.expires_at > now - RENEWAL_WINDOW,
-        )
-    ).all()
-    for certificate, holder in notices:
-        certificate.expired_notice_sent_at = now
-        queue_email(
-            holder.email,
-            str(_l("Your CT Citizen certificate has expired")),
-            "certificate_expired",
-            user=holder,
-            certificate=certificate,
-        )
-    return len(reminders), len(notices)
+        ),
+        "expired_notice_sent_at",
+        _l("Your CT Citizen certificate has expired"),
+        "certificate_expired",
+        now,
+    )
+    return reminders, notices
+
+
+def _email_each_once(
+    query: Select[tuple[Certificate, User]],
+    sent_at: str,
+    subject: LazyString,
+    template: str,
+    now: datetime,
+) -> int:
+    """Email the holder of each certificate ``query`` finds, and note on it (in its ``sent_at``
+    column) that it was sent, so it is never sent again. :returns: how many were queued."""
+    found = db.session.execute(query).all()
+    for certificate, holder in found:
+        setattr(certificate, sent_at, now)
+        queue_email(holder.email, str(subject), template, user=holder, certificate=certificate)
+    return len(found)
 
 
 def correct_holder_name(
