@@ -417,3 +417,28 @@ def test_scenario_counts_must_be_true_or_false(bundle: Path) -> None:
     found = problems_in(with_scenario(bundle))
 
     assert any("scenario_counts must be true or false" in line for line in found), found
+
+
+def test_content_check_warns_of_a_scenario_with_few_decisions_or_one_way_to_an_ending(
+    bundle: Path,
+) -> None:
+    from course.catalogue.bundle import course_warnings
+
+    course = read_bundle(with_scenario(bundle))
+
+    warnings = [str(warning) for warning in course_warnings(bundle, course) if FILE in str(warning)]
+
+    assert sorted(warnings) == [
+        f"{bundle.name}/{FILE}:1: warning: 1 way leads to a good ending; give more than one, so "
+        "learners can recover from a mistake or go wrong late",
+        f"{bundle.name}/{FILE}:1: warning: a learner can reach an ending after 1 decision; ask "
+        "at least 3 on every way through",
+    ]
+
+
+def test_a_problem_in_a_scenarios_text_is_reported_at_its_own_line(bundle: Path) -> None:
+    with_scenario(bundle, SCENARIO.replace("Stay back next time.", "Stay [back](/nowhere)."))
+
+    found = problems_in(bundle)
+
+    assert any(f"{FILE}:36: broken link '/nowhere'" in line for line in found), found

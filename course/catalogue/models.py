@@ -149,8 +149,10 @@ class Lesson(db.Model):
     #: A branching scenario in canonical form (:mod:`course.catalogue.scenarios`), or ``None``.
     scenario: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     #: The scenario's Markdown as sanitised HTML, rendered once: for each step id, its ``text``
-    #: and each choice's ``feedback``, each by region code.
-    scenario_html: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    #: and each choice's ``feedback``, each by region code. Large, and read only by a scenario's
+    #: own pages (once per step, region and version, into the shared fragments): loaded when
+    #: asked for, not with every lesson of a module.
+    scenario_html: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
 
     module_version: Mapped[ModuleVersion] = relationship(back_populates="lessons")
 

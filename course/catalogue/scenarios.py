@@ -118,7 +118,7 @@ def _read_step(step: SourceMap, issue: Callable[[int, str], None]) -> dict[str, 
         issue(step.line_of("text") if "text" in step else step.line, _("the step has no text"))
         text = ""
     else:
-        _markdown_issues(text, step.line_of("text"), issue)
+        _markdown_issues(text, first_line_of(step, "text"), issue)
     text = text.strip("\n") + "\n"
     ending, choices = step.get("ending"), step.get("choices")
     if ending is not None and choices is not None:
@@ -173,15 +173,32 @@ def _read_choice(choice: object, line: int, issue: Callable[[int, str], None]) -
         )
         feedback = ""
     else:
-        _markdown_issues(feedback, choice.line_of("feedback"), issue)
+        _markdown_issues(feedback, first_line_of(choice, "feedback"), issue)
     return {"label": label, "next": next_step, "feedback": feedback.strip("\n") + "\n"}
 
 
-def _markdown_issues(text: str, field_line: int, issue: Callable[[int, str], None]) -> None:
-    # A block scalar (text: |) starts on the line after its key.
+def _markdown_issues(text: str, first_line: int, issue: Callable[[int, str], None]) -> None:
     found: list[MarkdownIssue] = check_markdown(text)
     for markdown_issue in found:
-        issue(field_line + markdown_issue.line, markdown_issue.message)
+        issue(first_line + markdown_issue.line - 1, markdown_issue.message)
+
+
+def first_line_of(mapping: SourceMap, key: str) -> int:
+    """The line of the file where the Markdown under ``key`` starts: the line after the key for a
+    block (``text: |``), the key's own line for text written on it."""
+    value = mapping.get(key)
+    block = isinstance(value, str) and value.endswith("\n")
+    return mapping.line_of(key) + (1 if block else 0)
+
+
+def text_lines(data: SourceMap) -> tuple[int, ...]:
+    """Where each piece of :func:`scenario_texts` starts in the file, in the same order, for a
+    scenario :func:`read_scenario` found no problem in (its steps and choices then line up)."""
+    lines = []
+    for step in data["steps"]:
+        lines.append(first_line_of(step, "text"))
+        lines.extend(first_line_of(choice, "feedback") for choice in step.get("choices", []))
+    return tuple(lines)
 
 
 def _graph_issues(

@@ -405,7 +405,7 @@ def holder_corrects_name(
         raise CertificateError(_l("Say why the name needs correcting."))
     if not " ".join(holder_name.split()):
         raise CertificateError(_l("Enter the name to print on your certificate."))
-    if corrections_by_holder(certificate) >= HOLDER_CORRECTIONS_ALLOWED:
+    if not corrections_left(certificate):
         raise CertificateError(
             _l(
                 "You have corrected the name on this certificate %(num)d times already. To "
@@ -416,16 +416,15 @@ def holder_corrects_name(
     return correct_holder_name(certificate, holder_name, changed_by=holder, reason=reason.strip())
 
 
-def corrections_by_holder(certificate: Certificate) -> int:
-    return (
-        db.session.scalar(
-            select(func.count(CertificateNameChange.id)).where(
-                CertificateNameChange.certificate_id == certificate.id,
-                CertificateNameChange.changed_by_id == certificate.user_id,
-            )
+def corrections_left(certificate: Certificate) -> int:
+    """How many more times the holder may correct the name on ``certificate`` themselves."""
+    made = db.session.scalar(
+        select(func.count(CertificateNameChange.id)).where(
+            CertificateNameChange.certificate_id == certificate.id,
+            CertificateNameChange.changed_by_id == certificate.user_id,
         )
-        or 0
     )
+    return max(HOLDER_CORRECTIONS_ALLOWED - (made or 0), 0)
 
 
 def name_changes_of(certificates: Sequence[Certificate]) -> dict[int, list[CertificateNameChange]]:

@@ -97,7 +97,7 @@ def _completion_page(form: ClaimForm) -> str | Response:
         "certificates/complete.html",
         standing=standing,
         form=form,
-        certificate=None if standing.asks_for_name else ready,
+        certificate=ready,
         linkedin_url=certificates.linkedin_url(ready) if ready else None,
         outline=current_outline(),
     )
@@ -131,11 +131,7 @@ def correct_name(code: str) -> str | Response:
         "certificates/correct_name.html",
         certificate=certificate,
         form=form,
-        corrections_left=max(
-            certificates.HOLDER_CORRECTIONS_ALLOWED
-            - certificates.corrections_by_holder(certificate),
-            0,
-        ),
+        corrections_left=certificates.corrections_left(certificate),
     )
 
 

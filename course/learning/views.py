@@ -244,15 +244,22 @@ def scenario_feedback(slug: str, lesson_slug: str, step_id: str) -> str | tuple[
         problem = _("Choose what you would do.")
         return _scenario_step_page(module, lesson, index, step_id, problem), 400
     region = learning.current_region()
+    version = module.current_version
+    assert version is not None  # noqa: S101 - checked by _module_or_404
+
+    def render() -> tuple[str]:
+        # Sanitised by nh3 when the version was made.
+        return (lesson.scenario_html[step_id]["feedback"][number - 1][region.value],)  # type: ignore[index]
+
+    key = (version.id, lesson.slug, step_id, number, region.value)
+    (feedback,) = shared_fragments("scenario-feedback", key, render)
     return render_template(
         "learning/scenario_feedback.html",
         module=module,
         lesson=lesson,
         step=step,
         choice=step["choices"][number - 1],
-        feedback=Markup(  # noqa: S704 - sanitised by nh3 when the version was made
-            lesson.scenario_html[step_id]["feedback"][number - 1][region.value]  # type: ignore[index]
-        ),
+        feedback=feedback,
     )
 
 

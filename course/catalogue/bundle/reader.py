@@ -39,7 +39,7 @@ from course.catalogue.pictures import (
     svg_problems,
 )
 from course.catalogue.question_types import all_question_types
-from course.catalogue.scenarios import SCENARIO_SUFFIX, read_scenario, scenario_texts
+from course.catalogue.scenarios import SCENARIO_SUFFIX, read_scenario, text_lines
 from course.catalogue.yaml_source import SourceList, SourceMap
 from course.core.regions import REGION_CODES, Region
 
@@ -370,9 +370,7 @@ def _read_scenario_lesson(
     if slug in RESERVED_LESSON_SLUGS:
         checker.problem(data.line_of("slug"), f"the lesson slug {slug!r} is reserved")
     title = checker.text(data, "title", 200)
-    for text in scenario_texts(scenario):
-        _check_pictures_shown(checker, text, 1, pictures, shown)
-    return LessonSource(
+    lesson = LessonSource(
         path.name,
         slug,
         title,
@@ -380,7 +378,11 @@ def _read_scenario_lesson(
         LessonKind.SCENARIO,
         [],
         scenario={**scenario, "title": title, "slug": slug},
+        text_lines=text_lines(data) if not issues else (),
     )
+    for first_line, text in lesson.located_texts(1):
+        _check_pictures_shown(checker, text, first_line, pictures, shown)
+    return lesson
 
 
 def _lesson_kind(checker: FileChecker, front: SourceMap) -> LessonKind:

@@ -52,6 +52,8 @@ class LessonSource:
     #: A branching scenario (``NN-slug.scenario.yaml``) in canonical form; its ``markdown`` is
     #: empty. See :mod:`course.catalogue.scenarios`.
     scenario: dict[str, Any] | None = None
+    #: Where each of the scenario's pieces of Markdown starts in its file (as read); not content.
+    text_lines: tuple[int, ...] = field(default=(), compare=False)
 
     def markdown_texts(self) -> list[str]:
         """Every piece of Markdown the lesson shows: its text, or each step's text and each
@@ -59,6 +61,16 @@ class LessonSource:
         if self.scenario is not None:
             return list(scenario_texts(self.scenario))
         return [self.markdown]
+
+    def located_texts(self, body_first_line: int) -> list[tuple[int, str]]:
+        """:meth:`markdown_texts`, each with the line of its file where it starts, so a problem
+        in it is reported where it is: a lesson's text starts at ``body_first_line``; a
+        scenario's pieces where the reader found them (line 1 for one never read from a file)."""
+        texts = self.markdown_texts()
+        if self.scenario is None:
+            return [(body_first_line, texts[0])]
+        lines = self.text_lines or (1,) * len(texts)
+        return list(zip(lines, texts, strict=True))
 
     def canonical(self) -> dict[str, Any]:
         return {

@@ -125,12 +125,15 @@ def _check_links(
     for module in modules:
         for lesson in module.lessons:
             path = root / module.folder_name / lesson.file_name
-            first_body_line = body_first_line(path)
-            links = [link for text in lesson.markdown_texts() for link in internal_links(text)]
+            links = [
+                (first_line + line - 1, target)
+                for first_line, text in lesson.located_texts(body_first_line(path))
+                for line, target in internal_links(text)
+            ]
             for line, target in links:
                 if not _link_resolves(target, lessons_by_module, known_modules):
                     FileChecker(root, path, problems).problem(
-                        first_body_line + line - 1,
+                        line,
                         f"broken link {target!r}: no such page in the course",
                     )
 
