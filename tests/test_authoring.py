@@ -20,6 +20,7 @@ from tests.fixtures.authoring import (
     EXAMPLE_DETAILS,
     EXAMPLE_SOURCE_LINE,
     module_id_of,
+    publish,
     revision_on,
     save_draft_form,
 )
@@ -324,13 +325,6 @@ def test_a_tampered_revision_counts_as_out_of_date(course_app: Flask, author: Fl
     assert stored_draft(course_app) is None
 
 
-def publish(client: FlaskClient, app: Flask, slug: str = "staying-safe"):  # type: ignore[no-untyped-def]
-    module = module_id_of(app, slug)
-    return save_draft_form(
-        client, f"/admin/modules/{module}/publish", {}, f"/admin/modules/{module}/"
-    )
-
-
 def test_publishing_makes_a_new_version_learners_see_at_once(
     course_app: Flask, author: FlaskClient
 ) -> None:
@@ -625,6 +619,9 @@ def test_only_authors_and_admins_with_two_factors_reach_authoring(course_app: Fl
         assert attempt(anonymous).headers.get("Location", "").startswith("/login"), path
         assert attempt(learner).status_code == 403, path
         assert "two-factor" in attempt(author_without_two_factors).headers.get("Location", ""), path
+        # The example course has no pictures: past the access check, the draft's picture is
+        # not found.
+        allowed = (200, 302, 404) if "/draft/pictures/" in path else (200, 302)
         for client in (author, admin):
             status = attempt(client).status_code
-            assert status in (200, 302), (method, path, status)
+            assert status in allowed, (method, path, status)

@@ -17,31 +17,7 @@ from course.catalogue.pictures import digest_of, svg_problems
 from course.catalogue.services import course_source, import_course, module_source, the_course
 from course.extensions import db
 from tests.fixtures.content_bundles import problems_in, replace_in
-
-DRAWING = """<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 640 320" role="img">
-  <title>Run, Hide, Tell: three steps</title>
-  <defs><marker id="arrow" viewBox="0 0 10 10"><path d="M0 0L10 5L0 10z"/></marker></defs>
-  <rect x="10" y="10" width="200" height="100" fill="#12263f"/>
-  <line x1="210" y1="60" x2="300" y2="60" stroke="#0b0c0c" marker-end="url(#arrow)"/>
-  <use href="#arrow"/>
-  <text x="20" y="60" font-size="28" fill="#ffffff">Run</text>
-</svg>
-"""
-LESSON = "01-staying-safe/01-the-steps.md"
-
-
-def with_picture(bundle: Path, svg: str = DRAWING, name: str = "steps.svg") -> Path:
-    """The bundle with ``svg`` as a picture of the first module, shown by its first lesson."""
-    pictures = bundle / "01-staying-safe" / "pictures"
-    pictures.mkdir(exist_ok=True)
-    (pictures / name).write_text(svg)
-    replace_in(
-        bundle / LESSON,
-        "Remember **Run, Hide, Tell**.",
-        f"Remember **Run, Hide, Tell**.\n\n![The three steps: run, hide, tell.](pictures/{name})",
-    )
-    return bundle
-
+from tests.fixtures.pictures import DRAWING, LESSON, with_picture
 
 # What a picture may hold
 

@@ -18,6 +18,7 @@ from course.authoring.lesson_and_question_edits import (
     LESSON_MARKDOWN_MAX_LENGTH,
     LESSON_TITLE_MAX_LENGTH,
 )
+from course.authoring.scenario_editor import STEPS_MAX_LENGTH
 from course.catalogue.bundle import SOURCE_FIELDS, source_problems
 from course.core.forms import MultiCheckboxField, single_spaced
 
@@ -238,8 +239,8 @@ def _source_of_line(line: str) -> dict[str, str] | None:
     return {"source_id": source_id, "kind": kind, "title": title.strip(), "url": url.strip()}
 
 
-class LessonForm(DraftForm):
-    title = StringField(
+def _lesson_title_field() -> StringField:
+    return StringField(
         _l("Title"),
         filters=[single_spaced],
         validators=[
@@ -249,6 +250,10 @@ class LessonForm(DraftForm):
             ),
         ],
     )
+
+
+class LessonForm(DraftForm):
+    title = _lesson_title_field()
     slug = _slug_field(_l("Lower-case letters, digits and hyphens, like run-hide-tell."))
     markdown = TextAreaField(
         _l("Text (Markdown)"),
@@ -279,6 +284,30 @@ class LessonForm(DraftForm):
         _l("Sources this lesson's facts come from"),
         description=_l("Tick every source that says something the lesson teaches."),
         choices=[],
+    )
+
+
+class ScenarioForm(DraftForm):
+    """A branching scenario: its title and slug, like a lesson's, and its steps as the text of
+    its file (see :mod:`course.authoring.scenario_editor`)."""
+
+    title = _lesson_title_field()
+    slug = _slug_field(_l("Lower-case letters, digits and hyphens, like scenario-station-bench."))
+    steps = TextAreaField(
+        _l("Steps (YAML, as in the scenario's file)"),
+        description=_l(
+            "start: names the first step. Each step has an id and a text (Markdown), then either "
+            "two to four choices (each with a label, the next step and feedback) or ending: good "
+            "or ending: bad. Indent with spaces, as the example does."
+        ),
+        render_kw={"rows": 24, "spellcheck": "true"},
+        validators=[
+            DataRequired(_l("Write the scenario's steps")),
+            Length(
+                max=STEPS_MAX_LENGTH,
+                message=_l("The steps must be 100,000 characters or fewer"),
+            ),
+        ],
     )
 
 

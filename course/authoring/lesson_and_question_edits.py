@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from course.accounts.models import User
 from course.authoring.draft_document import Document
 from course.authoring.drafts import DraftRefused, change_draft
+from course.authoring.scenario_editor import read_steps_text
 from course.catalogue.bundle import (
     RESERVED_LESSON_SLUGS,
     SLUG,
@@ -22,12 +23,14 @@ from course.catalogue.bundle import (
 from course.catalogue.markdown import check_markdown
 from course.catalogue.models import Module
 from course.catalogue.question_types import all_question_types, question_type
+from course.catalogue.scenarios import SCENARIO_SUFFIX
 from course.catalogue.yaml_source import SourceMap
 
 LESSON_TITLE_MAX_LENGTH = 200
 LESSON_MARKDOWN_MAX_LENGTH = 50_000
 #: What the audit log keeps of a lesson before and after a save.
 AUDITED_LESSON_FIELDS = ("title", "slug", "kind", "sources", "markdown")
+AUDITED_SCENARIO_FIELDS = ("title", "slug", "kind", "scenario")
 
 
 # Lessons --------------------------------------------------------------------------------------
@@ -35,7 +38,15 @@ AUDITED_LESSON_FIELDS = ("title", "slug", "kind", "sources", "markdown")
 
 def _renumber_lessons(document: Document) -> None:
     for position, lesson in enumerate(document["lessons"], start=1):
-        lesson["file"] = f"{position:02d}-{lesson['slug']}.md"
+        suffix = SCENARIO_SUFFIX if lesson.get("scenario") is not None else ".md"
+        lesson["file"] = f"{position:02d}-{lesson['slug']}{suffix}"
+
+
+def _audited(lesson: Document) -> dict[str, Any]:
+    """What the audit log keeps of a lesson before and after a change."""
+    scenario = lesson.get("scenario") is not None
+    fields = AUDITED_SCENARIO_FIELDS if scenario else AUDITED_LESSON_FIELDS
+    return {key: lesson.get(key) for key in fields}
 
 
 def lesson_errors(
@@ -53,11 +64,31 @@ def lesson_errors(
     saved: the module's draft then lists it among the problems to fix before publishing, since
     the sources it needs may not be in the module's details yet.
     """
-    errors: dict[str, list[str]] = {}
+    errors = heading_errors(document, number, title, slug)
     known = {source.get("id") for source in document["metadata"]["sources"]}
     unknown = [source_id for source_id in sources if source_id not in known]
     if unknown:
         errors["sources"] = [citations.unknown_citation_problem(unknown[0])]
+    if not markdown.strip():
+        errors["markdown"] = [_("Write the lesson's text")]
+    elif len(markdown) > LESSON_MARKDOWN_MAX_LENGTH:
+        errors["markdown"] = [_("The text must be 50,000 characters or fewer")]
+    else:
+        issues = check_markdown(markdown)
+        if issues:
+            errors["markdown"] = [
+                _("Line %(line)d: %(problem)s", line=issue.line, problem=issue.message)
+                for issue in issues
+            ]
+    return errors
+
+
+def heading_errors(
+    document: Document, number: int | None, title: str, slug: str
+) -> dict[str, list[str]]:
+    """What is wrong with a lesson's (or a scenario's) title and slug: each is needed, and unique
+    among the module's other lessons."""
+    errors: dict[str, list[str]] = {}
     others = [
         lesson for index, lesson in enumerate(document["lessons"], start=1) if index != number
     ]
@@ -75,17 +106,6 @@ def lesson_errors(
         errors["slug"] = [_("%(slug)s is kept for the module's own pages", slug=slug)]
     elif any(lesson["slug"] == slug for lesson in others):
         errors["slug"] = [_("Another lesson of this module has this slug")]
-    if not markdown.strip():
-        errors["markdown"] = [_("Write the lesson's text")]
-    elif len(markdown) > LESSON_MARKDOWN_MAX_LENGTH:
-        errors["markdown"] = [_("The text must be 50,000 characters or fewer")]
-    else:
-        issues = check_markdown(markdown)
-        if issues:
-            errors["markdown"] = [
-                _("Line %(line)d: %(problem)s", line=issue.line, problem=issue.message)
-                for issue in issues
-            ]
     return errors
 
 
@@ -120,15 +140,60 @@ def save_lesson(
             document["lessons"].append(lesson)
             before = None
         else:
-            old = document["lessons"][_index_checked(document["lessons"], number)]
-            before = {key: old.get(key) for key in AUDITED_LESSON_FIELDS}
+            before = _audited(document["lessons"][_index_checked(document["lessons"], number)])
             document["lessons"][number - 1] = lesson
         _renumber_lessons(document)
-        return before, {key: lesson[key] for key in AUDITED_LESSON_FIELDS}
+        return before, _audited(lesson)
 
     action = "lesson.added" if number is None else "lesson.saved"
     draft = change_draft(
         module, revision, author, action, f"Saved the lesson {slug} of {module.slug}", change
+    )
+    return number or len(draft.content["lessons"])
+
+
+def save_scenario(
+    module: Module,
+    revision: int,
+    author: User,
+    number: int | None,
+    title: str,
+    slug: str,
+    steps: str,
+) -> int:
+    """Add a branching scenario at the end of the lessons (``number`` is ``None``) or replace
+    lesson ``number`` with one; ``steps`` is its ``start`` and ``steps`` as the editor's text,
+    checked as its file would be.
+
+    :returns: the lesson's number.
+    :raises DraftRefused: with the problems, by field (the steps' at their lines of the text).
+    """
+    title = title.strip()
+    scenario, steps_problems = read_steps_text(steps)
+
+    def change(document: Document) -> tuple[Any, Any]:
+        errors = heading_errors(document, number, title, slug)
+        if steps_problems:
+            errors["steps"] = steps_problems
+        if errors or scenario is None:
+            raise DraftRefused(errors)
+        whole = {"title": title, "slug": slug, **scenario}
+        lesson = LessonSource("", slug, title, "", LessonKind.SCENARIO, scenario=whole).canonical()
+        if number is None:
+            document["lessons"].append(lesson)
+            before = None
+        else:
+            old = document["lessons"][_index_checked(document["lessons"], number)]
+            before = _audited(old)
+            # Sources a scenario cites (files may give them) stay cited.
+            lesson["sources"] = list(old.get("sources", [])) if old.get("scenario") else []
+            document["lessons"][number - 1] = lesson
+        _renumber_lessons(document)
+        return before, _audited(lesson)
+
+    action = "lesson.added" if number is None else "lesson.saved"
+    draft = change_draft(
+        module, revision, author, action, f"Saved the scenario {slug} of {module.slug}", change
     )
     return number or len(draft.content["lessons"])
 
@@ -155,7 +220,7 @@ def delete_lesson(module: Module, revision: int, author: User, number: int) -> s
         lesson = document["lessons"].pop(_index_checked(document["lessons"], number))
         removed_title = lesson["title"]
         _renumber_lessons(document)
-        return {key: lesson[key] for key in ("title", "slug", "markdown")}, None
+        return _audited(lesson), None
 
     change_draft(
         module, revision, author, "lesson.deleted", f"Deleted a lesson of {module.slug}", change

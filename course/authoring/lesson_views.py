@@ -10,15 +10,22 @@ from werkzeug.wrappers import Response
 
 from course.accounts.access import staff_required
 from course.accounts.models import Role
-from course.authoring import drafts, preview
-from course.authoring.forms import DraftForm, LessonForm
+from course.authoring import drafts, preview, scenario_editor
+from course.authoring.forms import DraftForm, LessonForm, ScenarioForm
 from course.authoring.lesson_and_question_edits import (
     delete_lesson,
+    heading_errors,
     lesson_errors,
     move_lesson,
     save_lesson,
+    save_scenario,
 )
-from course.authoring.module_views import module_or_404, preview_region, stale_draft_message
+from course.authoring.module_views import (
+    draft_picture_urls,
+    module_or_404,
+    preview_region,
+    stale_draft_message,
+)
 from course.catalogue.bundle import LessonKind
 from course.catalogue.markdown import render_for_region
 from course.catalogue.models import Module
@@ -38,14 +45,6 @@ def _lesson_page(
     """The lesson editor: show it, preview it, or save it into the draft."""
     editing = drafts.editing(module)
     lessons = editing.document["lessons"]
-    if number is not None and not 1 <= number <= len(lessons):
-        abort(404)
-    if number is not None and lessons[number - 1].get("scenario") is not None:
-        # Not editable here yet: its form would save it as a text lesson and lose the scenario.
-        page = render_template(
-            "authoring/lessons/scenario.html", module=module, lesson=lessons[number - 1]
-        )
-        return page, 200
     status, preview_html = 200, None
     region = preview_region()
     module_sources = editing.document["metadata"]["sources"]
@@ -78,7 +77,9 @@ def _lesson_page(
             for name, messages in errors.items():
                 form[name].errors = list(messages)
             if not errors:
-                preview_html = render_for_region(form.markdown.data, region)
+                preview_html = render_for_region(
+                    form.markdown.data, region, draft_picture_urls(module, editing.document)
+                )
         else:
             try:
                 saved = save_lesson(
@@ -113,16 +114,91 @@ def _lesson_page(
     return page, status
 
 
+def _scenario_page(
+    module: Module, form: ScenarioForm, number: int | None
+) -> tuple[str, int] | Response:
+    """The scenario editor: show it (an existing scenario with its preview), preview the text
+    as it stands, or save it into the draft."""
+    editing = drafts.editing(module)
+    status, scenario = 200, None
+    region = preview_region()
+    if not form.is_submitted():
+        form.revision.data = str(editing.revision)
+        if number is None:
+            form.steps.data = scenario_editor.STARTER_STEPS
+        else:
+            lesson = editing.document["lessons"][number - 1]
+            form.title.data, form.slug.data = lesson["title"], lesson["slug"]
+            scenario = lesson["scenario"]
+            form.steps.data = scenario_editor.steps_text(scenario)
+    elif form.validate():
+        if request.form.get("action") == PREVIEW_ACTION:
+            errors = heading_errors(editing.document, number, form.title.data, form.slug.data)
+            scenario, steps_problems = scenario_editor.read_steps_text(form.steps.data)
+            if steps_problems:
+                errors["steps"] = steps_problems
+            for name, messages in errors.items():
+                form[name].errors = list(messages)
+        else:
+            try:
+                saved = save_scenario(
+                    module,
+                    form.revision_number(),
+                    current_user,
+                    number,
+                    form.title.data,
+                    form.slug.data,
+                    form.steps.data,
+                )
+            except drafts.DraftRefused as refusal:
+                for name, messages in refusal.errors.items():
+                    form[name].errors = list(messages)
+            except drafts.StaleDraft as error:
+                flash(stale_draft_message(error), "error")
+                status = 409
+            else:
+                flash(_("Lesson %(number)d is saved in the draft.", number=saved), "success")
+                return _back_to(module)
+    pictures = draft_picture_urls(module, editing.document)
+    page = render_template(
+        "authoring/lessons/scenario.html",
+        module=module,
+        form=form,
+        number=number,
+        scenario_preview=(
+            scenario_editor.preview_of(scenario, region, pictures)
+            if scenario is not None and not form.errors
+            else None
+        ),
+        region=region,
+        regions=preview.regions_of(module),
+    )
+    return page, status
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @staff_required(Role.ADMIN, Role.AUTHOR)
 def new(module_id: int) -> tuple[str, int] | Response:
     return _lesson_page(module_or_404(module_id), LessonForm(), None)
 
 
+@bp.route("/new-scenario", methods=["GET", "POST"])
+@staff_required(Role.ADMIN, Role.AUTHOR)
+def new_scenario(module_id: int) -> tuple[str, int] | Response:
+    return _scenario_page(module_or_404(module_id), ScenarioForm(), None)
+
+
 @bp.route("/<int:number>", methods=["GET", "POST"])
 @staff_required(Role.ADMIN, Role.AUTHOR)
 def edit(module_id: int, number: int) -> tuple[str, int] | Response:
-    return _lesson_page(module_or_404(module_id), LessonForm(), number)
+    """A lesson's editor, or a scenario's for a lesson that is a branching scenario."""
+    module = module_or_404(module_id)
+    lessons = drafts.editing(module).document["lessons"]
+    if not 1 <= number <= len(lessons):
+        abort(404)
+    if lessons[number - 1].get("scenario") is not None:
+        return _scenario_page(module, ScenarioForm(), number)
+    return _lesson_page(module, LessonForm(), number)
 
 
 @bp.post("/<int:number>/move")

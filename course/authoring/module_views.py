@@ -17,7 +17,8 @@ from werkzeug.wrappers import Response
 
 from course.accounts.access import staff_required
 from course.accounts.models import Role
-from course.authoring import drafts, history, preview
+from course.authoring import drafts, history, preview, scenario_editor
+from course.authoring.draft_document import Document
 from course.authoring.drafts import StaleDraft
 from course.authoring.forms import DraftForm, ModuleDetailsForm, NewModuleForm
 from course.catalogue.bundle import ContentError
@@ -25,6 +26,7 @@ from course.catalogue.models import Module, ModuleVersion
 from course.catalogue.services import the_course
 from course.core.forms import ButtonForm
 from course.core.regions import Region
+from course.core.security import served_as_inert_image
 from course.extensions import db
 
 bp = Blueprint("admin_modules", __name__, url_prefix="/admin/modules")
@@ -45,6 +47,15 @@ def preview_region() -> Region:
         return Region(request.values.get("region", ""))
     except ValueError:
         return Region.UK
+
+
+def draft_picture_urls(module: Module, document: Document) -> dict[str, str]:
+    """Where a preview finds each of the draft's pictures (``hot.svg``): published or not, they
+    are served to authors from the draft itself."""
+    return {
+        name: url_for("admin_modules.draft_picture", module_id=module.id, picture_name=name)
+        for name in document.get("pictures", {})
+    }
 
 
 def stale_draft_message(error: StaleDraft) -> str:
@@ -281,20 +292,40 @@ def preview_lesson(module_id: int, number: int) -> str:
     module = module_or_404(module_id)
     document = drafts.editing(module).document
     region = preview_region()
+    pictures = draft_picture_urls(module, document)
     try:
-        html = preview.lesson_html(document, number, region)
+        html = preview.lesson_html(document, number, region, pictures)
     except LookupError:
         abort(404)
+    lesson = document["lessons"][number - 1]
     return render_template(
         "authoring/modules/preview_lesson.html",
         module=module,
         document=document,
         number=number,
-        lesson=document["lessons"][number - 1],
+        lesson=lesson,
         html=html,
+        scenario_preview=(
+            scenario_editor.preview_of(lesson["scenario"], region, pictures)
+            if lesson.get("scenario") is not None
+            else None
+        ),
         region=region,
         regions=preview.regions_of(module),
     )
+
+
+@bp.get("/<int:module_id>/draft/pictures/<picture_name>")
+@staff_required(Role.ADMIN, Role.AUTHOR)
+@served_as_inert_image
+def draft_picture(module_id: int, picture_name: str) -> Response:
+    """One of the draft's pictures, for its previews, under the same inert policy as the
+    published ones (:func:`course.learning.views.picture`)."""
+    pictures = drafts.editing(module_or_404(module_id)).document.get("pictures", {})
+    svg = pictures.get(picture_name)
+    if svg is None:
+        abort(404)
+    return Response(svg, mimetype="image/svg+xml")
 
 
 @bp.get("/<int:module_id>/preview/quiz")

@@ -4,6 +4,7 @@ the same Markdown renderer, sanitiser and question templates learners get."""
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,14 +30,17 @@ def regions_of(module: Module) -> list[Region]:
     return [region for region in Region if region.value in chosen]
 
 
-def lesson_html(document: Document, number: int, region: Region) -> str:
-    """Lesson ``number``'s sanitised HTML for ``region``.
+def lesson_html(
+    document: Document, number: int, region: Region, picture_urls: Mapping[str, str]
+) -> str:
+    """Lesson ``number``'s sanitised HTML for ``region``, showing the draft's pictures from
+    ``picture_urls``.
 
     :raises LookupError: when there is no such lesson.
     """
     if not 1 <= number <= len(document["lessons"]):
         raise LookupError(f"no lesson {number}")
-    return render_for_region(document["lessons"][number - 1]["markdown"], region)
+    return render_for_region(document["lessons"][number - 1]["markdown"], region, picture_urls)
 
 
 def questions_for(document: Document, region: Region) -> list[PreviewQuestion]:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from course.catalogue.markdown import MarkdownIssue, check_markdown
 from course.catalogue.yaml_source import SourceList, SourceMap
@@ -306,6 +307,42 @@ def fewest_decisions_to_an_ending(scenario: dict[str, Any]) -> int:
         seen |= frontier
         depth += 1
     return depth
+
+
+#: The fewest decisions a learner should make on any way through a scenario.
+MIN_DECISIONS = 3
+
+
+def thin_scenario_warnings(scenario: dict[str, Any]) -> list[str]:
+    """A scenario teaches by letting choices matter: what to fix when a way through asks fewer
+    than :data:`MIN_DECISIONS` of them, or when only one way leads to a good (or a bad) ending.
+    Warnings, not problems: a person decides."""
+    warnings = []
+    decisions = fewest_decisions_to_an_ending(scenario)
+    if decisions < MIN_DECISIONS:
+        warnings.append(
+            ngettext(
+                "a learner can reach an ending after %(num)d decision; ask at least %(min)d on "
+                "every way through",
+                "a learner can reach an ending after %(num)d decisions; ask at least %(min)d on "
+                "every way through",
+                decisions,
+                min=MIN_DECISIONS,
+            )
+        )
+    for ending, ways in paths_to_endings(scenario).items():
+        if ways < 2:
+            warnings.append(
+                ngettext(
+                    "%(num)d way leads to a %(ending)s ending; give more than one, so learners "
+                    "can recover from a mistake or go wrong late",
+                    "%(num)d ways lead to a %(ending)s ending; give more than one, so learners "
+                    "can recover from a mistake or go wrong late",
+                    ways,
+                    ending=str(ending),
+                )
+            )
+    return warnings
 
 
 def longest_reading(scenario: dict[str, Any], words: Callable[[str], int]) -> int:

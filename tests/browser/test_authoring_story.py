@@ -14,7 +14,6 @@ import io
 import zipfile
 from pathlib import Path
 
-import pyotp
 from flask import Flask
 from PIL import Image
 from sqlalchemy import select
@@ -25,7 +24,12 @@ from course.catalogue.models import Module
 from course.catalogue.question_types import all_question_types, question_type
 from course.extensions import db
 from tests.fixtures.apps import import_bundle
-from tests.fixtures.browser import BrowserSession, answer_by_keyboard, open_attempt_questions
+from tests.fixtures.browser import (
+    BrowserSession,
+    answer_by_keyboard,
+    open_attempt_questions,
+    sign_in_with_code,
+)
 from tests.fixtures.factories import STRONG_PASSWORD, make_user, new_two_factor_secret
 
 LESSON = (
@@ -124,13 +128,6 @@ def changed_module_zip(
     path = tmp_path / file_name
     path.write_bytes(buffer.getvalue())
     return path
-
-
-def sign_in_with_code(session: BrowserSession, email: str, secret: str, label: str) -> None:
-    session.open("/login", label=f"{label}-login")
-    session.sign_in(email, STRONG_PASSWORD, f"{label}-security-code")
-    session.type_into("code", pyotp.TOTP(secret).now())
-    session.activate("Continue", f"{label}-signed-in")
 
 
 def test_an_author_writes_publishes_and_revises_a_module(

@@ -34,6 +34,9 @@ from tests.security.access_table import (
 GET_ROUTES = [endpoint for _method, endpoint in routes(REAL_APP, {"GET"})]
 VIEWER = {STAFF: AUTHOR, ADMIN_ONLY: ADMIN, ORGANISATION_MANAGER: MANAGER, SIGNED_IN: LEARNER}
 HSTS = "max-age=63072000; includeSubDomains"
+#: The views that serve images (uploaded, the course's pictures, a draft's pictures) under the
+#: inert image policy.
+INERT_IMAGES = ("media.image", "learning.picture", "admin_modules.draft_picture")
 
 # Views that declare header options of their own (``Talisman()(...)``), as declared.
 DECLARED_VIEW_OPTIONS = {
@@ -66,7 +69,10 @@ def pages(site: Site) -> Iterator[dict[str, TestResponse]]:
 
 
 def test_views_with_their_own_header_options_are_known() -> None:
-    assert set(DECLARED_VIEW_OPTIONS) == {"health.healthz", "media.image", "learning.picture"}
+    assert set(DECLARED_VIEW_OPTIONS) == {
+        "health.healthz",
+        *INERT_IMAGES,
+    }
 
 
 def test_serving_a_view_leaves_its_declared_options_as_declared(
@@ -100,8 +106,7 @@ def test_the_viewers_see_the_pages_themselves(pages: dict[str, TestResponse]) ->
     for endpoint in (
         "admin_users.user",
         "organisations.manage",
-        "media.image",
-        "learning.picture",
+        *INERT_IMAGES,
         "static",
     ):
         assert statuses[endpoint] == 200, endpoint
@@ -115,7 +120,7 @@ def test_every_page_carries_the_security_headers(
     # An image loads nothing, so its own policy has nothing to upgrade.
     expected_policy = (
         INERT_IMAGE_POLICY
-        if endpoint in ("media.image", "learning.picture")
+        if endpoint in INERT_IMAGES
         else {**CONTENT_SECURITY_POLICY, "upgrade-insecure-requests": ""}
     )
 
@@ -134,7 +139,7 @@ def test_every_page_carries_the_security_headers(
 def test_images_may_not_run_anything_even_opened_on_their_own(
     pages: dict[str, TestResponse],
 ) -> None:
-    for endpoint in ("media.image", "learning.picture"):
+    for endpoint in INERT_IMAGES:
         image_policy = policy(pages[endpoint].headers["Content-Security-Policy"])
 
         assert image_policy["default-src"] == "'none'" and "sandbox" in image_policy

@@ -50,7 +50,7 @@ from course.catalogue.bundle.validator import (
     check_module_folder,
     read_bundle,
 )
-from course.catalogue.bundle.writer import module_files, write_bundle, write_module
+from course.catalogue.bundle.writer import module_files, scenario_yaml, write_bundle, write_module
 
 __all__ = [
     "COURSE_FILE",
@@ -82,6 +82,7 @@ __all__ = [
     "overdue_reviews",
     "read_bundle",
     "read_module_folder",
+    "scenario_yaml",
     "source_problems",
     "write_bundle",
     "write_module",

@@ -15,18 +15,13 @@ from pathlib import Path
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import ngettext
 
 from course.catalogue.bundle.file_checker import FileChecker
 from course.catalogue.bundle.layout import MODULE_FILE, QUIZ_FILE, body_first_line
 from course.catalogue.bundle.sources import CourseSource, LessonSource, ModuleSource
 from course.catalogue.bundle.validation_report import Problem
 from course.catalogue.markdown import region_passage_runs, render_for_region
-from course.catalogue.scenarios import (
-    fewest_decisions_to_an_ending,
-    longest_reading,
-    paths_to_endings,
-)
+from course.catalogue.scenarios import longest_reading, thin_scenario_warnings
 from course.catalogue.yaml_source import SourceMap, YamlSyntaxError, load_yaml
 from course.core.regions import Region
 
@@ -108,39 +103,9 @@ def course_warnings(root: Path, course: CourseSource) -> list[Problem]:
     return sorted(warnings)
 
 
-#: The fewest decisions a learner should make on any way through a scenario.
-MIN_DECISIONS = 3
-
-
 def _warn_of_a_thin_scenario(checker: FileChecker, scenario: dict[str, Any]) -> None:
-    """A scenario teaches by letting choices matter: warn when a way through asks fewer than
-    :data:`MIN_DECISIONS` of them, or when only one way leads to a good (or a bad) ending."""
-    decisions = fewest_decisions_to_an_ending(scenario)
-    if decisions < MIN_DECISIONS:
-        checker.problem(
-            1,
-            ngettext(
-                "warning: a learner can reach an ending after %(num)d decision; ask at least "
-                "%(min)d on every way through",
-                "warning: a learner can reach an ending after %(num)d decisions; ask at least "
-                "%(min)d on every way through",
-                decisions,
-                min=MIN_DECISIONS,
-            ),
-        )
-    for ending, ways in paths_to_endings(scenario).items():
-        if ways < 2:
-            checker.problem(
-                1,
-                ngettext(
-                    "warning: %(num)d way leads to a %(ending)s ending; give more than one, so "
-                    "learners can recover from a mistake or go wrong late",
-                    "warning: %(num)d ways lead to a %(ending)s ending; give more than one, so "
-                    "learners can recover from a mistake or go wrong late",
-                    ways,
-                    ending=str(ending),
-                ),
-            )
+    for warning in thin_scenario_warnings(scenario):
+        checker.problem(1, _("warning: %(warning)s", warning=warning))
 
 
 def estimated_minutes(module: ModuleSource, regions: list[Region]) -> int:

@@ -31,7 +31,8 @@ def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
 _ScenarioDumper.add_representer(str, _represent_text)
 
 
-def _dump_scenario(scenario: dict[str, Any]) -> str:
+def scenario_yaml(scenario: dict[str, Any]) -> str:
+    """A scenario (or part of one, such as its ``start`` and ``steps``) as its file writes it."""
     return yaml.dump(
         scenario,
         Dumper=_ScenarioDumper,
@@ -48,7 +49,7 @@ def module_files(module: ModuleSource) -> dict[str, str]:
     files = {MODULE_FILE: _dump_yaml(module.metadata())}
     for lesson in module.lessons:
         if lesson.scenario is not None:
-            files[lesson.file_name] = _dump_scenario(lesson.scenario)
+            files[lesson.file_name] = scenario_yaml(lesson.scenario)
             continue
         front = _dump_yaml(lesson.front_matter())
         files[lesson.file_name] = f"---\n{front}---\n{lesson.markdown}"
