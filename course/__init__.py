@@ -23,6 +23,7 @@ PERSONAL_DATA_MODULES = (
     "course.accounts.personal_data",
     "course.catalogue.personal_data",
     "course.learning.personal_data",
+    "course.measurement.personal_data",
     "course.certificates.personal_data",
     "course.organisations.personal_data",
     "course.authoring.personal_data",
@@ -74,6 +75,8 @@ def create_app(
     from course.core.health import bp as health_bp
     from course.dashboard.views import bp as dashboard_bp
     from course.learning.views import bp as learning_bp
+    from course.measurement.admin_views import bp as admin_measurement_bp
+    from course.measurement.views import bp as measurement_bp
     from course.organisations.directory_views import bp as admin_organisations_bp
     from course.organisations.invitation_views import bp as invitations_bp
     from course.organisations.member_views import bp as organisation_members_bp
@@ -90,11 +93,13 @@ def create_app(
         invitations_bp,
         organisation_members_bp,
         dashboard_bp,
+        measurement_bp,
         privacy_bp,
         account_deletion_bp,
         admin_bp,
         admin_organisations_bp,
         admin_analytics_bp,
+        admin_measurement_bp,
         admin_users_bp,
         admin_modules_bp,
         admin_lessons_bp,

@@ -58,6 +58,7 @@ def test_the_download_holds_every_section_with_the_learners_data(course_app: Fla
         "progress",
         "quiz_attempts",
         "scenario_choices",
+        "learning_checks",
         "certificates",
         "organisations",
         "emails",

@@ -27,6 +27,7 @@ def document_of(source: ModuleSource, required: bool) -> Document:
         "lessons": [lesson.canonical() for lesson in source.lessons],
         "questions": [dict(question) for question in source.questions],
         "pictures": dict(source.pictures),
+        "measurement": source.measurement,
     }
 
 
@@ -86,4 +87,6 @@ def source_of(document: Document) -> ModuleSource:
         # Drafts saved before modules had pictures have none.
         pictures=dict(document.get("pictures", {})),
         scenario_counts=metadata.get("scenario_counts", True),
+        # Drafts saved before modules had measurement banks have none.
+        measurement=document.get("measurement"),
     )

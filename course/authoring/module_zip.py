@@ -58,6 +58,7 @@ from course.catalogue.bundle import (
     check_module_folder,
     module_files,
 )
+from course.catalogue.measurement_bank import MEASURE_FILE
 from course.catalogue.models import Course, Module, ModuleVersion
 from course.catalogue.pictures import MAX_PICTURE_BYTES, PICTURE_NAME, PICTURES_FOLDER
 from course.catalogue.scenarios import SCENARIO_SUFFIX
@@ -106,6 +107,7 @@ class EntryKind:
 ENTRY_KINDS: tuple[EntryKind, ...] = (
     EntryKind("module", "", re.compile(re.escape(MODULE_FILE))),
     EntryKind("quiz", "", re.compile(re.escape(QUIZ_FILE))),
+    EntryKind("measurement", "", re.compile(re.escape(MEASURE_FILE))),
     EntryKind("lesson", "", re.compile(NUMBERED_NAME.pattern.removesuffix("$") + r"\.md$")),
     EntryKind(
         "scenario",

@@ -110,6 +110,9 @@ class ModuleVersion(db.Model):
     scenario_counts: Mapped[bool] = mapped_column(Boolean, server_default="1")
     #: The pictures its lessons show: file name (``hot.svg``) -> digest of a :class:`Picture`.
     pictures: Mapped[dict[str, str]] = mapped_column(JSON, server_default="{}")
+    #: Its measurement bank (``measure.yaml``) in canonical form, or ``None``: the questions of
+    #: the optional tests before and after the module (see :mod:`course.measurement`).
+    measurement: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     #: Who published it on the web; ``None`` when it came from files (the command line).
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
 

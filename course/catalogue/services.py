@@ -94,6 +94,7 @@ def store_version(
         content_hash=content_hash,
         scenario_counts=source.scenario_counts,
         pictures=pictures,
+        measurement=source.measurement,
         published_by_id=published_by.id if published_by is not None else None,
         lessons=[
             Lesson(
@@ -164,6 +165,7 @@ def module_source(version: ModuleVersion) -> ModuleSource:
         questions=[dict(question.data) for question in version.questions],
         pictures=pictures_named(version.pictures or {}),
         scenario_counts=version.scenario_counts,
+        measurement=version.measurement,
     )
 
 

@@ -11,6 +11,7 @@ from course.core.database import init_database
 from course.core.i18n import current_language, install_page_translations, select_locale
 from course.core.logs import init_logging
 from course.core.page_cache import init_page_cache
+from course.core.page_panels import init_page_panels
 from course.core.security import init_security
 from course.core.urls import absolute_url, site_address
 from course.extensions import babel, limiter
@@ -33,6 +34,7 @@ def init_core(app: Flask) -> None:
     app.jinja_env.globals["format_date"] = format_date
     app.jinja_env.globals["format_datetime"] = format_datetime
     app.jinja_env.globals["format_number"] = format_number
+    init_page_panels(app)
     app.context_processor(_site_settings)
     if not app.config["CONTACT_EMAIL"]:
         log.warning(

@@ -80,6 +80,10 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
     "learning.lesson_read": {"slug": PUBLIC_NAME, "lesson_slug": PUBLIC_NAME},
     "learning.quiz": {"slug": PUBLIC_NAME},
     "learning.start_quiz": {"slug": PUBLIC_NAME},
+    "measurement.start": {"slug": PUBLIC_NAME, "phase": CHOICE},
+    "measurement.skip": {"slug": PUBLIC_NAME, "phase": CHOICE},
+    "measurement.check": {"check_id": OWN_ROW},
+    "measurement.result": {"check_id": OWN_ROW},
     "learning.quiz_attempt": {"slug": PUBLIC_NAME, "attempt_id": OWN_ROW},
     "learning.quiz_result": {"slug": PUBLIC_NAME, "attempt_id": OWN_ROW},
     "learning.wallet_card": {"region_code": CHOICE},
@@ -168,6 +172,7 @@ NOTHING = {
     "type_name": "no_such_type",
     "region_code": "mars",
     "action": "explode",
+    "phase": "during",
     "digest": "0" * 64,
     "step_id": "no-such-step",
 }
@@ -230,7 +235,9 @@ def test_a_url_naming_nothing_is_not_found(
     rule = rule_of(site.app, endpoint)
     if kind == CHOICE and "<any(" in rule.rule:
         # url_for refuses a word outside the set, so the URL is built by hand.
-        path = site.path_for(rule).replace("/resend", f"/{value}")
+        real = {"action": "resend", "phase": "before"}[argument]
+        path = site.path_for(rule).replace(f"/{real}/", f"/{value}/")
+        path = path.removesuffix(f"/{real}") + (f"/{value}" if path.endswith(f"/{real}") else "")
     else:
         path = site.path_for(rule, **{argument: value})
     client = site.clients[VISITOR[EXPECTED_RULE[endpoint]]]

@@ -31,6 +31,7 @@ from course.catalogue.bundle.sources import (
 )
 from course.catalogue.bundle.validation_report import Problem
 from course.catalogue.markdown import check_markdown, picture_references
+from course.catalogue.measurement_bank import MEASURE_FILE, plain_prompts, read_measurement
 from course.catalogue.pictures import (
     ALT_TEXT_MAX_LENGTH,
     MAX_LESSON_BYTES,
@@ -137,7 +138,27 @@ def read_module_folder(
         root, folder, problems, source_ids, require_citations, module.pictures
     )
     module.questions = _read_quiz(root, folder, problems, module, course_regions, data)
+    module.measurement = _read_measurement(root, folder, problems, module.questions)
     return module
+
+
+def _read_measurement(
+    root: Path, folder: Path, problems: list[Problem], questions: list[dict[str, Any]]
+) -> dict[str, Any] | None:
+    """The module's measurement bank (``measure.yaml``), if it has one: optional, since a module
+    without one simply has no test before and after."""
+    path = folder / MEASURE_FILE
+    if not path.is_file():
+        return None
+    checker = FileChecker(root, path, problems)
+    data = checker.mapping(read_yaml(checker, path))
+    if data is None:
+        return None
+    quiz_ids = {str(question["id"]) for question in questions}
+    bank, issues = read_measurement(data, quiz_ids, plain_prompts(questions))
+    for issue in issues:
+        checker.problem(issue.line, issue.message)
+    return bank
 
 
 def _scenario_counts(checker: FileChecker, data: SourceMap) -> bool:

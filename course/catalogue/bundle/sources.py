@@ -115,6 +115,9 @@ class ModuleSource:
     pictures: dict[str, str] = field(default_factory=dict)
     #: Whether a learner must play the module's scenarios to an ending to complete it.
     scenario_counts: bool = True
+    #: The measurement bank (``measure.yaml``) in canonical form, or ``None`` when the module has
+    #: none. See :mod:`course.catalogue.measurement_bank`.
+    measurement: dict[str, Any] | None = None
 
     def metadata(self) -> dict[str, Any]:
         """``module.yaml`` in canonical form and order."""
@@ -146,6 +149,8 @@ class ModuleSource:
                 name: hashlib.sha256(svg.encode("utf-8")).hexdigest()
                 for name, svg in sorted(self.pictures.items())
             }
+        if self.measurement is not None:  # likewise
+            content["measurement"] = self.measurement
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 

@@ -10,6 +10,7 @@ import yaml
 
 from course.catalogue.bundle.layout import COURSE_FILE, MODULE_FILE, QUIZ_FILE
 from course.catalogue.bundle.sources import CourseSource, ModuleSource
+from course.catalogue.measurement_bank import MEASURE_FILE
 from course.catalogue.pictures import PICTURES_FOLDER
 
 
@@ -54,6 +55,8 @@ def module_files(module: ModuleSource) -> dict[str, str]:
         front = _dump_yaml(lesson.front_matter())
         files[lesson.file_name] = f"---\n{front}---\n{lesson.markdown}"
     files[QUIZ_FILE] = _dump_yaml({"questions": module.questions})
+    if module.measurement is not None:
+        files[MEASURE_FILE] = _dump_yaml(module.measurement)
     for name, svg in sorted(module.pictures.items()):
         files[f"{PICTURES_FOLDER}/{name}"] = svg
     return files
