@@ -4,7 +4,7 @@ one locked, audited save of the draft (:func:`course.authoring.drafts.change_dra
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from flask_babel import gettext as _
@@ -131,25 +131,14 @@ def save_lesson(
     title = title.strip()
     cited = list(dict.fromkeys(sources))
 
-    def change(document: Document) -> tuple[Any, Any]:
+    def lesson_for(document: Document) -> dict[str, Any]:
         errors = lesson_errors(document, number, title, slug, markdown, sources=cited)
         if errors:
             raise DraftRefused(errors)
-        lesson = LessonSource("", slug, title, markdown, kind, cited).canonical()
-        if number is None:
-            document["lessons"].append(lesson)
-            before = None
-        else:
-            before = _audited(document["lessons"][_index_checked(document["lessons"], number)])
-            document["lessons"][number - 1] = lesson
-        _renumber_lessons(document)
-        return before, _audited(lesson)
+        return LessonSource("", slug, title, markdown, kind, cited).canonical()
 
-    action = "lesson.added" if number is None else "lesson.saved"
-    draft = change_draft(
-        module, revision, author, action, f"Saved the lesson {slug} of {module.slug}", change
-    )
-    return number or len(draft.content["lessons"])
+    summary = f"Saved the lesson {slug} of {module.slug}"
+    return _put_lesson(module, revision, author, number, summary, lesson_for)
 
 
 def save_scenario(
@@ -171,30 +160,44 @@ def save_scenario(
     title = title.strip()
     scenario, steps_problems = read_steps_text(steps)
 
-    def change(document: Document) -> tuple[Any, Any]:
+    def lesson_for(document: Document) -> dict[str, Any]:
         errors = heading_errors(document, number, title, slug)
         if steps_problems:
             errors["steps"] = steps_problems
         if errors or scenario is None:
             raise DraftRefused(errors)
         whole = {"title": title, "slug": slug, **scenario}
-        lesson = LessonSource("", slug, title, "", LessonKind.SCENARIO, scenario=whole).canonical()
+        return LessonSource("", slug, title, "", LessonKind.SCENARIO, scenario=whole).canonical()
+
+    summary = f"Saved the scenario {slug} of {module.slug}"
+    return _put_lesson(module, revision, author, number, summary, lesson_for)
+
+
+def _put_lesson(
+    module: Module,
+    revision: int,
+    author: User,
+    number: int | None,
+    summary: str,
+    lesson_for: Callable[[Document], dict[str, Any]],
+) -> int:
+    """Add the lesson ``lesson_for`` makes from the draft at the end (``number`` is ``None``) or
+    put it in place of lesson ``number``, as one audited save; ``lesson_for`` refuses with
+    :class:`DraftRefused`. Returns the lesson's number."""
+
+    def change(document: Document) -> tuple[Any, Any]:
+        lesson = lesson_for(document)
         if number is None:
             document["lessons"].append(lesson)
             before = None
         else:
-            old = document["lessons"][_index_checked(document["lessons"], number)]
-            before = _audited(old)
-            # Sources a scenario cites (files may give them) stay cited.
-            lesson["sources"] = list(old.get("sources", [])) if old.get("scenario") else []
+            before = _audited(document["lessons"][_index_checked(document["lessons"], number)])
             document["lessons"][number - 1] = lesson
         _renumber_lessons(document)
         return before, _audited(lesson)
 
     action = "lesson.added" if number is None else "lesson.saved"
-    draft = change_draft(
-        module, revision, author, action, f"Saved the scenario {slug} of {module.slug}", change
-    )
+    draft = change_draft(module, revision, author, action, summary, change)
     return number or len(draft.content["lessons"])
 
 

@@ -3,6 +3,8 @@ reorder and delete. Every change goes into the module's draft."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -37,6 +39,22 @@ PREVIEW_ACTION = "preview"
 
 def _back_to(module: Module) -> Response:
     return redirect(url_for("admin_modules.module", module_id=module.id, _anchor="lessons"))
+
+
+def _saved(module: Module, form: DraftForm, save: Callable[[], int]) -> tuple[Response | None, int]:
+    """Run ``save``: on success, say so and go back to the module; otherwise put its complaints
+    on the form's fields (200) or explain that the draft moved on (409), and stay."""
+    try:
+        number = save()
+    except drafts.DraftRefused as refusal:
+        for name, messages in refusal.errors.items():
+            form[name].errors = list(messages)
+        return None, 200
+    except drafts.StaleDraft as error:
+        flash(stale_draft_message(error), "error")
+        return None, 409
+    flash(_("Lesson %(number)d is saved in the draft.", number=number), "success")
+    return _back_to(module), 200
 
 
 def _lesson_page(
@@ -81,8 +99,10 @@ def _lesson_page(
                     form.markdown.data, region, draft_picture_urls(module, editing.document)
                 )
         else:
-            try:
-                saved = save_lesson(
+            saved, status = _saved(
+                module,
+                form,
+                lambda: save_lesson(
                     module,
                     form.revision_number(),
                     current_user,
@@ -92,16 +112,10 @@ def _lesson_page(
                     form.markdown.data,
                     kind=LessonKind.SCENARIO if form.scenario.data else LessonKind.FACTS,
                     sources=form.sources.data,
-                )
-            except drafts.DraftRefused as refusal:
-                for name, messages in refusal.errors.items():
-                    form[name].errors = list(messages)
-            except drafts.StaleDraft as error:
-                flash(stale_draft_message(error), "error")
-                status = 409
-            else:
-                flash(_("Lesson %(number)d is saved in the draft.", number=saved), "success")
-                return _back_to(module)
+                ),
+            )
+            if saved is not None:
+                return saved
     page = render_template(
         "authoring/lessons/edit.html",
         module=module,
@@ -140,8 +154,10 @@ def _scenario_page(
             for name, messages in errors.items():
                 form[name].errors = list(messages)
         else:
-            try:
-                saved = save_scenario(
+            saved, status = _saved(
+                module,
+                form,
+                lambda: save_scenario(
                     module,
                     form.revision_number(),
                     current_user,
@@ -149,16 +165,10 @@ def _scenario_page(
                     form.title.data,
                     form.slug.data,
                     form.steps.data,
-                )
-            except drafts.DraftRefused as refusal:
-                for name, messages in refusal.errors.items():
-                    form[name].errors = list(messages)
-            except drafts.StaleDraft as error:
-                flash(stale_draft_message(error), "error")
-                status = 409
-            else:
-                flash(_("Lesson %(number)d is saved in the draft.", number=saved), "success")
-                return _back_to(module)
+                ),
+            )
+            if saved is not None:
+                return saved
     pictures = draft_picture_urls(module, editing.document)
     page = render_template(
         "authoring/lessons/scenario.html",
