@@ -39,6 +39,7 @@ from course.core.names import name_problem
 from course.core.urls import require_base_url
 from course.demo.cli import demo_command
 from course.extensions import db
+from course.measurement.cli import measurement_cli
 from course.organisations.cli import orgs_cli
 from course.privacy.cli import privacy_cli
 
@@ -363,5 +364,6 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(orgs_cli)
+    app.cli.add_command(measurement_cli)
     app.cli.add_command(privacy_cli)
     app.cli.add_command(demo_command)

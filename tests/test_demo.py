@@ -30,7 +30,7 @@ from course.extensions import db
 from course.learning import services as learning
 from course.learning.models import LessonView, QuizAttempt
 from course.organisations import memberships
-from course.organisations.models import MembershipRole, Organisation
+from course.organisations.models import Membership, MembershipRole, Organisation
 from tests.fixtures.factories import make_user
 from tests.fixtures.web import sign_in
 
@@ -334,3 +334,41 @@ def test_the_anonymous_stand_in_of_a_deleted_account_does_not_count_as_a_real_ac
 
     assert result.exit_code == 0, result.output
     assert counts(course_app)["User"] == len(PEOPLE) + 1
+
+
+def test_a_research_panel_gives_the_report_on_learning_figures_to_show(
+    app: Flask,
+    bundle,
+    runner: FlaskCliRunner,  # noqa: ANN001
+) -> None:
+    from course.catalogue.bundle import read_bundle
+    from course.catalogue.services import import_course
+    from course.demo.research_panel import IN_THE_ORGANISATION, PANEL_SIZE
+    from course.measurement.report import (
+        MIN_LEARNERS,
+        MIN_LEARNERS_IN_ORGANISATION,
+        course_report,
+    )
+    from tests.fixtures.measurement import with_measurement
+
+    with app.app_context():
+        import_course(read_bundle(with_measurement(bundle)))
+        db.session.commit()
+
+    result = seed(runner)
+    again = seed(runner)
+
+    assert f"{PANEL_SIZE} learners of a research panel" in result.output
+    assert "research panel" not in again.output  # made once
+    with app.app_context():
+        course = the_course()
+        assert course is not None
+        report = course_report(course.required_modules)
+        organisation = db.session.scalar(select(Organisation))
+        assert organisation is not None
+        members = select(Membership.user_id).where(Membership.organisation_id == organisation.id)
+        theirs = course_report(course.required_modules, members, MIN_LEARNERS_IN_ORGANISATION)
+    assert PANEL_SIZE >= MIN_LEARNERS and report.enough and report.knowledge is not None
+    assert report.knowledge.change.low > 0
+    assert all(module.discernment is not None for module in report.modules[1:])
+    assert theirs.learners == IN_THE_ORGANISATION and theirs.enough

@@ -24,7 +24,7 @@ from course.measurement import services as measuring
 from course.measurement.models import Phase
 from course.measurement.report import course_report, module_report
 from course.measurement.statistics import paired_change
-from tests.fixtures.factories import make_user
+from tests.fixtures.factories import STRONG_PASSWORD, make_user
 from tests.fixtures.learning import pass_quiz
 from tests.fixtures.measurement import with_measurement
 
@@ -182,3 +182,93 @@ def test_the_admin_report_shows_the_figures_with_their_intervals(measured_app: F
     assert "No figures yet" in staying_safe
     learner = signed_in(measured_app, "nosy@example.org")
     assert learner.get("/admin/measurement/").status_code == 403
+
+
+def test_an_organisations_managers_see_their_members_figures_from_ten(
+    measured_app: Flask,
+) -> None:
+    from tests.fixtures.factories import make_org
+    from tests.fixtures.web import sign_in
+
+    simulate(measured_app, 12, "reporting", seed=3)
+    simulate(measured_app, 20, "reporting", seed=4)
+    with measured_app.app_context():
+        members = db.session.scalars(
+            select(User).where(User.email.like("reporting-3-%")).order_by(User.id)
+        ).all()
+        manager = make_user(email="boss@example.org")
+        organisation = make_org(manager=manager, members=members)
+        small = make_org(
+            name="Small", manager=make_user(email="small@example.org"), members=members[:9]
+        )
+        address, small_address = (
+            f"/orgs/{organisation.id}/learning",
+            f"/orgs/{small.id}/learning",
+        )
+    client = measured_app.test_client()
+    sign_in(client, "boss@example.org", STRONG_PASSWORD)
+
+    page = client.get(address).get_data(as_text=True)
+    manage = client.get(f"/orgs/{organisation.id}/").get_data(as_text=True)
+
+    assert f'href="{address}"' in manage
+    reporting = page.split('<h2 class="heading-l">Reporting')[1]
+    assert "Both taken: 12." in reporting and "95% interval" in reporting
+    assert "never one person" in page
+    assert client.get(small_address).status_code == 404  # not their organisation
+    small_manager = measured_app.test_client()
+    sign_in(small_manager, "small@example.org", STRONG_PASSWORD)
+    small_page = small_manager.get(small_address).get_data(as_text=True)
+    assert "Both taken: 9." in small_page
+    assert "What learners knew before and after" not in small_page
+    member = measured_app.test_client()
+    sign_in(member, "reporting-3-0@example.org", STRONG_PASSWORD)
+    assert member.get(address).status_code == 404
+
+
+def test_the_researchers_file_has_every_check_and_nothing_that_leads_back(
+    measured_app: Flask,
+) -> None:
+    import csv
+    import io
+
+    from course.audit.models import AuditEntry
+    from tests.fixtures.clients import signed_in_admin
+
+    simulate(measured_app, 5, "reporting", seed=9)
+    with measured_app.app_context():
+        skipper = make_user(email="skipper@example.org")
+        measuring.record_consent(skipper, True, follow_up_emails=False)
+        db.session.commit()
+        measuring.skip_check(skipper, module_of("staying-safe"), Phase.BEFORE)
+        db.session.commit()
+        emails = set(db.session.scalars(select(User.email)))
+        ids = {str(user_id) for user_id in db.session.scalars(select(User.id))}
+    admin = signed_in_admin(measured_app)
+
+    response = admin.get("/admin/measurement/learning-checks.csv")
+
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Cache-Control"] == "no-store"
+    assert "attachment" in response.headers["Content-Disposition"]
+    text = response.get_data(as_text=True)
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert len(rows) == 11
+    assert not any(email in text for email in emails)
+    assert {row["learner"] for row in rows} == {f"L000{number}" for number in range(1, 7)}
+    assert not {row["learner"] for row in rows} & ids
+    taken = [row for row in rows if row["skipped"] == "0"]
+    assert {row["phase"] for row in taken} == {"before", "after"}
+    for row in taken:
+        assert int(row["questions"]) == ITEMS and row["form"] in {"a", "b"}
+        assert row["first_form"] in {"a", "b"} and len(row["month"]) == 7
+        assert float(row["discernment"]) == pytest.approx(
+            float(row["trust_legitimate"]) - float(row["trust_manipulative"]), abs=0.002
+        )
+        assert len(row["item_results"].split()) == ITEMS
+    [skipped] = [row for row in rows if row["skipped"] == "1"]
+    assert skipped["module"] == "staying-safe" and skipped["questions"] == "0"
+    with measured_app.app_context():
+        assert db.session.scalar(
+            select(AuditEntry.action).where(AuditEntry.action == "measurement.exported")
+        )

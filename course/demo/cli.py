@@ -87,6 +87,12 @@ def _echo_report(report: seeding.DemoReport, password: str) -> None:
         f"The learners are members of {organisation.name!r}, which {manager.person.email} "
         f"manages: {absolute_url('organisations.manage', organisation_id=organisation.id)}"
     )
+    if report.panel:
+        click.echo(
+            f"{report.panel} learners of a research panel (panel01@{seeding.DEMO_DOMAIN} on) took "
+            "the checks before and after each module, so the admin's report on what learners "
+            f"learn has figures: {absolute_url('admin_measurement.index')}"
+        )
     click.echo(
         "The author and the admin must set up two-factor sign-in the first time they open "
         "/admin/: the site shows a QR code to scan with an authenticator app, then recovery "

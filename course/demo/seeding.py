@@ -35,6 +35,7 @@ from course.catalogue.question_types import question_type
 from course.certificates import services as certificates
 from course.core.database import begin_write, utcnow
 from course.core.regions import Region
+from course.demo.research_panel import seed_research_panel
 from course.extensions import db
 from course.learning import services as learning
 from course.learning.models import LessonView, ModuleCompletion, QuestionAnswer, QuizAttempt
@@ -181,6 +182,8 @@ class DemoReport:
 
     people: list[SeededPerson]
     organisation: Organisation
+    #: How many learners of the research panel were made (see :mod:`course.demo.research_panel`).
+    panel: int = 0
 
     @property
     def created(self) -> list[SeededPerson]:
@@ -239,8 +242,9 @@ def seed_demo(password: str) -> DemoReport:
             memberships.join(each.user, organisation, team=each.person.team)
         if each.created:
             _bring_to_stage(each.person.stage, each.user, course, users[Stage.ADMIN])
+    panel = seed_research_panel(course, organisation, password, DEMO_DOMAIN, _complete_module)
     db.session.flush()
-    return DemoReport(seeded, organisation)
+    return DemoReport(seeded, organisation, panel)
 
 
 def _accounts_outside_the_demo() -> int:

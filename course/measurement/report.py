@@ -19,7 +19,7 @@ from sqlalchemy import Select, select
 from course.catalogue.measurement_bank import FORMS, PostKind
 from course.catalogue.models import Module
 from course.extensions import db
-from course.measurement.models import Check, Phase
+from course.measurement.models import FOLLOW_UPS, Check, Phase
 from course.measurement.statistics import PairedChange, discrimination, paired_change
 
 MIN_LEARNERS = 20
@@ -71,6 +71,10 @@ class ModuleReport:
     trust_in_legitimate: PairedChange | None = None
     trust_in_manipulative: PairedChange | None = None
     items: list[ItemFigures] = field(default_factory=list)
+    #: Per follow-up: how many learners answered it, and for them, the share right on the same
+    #: questions after the module and at the follow-up.
+    follow_ups_taken: dict[Phase, int] = field(default_factory=dict)
+    retention: dict[Phase, PairedChange | None] = field(default_factory=dict)
 
     @property
     def enough(self) -> bool:
@@ -83,9 +87,7 @@ class ModuleReport:
 
 
 def _checks(module: Module, learners: Select | None) -> list[Check]:
-    query = select(Check).where(
-        Check.module_id == module.id, Check.phase.in_([Phase.BEFORE, Phase.AFTER])
-    )
+    query = select(Check).where(Check.module_id == module.id)
     if learners is not None:
         query = query.where(Check.user_id.in_(learners))
     return list(db.session.scalars(query.order_by(Check.id)))
@@ -125,8 +127,38 @@ def module_report(
         report.discernment = _rating_change(rated, _discernment)
         report.trust_in_legitimate = _rating_change(rated, _trust(PostKind.LEGITIMATE))
         report.trust_in_manipulative = _rating_change(rated, _trust(PostKind.MANIPULATIVE))
-    report.items = item_figures(checks)
+    report.items = item_figures(
+        check for check in checks if check.phase in (Phase.BEFORE, Phase.AFTER)
+    )
+    for phase, found in _retention_by_learner(checks).items():
+        pairs = [pair for _user_id, pair in found]
+        report.follow_ups_taken[phase] = len(pairs)
+        report.retention[phase] = (
+            paired_change([after for after, _later in pairs], [later for _after, later in pairs])
+            if len(pairs) >= minimum
+            else None
+        )
     return report
+
+
+def _retention_by_learner(
+    checks: list[Check],
+) -> dict[Phase, list[tuple[int, tuple[float, float]]]]:
+    """Per follow-up, for each learner who answered it (by id): the percent right on its
+    questions in their check after the module, and at the follow-up."""
+    afters = {c.user_id: c for c in checks if c.phase == Phase.AFTER and c.is_complete}
+    pairs: dict[Phase, list[tuple[int, tuple[float, float]]]] = {p: [] for p in FOLLOW_UPS}
+    for check in checks:
+        after = afters.get(check.user_id)
+        if check.phase not in FOLLOW_UPS or not check.is_complete or after is None:
+            continue
+        then = dict(zip((item["key"] for item in after.items), after.results or [], strict=True))
+        keys = [item["key"] for item in check.items]
+        if all(key in then for key in keys):
+            pairs[Phase(check.phase)].append(
+                (check.user_id, (100 * fmean(then[key] for key in keys), _percent(check)))
+            )
+    return pairs
 
 
 def _taken(checks: list[Check]) -> Taken:
@@ -216,6 +248,10 @@ class CourseReport:
     #: checks of.
     learners: int = 0
     knowledge: PairedChange | None = None
+    #: Per follow-up: each learner's percent right after the modules and at the follow-up, on
+    #: the same questions, averaged over the modules.
+    follow_ups_taken: dict[Phase, int] = field(default_factory=dict)
+    retention: dict[Phase, PairedChange | None] = field(default_factory=dict)
 
     @property
     def enough(self) -> bool:
@@ -227,8 +263,14 @@ def course_report(
 ) -> CourseReport:
     reports = [module_report(module, learners, minimum) for module in modules]
     per_learner: dict[int, list[tuple[float, float]]] = defaultdict(list)
+    later: dict[Phase, dict[int, list[tuple[float, float]]]] = {
+        phase: defaultdict(list) for phase in FOLLOW_UPS
+    }
     for module in modules:
         checks = _checks(module, learners)
+        for phase, pairs in _retention_by_learner(checks).items():
+            for user_id, pair in pairs:
+                later[phase][user_id].append(pair)
         befores = {c.user_id: c for c in checks if c.phase == Phase.BEFORE and c.is_complete}
         for check in checks:
             if check.phase == Phase.AFTER and check.is_complete and check.user_id in befores:
@@ -237,8 +279,19 @@ def course_report(
                 )
     report = CourseReport(modules=reports, minimum=minimum, learners=len(per_learner))
     if report.enough:
-        report.knowledge = paired_change(
-            [fmean(before for before, _after in pairs) for pairs in per_learner.values()],
-            [fmean(after for _before, after in pairs) for pairs in per_learner.values()],
+        report.knowledge = _averaged_change(per_learner)
+    for phase, by_learner in later.items():
+        report.follow_ups_taken[phase] = len(by_learner)
+        report.retention[phase] = (
+            _averaged_change(by_learner) if len(by_learner) >= minimum else None
         )
     return report
+
+
+def _averaged_change(by_learner: dict[int, list[tuple[float, float]]]) -> PairedChange:
+    """The change over learners, each learner's first and second figures averaged over their
+    modules, so each counts once."""
+    return paired_change(
+        [fmean(first for first, _second in pairs) for pairs in by_learner.values()],
+        [fmean(second for _first, second in pairs) for pairs in by_learner.values()],
+    )

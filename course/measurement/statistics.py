@@ -10,6 +10,7 @@ them data whose true values are known.
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -70,22 +71,29 @@ def paired_change(before: Sequence[float], after: Sequence[float]) -> PairedChan
 
 
 def _d_z(changes: np.ndarray, axis: int = -1) -> np.ndarray:
-    return changes.mean(axis=axis) / changes.std(axis=axis, ddof=1)
+    """Cohen's d_z of each resample; not a number for one whose changes are all the same (a
+    small sample can draw such a resample), which the interval then leaves out."""
+    mean, spread = changes.mean(axis=axis), changes.std(axis=axis, ddof=1)
+    return np.divide(mean, spread, out=np.full_like(mean, np.nan), where=spread > 0)
 
 
 def _effect_size(changes: np.ndarray) -> Interval:
     estimate = float(_d_z(changes))
-    result = stats.bootstrap(
-        (changes,),
-        _d_z,
-        confidence_level=CONFIDENCE,
-        n_resamples=RESAMPLES,
-        method="BCa",
-        rng=np.random.default_rng(SEED),
-    )
+    with warnings.catch_warnings():
+        # A resample without spread makes BCa give up (and say so); the percentiles below serve.
+        warnings.simplefilter("ignore", stats.DegenerateDataWarning)
+        result = stats.bootstrap(
+            (changes,),
+            _d_z,
+            confidence_level=CONFIDENCE,
+            n_resamples=RESAMPLES,
+            method="BCa",
+            rng=np.random.default_rng(SEED),
+        )
     low, high = result.confidence_interval
     if math.isnan(low) or math.isnan(high):  # a resample with no spread: the plain percentiles
-        low, high = np.percentile(result.bootstrap_distribution, [2.5, 97.5])
+        tail = 100 * (1 - CONFIDENCE) / 2
+        low, high = np.nanpercentile(result.bootstrap_distribution, [tail, 100 - tail])
     return Interval(estimate, float(low), float(high))
 
 

@@ -20,8 +20,9 @@ from course.core.forms import ButtonForm
 from course.core.page_panels import register_panel
 from course.core.urls import local_path_or_none
 from course.measurement import services as measuring
+from course.measurement.follow_ups import has_follow_up, next_open_follow_up
 from course.measurement.forms import NO, YES, ConsentForm
-from course.measurement.models import Check, Phase
+from course.measurement.models import FOLLOW_UPS, Check, Phase
 from course.measurement.services import RATINGS
 
 bp = Blueprint("measurement", __name__)
@@ -152,7 +153,23 @@ def check(check_id: int) -> str | Response:
 def _after_check_url(check: Check) -> str:
     if check.phase == Phase.BEFORE:
         return _first_lesson_url(check.module)
+    if check.phase in FOLLOW_UPS:
+        return url_for("measurement.follow_up", phase=check.phase)
     return url_for("measurement.result", check_id=check.id)
+
+
+@bp.get("/checks/later/<any('day-30', 'day-90'):phase>")
+@login_required
+def follow_up(phase: str) -> str | Response:
+    """Where the follow-up email leads: the next question not yet answered, module by module,
+    then thanks."""
+    following = Phase(phase)
+    waiting = next_open_follow_up(current_user, following)
+    if waiting is not None:
+        return redirect(url_for("measurement.check", check_id=waiting.id))
+    if not has_follow_up(current_user, following):
+        abort(404)
+    return render_template("measurement/follow_up_done.html", days=FOLLOW_UPS[following])
 
 
 @bp.get("/checks/<int:check_id>/result")
@@ -163,7 +180,7 @@ def result(check_id: int) -> str | Response:
     check = _check_or_404(check_id)
     if check.completed_at is None:
         return redirect(url_for("measurement.check", check_id=check.id))
-    if check.phase == Phase.BEFORE or check.skipped:
+    if check.phase != Phase.AFTER or check.skipped:
         return redirect(url_for("learning.module", slug=check.module.slug))
     before = measuring.check_of(current_user, check.module, Phase.BEFORE)
     return render_template(

@@ -83,6 +83,8 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
     "measurement.start": {"slug": PUBLIC_NAME, "phase": CHOICE},
     "measurement.skip": {"slug": PUBLIC_NAME, "phase": CHOICE},
     "measurement.check": {"check_id": OWN_ROW},
+    "measurement.follow_up": {"phase": CHOICE},
+    "admin_measurement.organisation": {"organisation_id": OWN_ROW},
     "measurement.result": {"check_id": OWN_ROW},
     "learning.quiz_attempt": {"slug": PUBLIC_NAME, "attempt_id": OWN_ROW},
     "learning.quiz_result": {"slug": PUBLIC_NAME, "attempt_id": OWN_ROW},
@@ -235,7 +237,7 @@ def test_a_url_naming_nothing_is_not_found(
     rule = rule_of(site.app, endpoint)
     if kind == CHOICE and "<any(" in rule.rule:
         # url_for refuses a word outside the set, so the URL is built by hand.
-        real = {"action": "resend", "phase": "before"}[argument]
+        real = site.choice_in(rule, argument)
         path = site.path_for(rule).replace(f"/{real}/", f"/{value}/")
         path = path.removesuffix(f"/{real}") + (f"/{value}" if path.endswith(f"/{real}") else "")
     else:
