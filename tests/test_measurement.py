@@ -407,3 +407,24 @@ def test_the_data_download_holds_each_check_and_deleting_the_account_erases_them
         db.session.commit()
         for model in (Check, FormOrder, ResearchConsent):
             assert db.session.scalar(select(func.count()).select_from(model)) == 0
+
+
+def test_a_check_before_left_open_closes_once_a_lesson_is_opened(measured_app: Flask) -> None:
+    client = learner(measured_app)
+    check_path = start(client, "before")
+    post_form(client, f"{MODULE_PAGE}the-steps/read", {}, form_page=f"{MODULE_PAGE}the-steps")
+
+    response = client.get(check_path)
+
+    assert response.status_code == 302 and response.headers["Location"] == MODULE_PAGE
+    assert "closed when you opened" in client.get(MODULE_PAGE).get_data(as_text=True)
+    with measured_app.app_context():
+        person = db.session.scalar(select(User).where(User.email == "lee@example.org"))
+        [check] = db.session.scalars(select(Check)).all()
+        with pytest.raises(measuring.CheckRefused):
+            measuring.submit_check(
+                person,  # type: ignore[arg-type]
+                check.id,
+                measuring.CheckAnswers([True] * len(check.items), []),
+            )
+    assert checks_of(measured_app)[0].completed_at is None

@@ -123,17 +123,34 @@ def check_in_reach(user: User, module: Module) -> Phase | None:
     before = check_of(user, module, Phase.BEFORE)
     if before is not None and before.completed_at is not None:
         return None
-    started = db.session.scalar(
-        select(func.count())
-        .select_from(LessonView)
-        .where(LessonView.user_id == user.id, LessonView.module_id == module.id)
+    return None if _has_begun(user.id, module.id) else Phase.BEFORE
+
+
+def _has_begun(user_id: int, module_id: int) -> bool:
+    """Whether the learner has opened a lesson of the module."""
+    return bool(
+        db.session.scalar(
+            select(func.count())
+            .select_from(LessonView)
+            .where(LessonView.user_id == user_id, LessonView.module_id == module_id)
+        )
     )
-    return None if started else Phase.BEFORE
+
+
+def is_closed(check: Check) -> bool:
+    """Whether an unfinished check can no longer be answered: one before a module closes once
+    the learner opens a lesson of it, since it would then measure what they had read."""
+    return (
+        check.completed_at is None
+        and check.phase == Phase.BEFORE
+        and _has_begun(check.user_id, check.module_id)
+    )
 
 
 def first_form(user: User, module: Module) -> str:
     """The form the learner takes before the module, assigned once: the order fewer of the
-    module's learners have so far, so the two orders stay within one of each other."""
+    module's learners have so far, so the two orders stay even (within one, or a few more when
+    learners start at the very same moment)."""
     order = db.session.scalar(
         select(FormOrder).where(FormOrder.user_id == user.id, FormOrder.module_id == module.id)
     )
@@ -279,12 +296,17 @@ def _rating(value: str | None) -> int | None:
 
 def submit_check(user: User, check_id: int, given: CheckAnswers) -> Check | None:
     """Grade the check once, from its snapshot; a second submission changes nothing. ``None``
-    if it is not the learner's."""
+    if it is not the learner's.
+
+    :raises CheckRefused: when the check has closed (:func:`is_closed`).
+    """
     check = get_for_update(Check, check_id)
     if check is None or check.user_id != user.id:
         return None
     if check.completed_at is not None:
         return check
+    if is_closed(check):
+        raise CheckRefused(check.phase)
     if given.unanswered:
         raise ValueError("a check is submitted whole")
     check.answers = given.answers

@@ -112,6 +112,9 @@ def check(check_id: int) -> str | Response:
     check = _check_or_404(check_id)
     if check.completed_at is not None:
         return redirect(_after_check_url(check))
+    if measuring.is_closed(check):
+        flash(_("That check closed when you opened the module's first lesson."), "error")
+        return redirect(url_for("learning.module", slug=check.module.slug))
     form = ButtonForm()
     unanswered: list[str] = []
     if form.validate_on_submit():
