@@ -73,6 +73,7 @@ def create_app(
     from course.authoring.question_views import bp as admin_questions_bp
     from course.certificates.views import bp as certificates_bp
     from course.core.health import bp as health_bp
+    from course.core.i18n import bp as language_bp
     from course.dashboard.views import bp as dashboard_bp
     from course.learning.views import bp as learning_bp
     from course.measurement.admin_views import bp as admin_measurement_bp
@@ -86,6 +87,7 @@ def create_app(
 
     for blueprint in (
         health_bp,
+        language_bp,
         learning_bp,
         accounts_bp,
         certificates_bp,

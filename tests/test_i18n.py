@@ -109,6 +109,45 @@ def test_the_interface_language_follows_the_browser_within_supported_languages(
     with app.test_request_context(headers={"Accept-Language": "de"}):
         assert str(get_locale()) == "en_GB"
 
-    assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "fr"}).get_data(
-        as_text=True
-    )
+    assert '<html lang="en" dir="ltr">' in client.get(
+        "/", headers={"Accept-Language": "fr"}
+    ).get_data(as_text=True)
+
+
+def offered_translations() -> list[str]:
+    """The languages offered besides English, from the settings a fresh clone runs with."""
+    from course.config import DefaultConfig
+
+    return [code for code in DefaultConfig.LANGUAGES if not code.startswith("en")]
+
+
+@pytest.mark.parametrize("language", offered_translations() or ["none offered"])
+def test_every_offered_catalogue_is_complete_and_current(language: str) -> None:
+    """A language is offered only with every message translated: none missing, none fuzzy (a
+    guess made when the English changed), none stale (kept for English that is gone)."""
+    if language == "none offered":
+        pytest.skip("no language besides English is offered yet")
+    with CATALOGUE.open("rb") as stream:
+        english = {message.id for message in read_po(stream) if message.id}
+    path = CATALOGUE.parents[2] / language / "LC_MESSAGES" / "messages.po"
+    with path.open("rb") as stream:
+        catalogue = read_po(stream, locale=language)
+    messages = [message for message in catalogue if message.id]
+
+    def first(message_id: object) -> str:
+        return message_id[0] if isinstance(message_id, tuple | list) else str(message_id)
+
+    missing = [
+        first(message.id)
+        for message in messages
+        if not all(message.string if isinstance(message.string, tuple) else [message.string])
+    ]
+    fuzzy = [first(message.id) for message in messages if message.fuzzy]
+    stale = [first(message.id) for message in catalogue.obsolete.values()]
+    ids = {message.id for message in messages}
+
+    assert english - ids == set(), f"{language}: run `make messages`"
+    assert ids - english == set(), f"{language}: messages for English that is gone"
+    assert missing == [], f"{language}: {len(missing)} untranslated, such as {missing[:3]}"
+    assert fuzzy == [], f"{language}: {len(fuzzy)} fuzzy, such as {fuzzy[:3]}"
+    assert stale == [], f"{language}: {len(stale)} stale, such as {stale[:3]}"

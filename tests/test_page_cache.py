@@ -146,8 +146,8 @@ def test_a_visitor_reading_another_language_gets_a_page_made_in_it(
     english = course_app.test_client().get(path).get_data(as_text=True)
     french = course_app.test_client().get(path, headers={"Accept-Language": "fr"})
 
-    assert '<html lang="en">' in english
-    assert '<html lang="fr">' in french.get_data(as_text=True)
+    assert '<html lang="en" dir="ltr">' in english
+    assert '<html lang="fr" dir="ltr">' in french.get_data(as_text=True)
     assert pages_made.count(CACHED_PAGES[path]) == 2
 
 

@@ -26,7 +26,7 @@ def test_public_page_has_one_heading_landmarks_and_footer_links(
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert page.count("<h1") == 1
-    assert '<html lang="en">' in page
+    assert '<html lang="en" dir="ltr">' in page
     assert '<a href="#main-content" class="skip-link">Skip to main content</a>' in page
     assert '<main id="main-content"' in page and "<header" in page and "<footer" in page
     footer = page[page.index("<footer") :]

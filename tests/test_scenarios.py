@@ -375,7 +375,7 @@ def test_content_check_warns_of_a_scenario_with_few_decisions_or_one_way_to_an_e
 
     assert sorted(warnings) == [
         f"{bundle.name}/{FILE}:1: warning: 1 way leads to a good ending; give more than one, so "
-        "learners can recover from a mistake or go wrong late",
+        "learners can recover from a mistake",
         f"{bundle.name}/{FILE}:1: warning: a learner can reach an ending after 1 decision; ask "
         "at least 3 on every way through",
     ]

@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, Field, PasswordField, RadioField, StringField
+from wtforms import (
+    BooleanField,
+    EmailField,
+    Field,
+    PasswordField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length, ValidationError
 
@@ -127,6 +135,13 @@ class ResetPasswordForm(NewPasswordChecks, FlaskForm):
 class ProfileForm(FlaskForm):
     name = name_field()
     region = region_field()
+    #: Its choices are the offered languages, set by the view; shown when there is more than one.
+    language = SelectField(
+        _l("Language of the site and its emails"),
+        description=_l("The switcher at the top of every page changes it for this visit."),
+        choices=[],
+        default="",
+    )
 
 
 class ChangePasswordForm(ResetPasswordForm):

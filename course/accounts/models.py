@@ -58,6 +58,9 @@ class User(db.Model):
         stored_enum(Role, 16),
         default=Role.LEARNER,
     )
+    #: The language of the site's pages and emails for them (a code of ``LANGUAGES``, such as
+    #: ``cy``); ``None`` to follow their browser.
+    language: Mapped[str | None] = mapped_column(String(16))
     email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     #: When the learner last read a lesson for the first time or handed in a quiz: the "last

@@ -43,6 +43,7 @@ def profile(user: User, now: datetime) -> dict[str, Any]:
         "name": user.name,
         "email": user.email,
         "region": user.region.value,
+        "language": user.language,
         "role": user.role.value,
         "created_at": exported_time(user.created_at),
         "email_confirmed_at": exported_time(user.email_verified_at),

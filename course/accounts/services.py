@@ -225,9 +225,10 @@ def _set_password(user: User, new_password: str) -> None:
     )
 
 
-def update_profile(user: User, name: str, region: Region) -> None:
+def update_profile(user: User, name: str, region: Region, language: str | None = None) -> None:
     user.name = name.strip()
     user.region = region
+    user.language = language
 
 
 def request_email_change(user: User, new_email: str, password: str) -> None:

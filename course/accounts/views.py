@@ -19,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
 from course.accounts import services
 from course.accounts.forms import (
@@ -46,6 +47,7 @@ from course.accounts.sessions import (
 from course.accounts.two_factor import provisioning_uri, qr_code_svg
 from course.core.access import login_required, public, signed_in_account
 from course.core.forms import ButtonForm
+from course.core.i18n import language_name, offered_languages
 from course.core.regions import Region, visitor_region
 from course.core.urls import local_path_or_none
 from course.extensions import limiter
@@ -226,9 +228,20 @@ def account() -> str:
 @bp.route("/account/profile", methods=["GET", "POST"])
 @login_required
 def profile() -> str | Response:
-    form = ProfileForm(obj=current_user)
+    form = ProfileForm(
+        name=current_user.name,
+        region=current_user.region,
+        # "" for following the browser, which the form's choices name.
+        language=current_user.language or "",
+    )
+    form.language.choices = [
+        SelectChoice("", _("The one my browser asks for")),
+        *(SelectChoice(code, language_name(code)) for code in offered_languages()),
+    ]
     if form.validate_on_submit():
-        services.update_profile(current_user, form.name.data, Region(form.region.data))
+        services.update_profile(
+            current_user, form.name.data, Region(form.region.data), form.language.data or None
+        )
         flash(_("Your details have been saved."), "success")
         return redirect(url_for("accounts.account"))
     return render_template("accounts/profile.html", form=form)

@@ -331,15 +331,26 @@ def thin_scenario_warnings(scenario: dict[str, Any]) -> list[str]:
             )
         )
     for ending, ways in paths_to_endings(scenario).items():
-        if ways < 2:
+        if ways >= 2:
+            continue
+        if ending == Ending.GOOD:
             warnings.append(
                 ngettext(
-                    "%(num)d way leads to a %(ending)s ending; give more than one, so learners "
-                    "can recover from a mistake or go wrong late",
-                    "%(num)d ways lead to a %(ending)s ending; give more than one, so learners "
-                    "can recover from a mistake or go wrong late",
+                    "%(num)d way leads to a good ending; give more than one, so learners can "
+                    "recover from a mistake",
+                    "%(num)d ways lead to a good ending; give more than one, so learners can "
+                    "recover from a mistake",
                     ways,
-                    ending=str(ending),
+                )
+            )
+        else:
+            warnings.append(
+                ngettext(
+                    "%(num)d way leads to a bad ending; give more than one, so learners can go "
+                    "wrong late as well as early",
+                    "%(num)d ways lead to a bad ending; give more than one, so learners can go "
+                    "wrong late as well as early",
+                    ways,
                 )
             )
     return warnings

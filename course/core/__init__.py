@@ -8,7 +8,13 @@ from flask import Flask, current_app
 from flask_babel import format_date, format_datetime, format_number
 
 from course.core.database import init_database
-from course.core.i18n import current_language, install_page_translations, select_locale
+from course.core.i18n import (
+    current_direction,
+    current_language,
+    install_page_translations,
+    language_switch,
+    select_locale,
+)
 from course.core.logs import init_logging
 from course.core.page_cache import init_page_cache
 from course.core.page_panels import init_page_panels
@@ -29,6 +35,8 @@ def init_core(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     install_page_translations(app)
     app.jinja_env.globals["current_language"] = current_language
+    app.jinja_env.globals["current_direction"] = current_direction
+    app.jinja_env.globals["language_switch"] = language_switch
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["site_address"] = site_address
     app.jinja_env.globals["format_date"] = format_date

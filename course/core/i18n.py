@@ -1,31 +1,100 @@
-"""Language selection for Flask-Babel, and translations looked up once per page."""
+"""Language selection for Flask-Babel, and translations looked up once per page.
+
+The language of a page is, in order: the one the visitor chose with the header's switcher (kept
+in their session), the one in their profile, the best match for their browser's
+``Accept-Language``, and else the default (British English). Only the languages in ``LANGUAGES``
+are offered; each is named in itself. Region and language are independent.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request
+from babel import Locale
+from flask import (
+    Blueprint,
+    Flask,
+    abort,
+    current_app,
+    has_request_context,
+    redirect,
+    request,
+    session,
+)
 from flask_babel import get_locale, get_translations
+from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from werkzeug.wrappers import Response
+
+from course.core.access import public
+from course.core.urls import local_path_or_none
 
 #: The template context's name for the page's translations (see :func:`install_page_translations`).
 PAGE_TRANSLATIONS = "_page_translations"
+#: Where the visitor's choice of language is kept in their session.
+CHOSEN_LANGUAGE = "language"
+
+bp = Blueprint("language", __name__)
+
+
+def offered_languages() -> tuple[str, ...]:
+    return tuple(current_app.config["LANGUAGES"])
+
+
+def language_name(code: str) -> str:
+    """The language named in itself, as its speakers write it at the start of a line:
+    English, Cymraeg, العربية, Français."""
+    name = Locale.parse(code).get_language_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
+def is_right_to_left(code: str) -> bool:
+    return Locale.parse(code).character_order == "right-to-left"
 
 
 def select_locale() -> str:
-    """Choose the interface language: the best match for the browser's Accept-Language.
-
-    Outside a request (commands, the mail sender) it is the default language.
-    """
+    """Choose the interface language (see the module's docstring). Outside a request (commands,
+    the mail sender) it is the default language, unless a caller forces another."""
     default = current_app.config["BABEL_DEFAULT_LOCALE"]
     if not has_request_context():
         return default
-    return request.accept_languages.best_match(current_app.config["LANGUAGES"]) or default
+    offered = offered_languages()
+    chosen = session.get(CHOSEN_LANGUAGE)
+    if chosen in offered:
+        return str(chosen)
+    profile = getattr(current_user, "language", None) if current_user else None
+    if profile in offered:
+        return str(profile)
+    return request.accept_languages.best_match(offered) or default
+
+
+@bp.get("/language/<code>")
+@public
+def choose(code: str) -> Response:
+    """The header's switcher: show the site in ``code`` from now on, back on the page the visitor
+    was on. A language that is not offered is not found."""
+    if code not in offered_languages():
+        abort(404)
+    session[CHOSEN_LANGUAGE] = code
+    return redirect(local_path_or_none(request.args.get("next")) or "/")
 
 
 def current_language() -> str:
     """The language of the page being rendered, for ``<html lang>``."""
     locale = get_locale()
     return locale.language if locale else "en"
+
+
+def current_direction() -> str:
+    """``rtl`` or ``ltr``: the direction of the page's language, for ``<html dir>``."""
+    locale = get_locale()
+    return "rtl" if locale is not None and locale.character_order == "right-to-left" else "ltr"
+
+
+def language_switch() -> list[tuple[str, str, bool]]:
+    """The header's switcher: each offered language's code, its name in itself, and whether it is
+    the page's."""
+    current = str(get_locale() or "")
+    return [(code, language_name(code), code == current) for code in offered_languages()]
 
 
 def install_page_translations(app: Flask) -> None:

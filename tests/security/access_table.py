@@ -46,6 +46,7 @@ EXPECTED_RULE = {
     "learning.who_to_call": PUBLIC,
     "learning.wallet_card": PUBLIC,
     "learning.picture": PUBLIC,
+    "language.choose": PUBLIC,
     "learning.scenario_step": PUBLIC,
     "learning.scenario_feedback": PUBLIC,
     "learning.scenario_choose": SIGNED_IN,

@@ -90,6 +90,7 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
     "learning.quiz_result": {"slug": PUBLIC_NAME, "attempt_id": OWN_ROW},
     "learning.wallet_card": {"region_code": CHOICE},
     "learning.picture": {"digest": PUBLIC_NAME},
+    "language.choose": {"code": CHOICE},
     "learning.scenario_step": {
         "slug": PUBLIC_NAME,
         "lesson_slug": PUBLIC_NAME,

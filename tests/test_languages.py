@@ -1,0 +1,118 @@
+"""Choosing the site's language: the header's switcher (each language named in itself), then the
+profile, then the browser's Accept-Language, else British English; <html lang> and dir follow,
+right to left for Arabic; and no switcher while only one language is offered."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from course.accounts.models import User
+from course.extensions import db
+from tests.fixtures.clients import signed_in
+from tests.fixtures.web import post_form
+
+LANGUAGES = ("en_GB", "cy", "ar", "fr")
+HTML_TAG = re.compile(r"<html lang=\"([a-z]+)\" dir=\"(ltr|rtl)\">")
+
+
+@pytest.fixture
+def multilingual(course_app: Flask) -> Iterator[Flask]:
+    offered = course_app.config["LANGUAGES"]
+    course_app.config["LANGUAGES"] = LANGUAGES
+    yield course_app
+    course_app.config["LANGUAGES"] = offered
+
+
+def html_tag(client: FlaskClient, path: str = "/who-to-call", **headers: str) -> tuple[str, str]:
+    page = client.get(path, headers=headers).get_data(as_text=True)
+    found = HTML_TAG.search(page)
+    assert found, page[:200]
+    return found.group(1), found.group(2)
+
+
+def test_the_switcher_names_each_language_in_itself_and_marks_the_current_one(
+    multilingual: Flask,
+) -> None:
+    page = multilingual.test_client().get("/who-to-call").get_data(as_text=True)
+
+    switcher = page.split('<nav class="language-switch" aria-label="Language">')[1].split("</nav>")[
+        0
+    ]
+    assert (
+        '<span class="language-switch__current" lang="en_GB" aria-current="true">English</span>'
+        in switcher
+    )
+    for code, name in (("cy", "Cymraeg"), ("ar", "العربية"), ("fr", "Français")):
+        assert (
+            f'href="/language/{code}?next=/who-to-call?" lang="{code}" hreflang="{code}">{name}</a>'
+            in switcher
+        )
+
+
+def test_choosing_a_language_keeps_it_and_goes_back_to_the_page(multilingual: Flask) -> None:
+    client = multilingual.test_client()
+
+    chosen = client.get("/language/cy?next=/who-to-call")
+
+    assert chosen.status_code == 302 and chosen.headers["Location"] == "/who-to-call"
+    assert html_tag(client) == ("cy", "ltr")
+    client.get("/language/ar?next=/")
+    assert html_tag(client) == ("ar", "rtl")
+    assert html_tag(client, "/modules/staying-safe/") == ("ar", "rtl")
+    assert client.get("/language/de?next=/").status_code == 404
+    assert html_tag(client) == ("ar", "rtl")
+    elsewhere = client.get("/language/fr?next=https://evil.example/")
+    assert elsewhere.headers["Location"] == "/"
+
+
+def test_the_browser_decides_until_a_choice_is_made(multilingual: Flask) -> None:
+    client = multilingual.test_client()
+
+    assert html_tag(client, **{"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}) == ("fr", "ltr")
+    assert html_tag(client, **{"Accept-Language": "de-DE,de;q=0.9"}) == ("en", "ltr")
+    assert html_tag(client, **{"Accept-Language": "ar-EG"}) == ("ar", "rtl")
+    client.get("/language/cy?next=/")
+    assert html_tag(client, **{"Accept-Language": "fr-FR"}) == ("cy", "ltr")
+
+
+def test_the_profile_language_comes_after_the_switcher_and_before_the_browser(
+    multilingual: Flask,
+) -> None:
+    client = signed_in(multilingual, "lee@example.org")
+    form = client.get("/account/profile").get_data(as_text=True)
+    assert '<option selected value="">The one my browser asks for</option>' in form
+    assert '<option value="cy">Cymraeg</option>' in form
+
+    saved = post_form(
+        client, "/account/profile", {"name": "Lee Learner", "region": "uk", "language": "ar"}
+    )
+
+    assert saved.status_code == 302
+    with multilingual.app_context():
+        user = db.session.scalar(select(User).where(User.email == "lee@example.org"))
+        assert user is not None and user.language == "ar"
+    assert html_tag(client, **{"Accept-Language": "fr"}) == ("ar", "rtl")
+    client.get("/language/fr?next=/")
+    assert html_tag(client) == ("fr", "ltr")
+    refused = post_form(
+        client, "/account/profile", {"name": "Lee Learner", "region": "uk", "language": "xx"}
+    )
+    assert refused.status_code == 200 and 'class="error-message"' in refused.get_data(as_text=True)
+    with multilingual.app_context():
+        user = db.session.scalar(select(User).where(User.email == "lee@example.org"))
+        assert user is not None and user.language == "ar"
+
+
+def test_with_one_language_there_is_no_switcher_and_no_profile_choice(course_app: Flask) -> None:
+    page = course_app.test_client().get("/who-to-call").get_data(as_text=True)
+    assert "language-switch" not in page
+    client = signed_in(course_app, "lee@example.org")
+    assert 'id="language"' not in client.get("/account/profile").get_data(as_text=True)
+    saved = post_form(client, "/account/profile", {"name": "Lee Learner", "region": "uk"})
+    assert saved.status_code == 302
