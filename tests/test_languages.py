@@ -45,7 +45,7 @@ def test_the_switcher_names_each_language_in_itself_and_marks_the_current_one(
         0
     ]
     assert (
-        '<span class="language-switch__current" lang="en_GB" aria-current="true">English</span>'
+        '<span class="language-switch__current" lang="en-GB" aria-current="true">English</span>'
         in switcher
     )
     for code, name in (("cy", "Cymraeg"), ("ar", "العربية"), ("fr", "Français")):
@@ -116,3 +116,19 @@ def test_with_one_language_there_is_no_switcher_and_no_profile_choice(course_app
     assert 'id="language"' not in client.get("/account/profile").get_data(as_text=True)
     saved = post_form(client, "/account/profile", {"name": "Lee Learner", "region": "uk"})
     assert saved.status_code == 302
+
+
+def test_course_content_in_english_says_so_on_a_page_in_another_language(
+    multilingual: Flask,
+) -> None:
+    client = multilingual.test_client()
+    english = client.get("/modules/staying-safe/the-steps").get_data(as_text=True)
+    assert '<div class="prose">' in english
+
+    client.get("/language/ar?next=/")
+    arabic = client.get("/modules/staying-safe/the-steps").get_data(as_text=True)
+
+    assert '<div class="prose" lang="en" dir="ltr">' in arabic
+    assert '<h1 class="heading-xl" lang="en" dir="ltr">The steps</h1>' in arabic
+    module = client.get("/modules/staying-safe/").get_data(as_text=True)
+    assert '<p class="lead" lang="en" dir="ltr">' in module

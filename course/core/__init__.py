@@ -9,10 +9,12 @@ from flask_babel import format_date, format_datetime, format_number
 
 from course.core.database import init_database
 from course.core.i18n import (
+    content_attributes,
     current_direction,
     current_language,
     install_page_translations,
     language_switch,
+    language_tag,
     select_locale,
 )
 from course.core.logs import init_logging
@@ -36,6 +38,8 @@ def init_core(app: Flask) -> None:
     install_page_translations(app)
     app.jinja_env.globals["current_language"] = current_language
     app.jinja_env.globals["current_direction"] = current_direction
+    app.jinja_env.globals["content_attributes"] = content_attributes
+    app.jinja_env.globals["language_tag"] = language_tag
     app.jinja_env.globals["language_switch"] = language_switch
     app.jinja_env.globals["absolute_url"] = absolute_url
     app.jinja_env.globals["site_address"] = site_address

@@ -23,6 +23,7 @@ from flask_babel import get_locale, get_translations
 from flask_login import current_user
 from jinja2 import pass_context
 from jinja2.runtime import Context
+from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from course.core.access import public
@@ -88,6 +89,25 @@ def current_direction() -> str:
     """``rtl`` or ``ltr``: the direction of the page's language, for ``<html dir>``."""
     locale = get_locale()
     return "rtl" if locale is not None and locale.character_order == "right-to-left" else "ltr"
+
+
+#: The language the course is written in; its translations are for later.
+COURSE_LANGUAGE = "en"
+
+
+def content_attributes(language: str = COURSE_LANGUAGE) -> Markup:
+    """``lang`` and ``dir`` for course content written in ``language`` on a page in another (a
+    lesson in English on a page in Arabic), so it is read and laid out as its own language;
+    nothing on a page in the same language."""
+    if language == current_language():
+        return Markup("")
+    direction = "rtl" if is_right_to_left(language) else "ltr"
+    return Markup(' lang="{}" dir="{}"').format(language, direction)
+
+
+def language_tag(code: str) -> str:
+    """A catalogue's code as an HTML ``lang`` value: ``en_GB`` is ``en-GB``."""
+    return code.replace("_", "-")
 
 
 def language_switch() -> list[tuple[str, str, bool]]:
