@@ -132,3 +132,38 @@ def test_course_content_in_english_says_so_on_a_page_in_another_language(
     assert '<h1 class="heading-xl" lang="en" dir="ltr">The steps</h1>' in arabic
     module = client.get("/modules/staying-safe/").get_data(as_text=True)
     assert '<p class="lead" lang="en" dir="ltr">' in module
+
+
+def test_an_email_to_someone_is_in_their_language_whoever_sends_it(multilingual: Flask) -> None:
+    from course.catalogue.services import the_course
+    from course.certificates import services as certificates
+    from tests.fixtures.factories import make_user
+    from tests.fixtures.learning import complete_course
+    from tests.fixtures.mail import queued_emails
+
+    with multilingual.test_request_context(headers={"Accept-Language": "en-GB"}):
+        holder = make_user(email="camille@example.org", name="Camille")
+        holder.language = "fr"
+        english = make_user(email="lee@example.org", name="Lee")
+        db.session.commit()
+        course = the_course()
+        assert course is not None
+        for person in (holder, english):
+            complete_course(person, course)
+            certificate = certificates.issue_certificate(person, course, person.name)
+            db.session.flush()
+            certificates.revoke_certificate(certificate.code, "taken by someone else")
+        db.session.commit()
+
+        french = queued_emails("camille@example.org")
+        others = queued_emails("lee@example.org")
+
+    assert [email.subject for email in french] == [
+        "Votre certificat CT Citizen",
+        "Votre certificat CT Citizen a été révoqué",
+    ]
+    assert "Bonjour" in french[0].text_body
+    assert [email.subject for email in others] == [
+        "Your CT Citizen certificate",
+        "Your CT Citizen certificate has been revoked",
+    ]

@@ -222,8 +222,9 @@ def issue_certificate(
     db.session.flush()
     queue_email(
         user.email,
-        str(_l("Your CT Citizen certificate")),
+        _l("Your CT Citizen certificate"),
         "certificate_issued",
+        language=user.language,
         attach=(CERTIFICATE_PDF_ATTACHMENT, str(certificate.id)),
         user=user,
         certificate=certificate,
@@ -274,8 +275,9 @@ def revoke_certificate(code: str, reason: str, now: datetime | None = None) -> C
     if holder is not None and certificate.erased_at is None:
         queue_email(
             holder.email,
-            str(_l("Your CT Citizen certificate has been revoked")),
+            _l("Your CT Citizen certificate has been revoked"),
             "certificate_revoked",
+            language=holder.language,
             user=holder,
             certificate=certificate,
         )
@@ -345,7 +347,14 @@ def _email_each_once(
     found = db.session.execute(query).all()
     for certificate, holder in found:
         setattr(certificate, sent_at, now)
-        queue_email(holder.email, str(subject), template, user=holder, certificate=certificate)
+        queue_email(
+            holder.email,
+            subject,
+            template,
+            language=holder.language,
+            user=holder,
+            certificate=certificate,
+        )
     return len(found)
 
 

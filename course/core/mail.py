@@ -23,6 +23,7 @@ depends on no feature.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 import smtplib
@@ -38,11 +39,13 @@ from typing import Any
 
 import css_inline
 from flask import Flask, current_app, render_template
+from flask_babel import LazyString, force_locale
 from markupsafe import escape
 from sqlalchemy import Integer, String, Text, insert, or_, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from course.core.database import UTCDateTime, begin_write, get_for_update, utcnow
+from course.core.i18n import offered_languages
 from course.extensions import db
 
 log = logging.getLogger(__name__)
@@ -120,28 +123,37 @@ class OutboxMessage(db.Model):
 
 def queue_email(
     recipient: str,
-    subject: str,
+    subject: str | LazyString,
     template: str,
     *,
     attach: tuple[str, str] | None = None,
+    language: str | None = None,
     **context: object,
 ) -> OutboxMessage:
     """Add an email to the current transaction's outbox.
 
+    :param subject: translated in ``language`` when given lazily (``_l("...")``).
     :param template: the name under ``templates/email/`` without extension; ``.txt`` and ``.html``
         versions are both rendered with ``context``.
     :param attach: the kind and key of an attachment to make when it is sent.
+    :param language: the recipient's language (their profile's), when it is one the site offers;
+        else the email is in the language of the page that sent it, or the default.
     """
     if attach is not None and attach[0] not in _attachment_makers:
         raise ValueError(f"no attachment maker is registered for {attach[0]!r}")
-    message = OutboxMessage(
-        recipient=recipient,
-        subject=subject,
-        text_body=render_template(f"email/{template}.txt", subject=subject, **context),
-        html_body=render_html_email(template, subject=subject, **context),
-        attachment_kind=attach[0] if attach else None,
-        attachment_key=attach[1] if attach else None,
+    in_language = (
+        force_locale(language) if language in offered_languages() else contextlib.nullcontext()
     )
+    with in_language:
+        subject = str(subject)
+        message = OutboxMessage(
+            recipient=recipient,
+            subject=subject,
+            text_body=render_template(f"email/{template}.txt", subject=subject, **context),
+            html_body=render_html_email(template, subject=subject, **context),
+            attachment_kind=attach[0] if attach else None,
+            attachment_key=attach[1] if attach else None,
+        )
     db.session.add(message)
     return message
 

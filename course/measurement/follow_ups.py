@@ -63,8 +63,9 @@ def send_follow_ups(now: datetime | None = None) -> dict[Phase, int]:
             if _prepare(learner, phase, now):
                 queue_email(
                     learner.email,
-                    str(_l("Two minutes: what do you remember?")),
+                    _l("Two minutes: what do you remember?"),
                     "follow_up_check",
+                    language=learner.language,
                     user=learner,
                     phase=phase,
                     days=days,
