@@ -93,7 +93,7 @@ class DefaultConfig:
     BABEL_DEFAULT_LOCALE = "en_GB"
     BABEL_DEFAULT_TIMEZONE = "UTC"
     #: The languages the interface has catalogues for.
-    LANGUAGES: tuple[str, ...] = ("en_GB",)
+    LANGUAGES: tuple[str, ...] = ("en_GB", "cy", "ar", "fr")
 
     #: Outgoing mail. Without a server, emails go to ``instance/outbox/*.eml`` (the log names them).
     MAIL_SERVER: str | None = None

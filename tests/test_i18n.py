@@ -105,12 +105,14 @@ def test_the_interface_language_follows_the_browser_within_supported_languages(
     app: Flask, client: FlaskClient
 ) -> None:
     with app.test_request_context(headers={"Accept-Language": "fr-FR, en;q=0.5"}):
+        assert str(get_locale()) == "fr"
+    with app.test_request_context(headers={"Accept-Language": "en-US, cy;q=0.5"}):
         assert str(get_locale()) == "en_GB"
     with app.test_request_context(headers={"Accept-Language": "de"}):
         assert str(get_locale()) == "en_GB"
 
-    assert '<html lang="en" dir="ltr">' in client.get(
-        "/", headers={"Accept-Language": "fr"}
+    assert '<html lang="cy" dir="ltr">' in client.get(
+        "/", headers={"Accept-Language": "cy-GB"}
     ).get_data(as_text=True)
 
 

@@ -8,6 +8,9 @@ are offered; each is named in itself. Region and language are independent.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
 from babel import Locale
 from flask import (
     Blueprint,
@@ -65,18 +68,47 @@ def select_locale() -> str:
     profile = getattr(current_user, "language", None) if current_user else None
     if profile in offered:
         return str(profile)
-    return request.accept_languages.best_match(offered) or default
+    return best_offered(request.accept_languages, offered) or default
+
+
+def best_offered(accepted: Iterable[tuple[str, float]], offered: Iterable[str]) -> str | None:
+    """The offered language the browser prefers most (``accepted`` is Accept-Language's values,
+    most preferred first): the same tag, or else the same language in another country (en-US is
+    British English here, cy-GB Welsh). Werkzeug's own matching would prefer a language the
+    browser ranks lower over a country variant of the one it ranks first."""
+    codes = {code.replace("_", "-").lower(): code for code in offered}
+    by_language: dict[str, str] = {}
+    for tag, code in codes.items():
+        by_language.setdefault(tag.split("-")[0], code)
+    for value, _quality in accepted:
+        tag = value.replace("_", "-").lower()
+        found = codes.get(tag) or by_language.get(tag.split("-")[0])
+        if found is not None:
+            return found
+    return None
 
 
 @bp.get("/language/<code>")
 @public
 def choose(code: str) -> Response:
     """The header's switcher: show the site in ``code`` from now on, back on the page the visitor
-    was on. A language that is not offered is not found."""
+    was on (the switcher's links are the same on every page, so pages stay alike for caching and
+    for pages that must not differ, such as a certificate code's "not found"). A language that
+    is not offered is not found."""
     if code not in offered_languages():
         abort(404)
     session[CHOSEN_LANGUAGE] = code
-    return redirect(local_path_or_none(request.args.get("next")) or "/")
+    return redirect(_same_site_page(request.referrer) or "/")
+
+
+def _same_site_page(referrer: str | None) -> str | None:
+    """The path (and query) of ``referrer`` when it is a page of this site, else ``None``."""
+    if not referrer:
+        return None
+    address = urlsplit(referrer)
+    if address.netloc and address.netloc != request.host:
+        return None
+    return local_path_or_none(address.path + (f"?{address.query}" if address.query else ""))
 
 
 def current_language() -> str:
