@@ -166,3 +166,42 @@ def test_an_email_to_someone_is_in_their_language_whoever_sends_it(multilingual:
         "Your CT Citizen certificate",
         "Your CT Citizen certificate has been revoked",
     ]
+
+
+@pytest.mark.parametrize(
+    ("language", "title", "direction"),
+    [
+        ("ar", "شهادة إتمام", "rtl"),
+        ("cy", "Tystysgrif cwblhau", "ltr"),
+        (None, "Certificate of completion", "ltr"),
+    ],
+)
+def test_a_certificate_is_printed_in_the_language_it_was_earned_in(
+    multilingual: Flask, language: str | None, title: str, direction: str
+) -> None:
+    from course.catalogue.services import the_course
+    from course.certificates import services as certificates
+    from course.certificates.services import _certificate_html
+    from tests.fixtures.factories import make_user
+    from tests.fixtures.learning import complete_course
+    from tests.fixtures.pdf import pdf_text, require_tools
+
+    require_tools("pdftotext")
+    with multilingual.test_request_context(headers={"Accept-Language": "en-GB"}):
+        holder = make_user(email="holder@example.org", name="ليلى حداد")
+        holder.language = language
+        db.session.commit()
+        course = the_course()
+        assert course is not None
+        complete_course(holder, course)
+        certificate = certificates.issue_certificate(holder, course, holder.name)
+        db.session.commit()
+        html = _certificate_html(certificate)
+        stored_language = certificate.language
+        content = certificates.render_and_store_pdf(certificate)
+
+    assert stored_language == (language or "en_GB")
+    assert f'dir="{direction}"' in html.split(">", 2)[1]
+    assert content is not None
+    text = pdf_text(content)
+    assert title in text or title[::-1] in text  # pdftotext may give Arabic in visual order

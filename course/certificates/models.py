@@ -65,6 +65,8 @@ class Certificate(db.Model):
     #: When its holder's account was deleted: the name is gone and it verifies as no longer
     #: available.
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
+    #: The language its PDF is printed in (a code of ``LANGUAGES``); ``None`` for the default.
+    language: Mapped[str | None] = mapped_column(String(16))
     #: When its holder was emailed that it expires within :data:`RENEWAL_WINDOW`, and that it has
     #: expired: each is sent once (:func:`course.certificates.services.send_expiry_emails`).
     expiry_reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

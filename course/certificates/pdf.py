@@ -15,7 +15,7 @@ from course.core.pdf import render_pdf as render_with
 TEMPLATE = "certificates/certificate.html"
 STYLESHEET = "css/certificate.css"
 #: Change this whenever the template or its stylesheet changes: stored PDFs are re-rendered.
-TEMPLATE_VERSION = "2026-12-04.2"
+TEMPLATE_VERSION = "2026-12-04.3"
 
 
 def render_pdf(
@@ -59,5 +59,7 @@ def certificate_html(
 
 def breakable_address(url: str) -> Markup:
     """``url`` with line breaks allowed only after its slashes and hyphens, so a printed address
-    wraps between parts and never inside a group of the code (the stylesheet allows no others)."""
-    return Markup("<wbr>").join(re.split(r"(?<=[/-])", url))
+    wraps between parts and never inside a group of the code (the stylesheet allows no others),
+    kept left to right inside a right-to-left sentence."""
+    parts = Markup("<wbr>").join(re.split(r"(?<=[/-])", url))
+    return Markup('<bdi dir="ltr">') + parts + Markup("</bdi>")

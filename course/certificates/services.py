@@ -25,7 +25,7 @@ from urllib.parse import urlencode
 
 import segno
 from flask import current_app, has_request_context
-from flask_babel import format_date, ngettext
+from flask_babel import force_locale, format_date, get_locale, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_babel.speaklater import LazyString
 from sqlalchemy import Select, bindparam, delete, func, select, tuple_
@@ -217,6 +217,8 @@ def issue_certificate(
             {"module": module.slug, "version": _version_number(module, versions.get(module.id))}
             for module in course.required_modules
         ],
+        # The holder's language, or the one they were reading the site in when they earned it.
+        language=user.language or str(get_locale() or ""),
     )
     db.session.add(certificate)
     db.session.flush()
@@ -654,6 +656,14 @@ def _certificate_html(certificate: Certificate) -> str:
     # rasteriser's smoothing blurs the modules and a print at 100 dpi no longer scans.
     qr_data_uri = segno.make(url, error="m").png_data_uri(scale=4, border=4, dark="#0b0c0c")
     earned = earned_modules(certificate)
+    language = certificate.language or current_app.config["BABEL_DEFAULT_LOCALE"]
+    with force_locale(language):
+        return _certificate_html_in_language(certificate, url, qr_data_uri, earned)
+
+
+def _certificate_html_in_language(
+    certificate: Certificate, url: str, qr_data_uri: str, earned: list[ModuleVersion]
+) -> str:
     return pdf.certificate_html(
         holder_name=certificate.holder_name,
         course_title=certificate.course.title,
