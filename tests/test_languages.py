@@ -205,3 +205,28 @@ def test_a_certificate_is_printed_in_the_language_it_was_earned_in(
     assert content is not None
     text = pdf_text(content)
     assert title in text or title[::-1] in text  # pdftotext may give Arabic in visual order
+
+
+def test_an_organisations_reminders_go_to_each_member_in_their_language(
+    multilingual: Flask,
+) -> None:
+    from course.catalogue.services import the_course
+    from course.organisations.reminders import send_reminders
+    from tests.fixtures.factories import make_org, make_user
+    from tests.fixtures.mail import queued_emails
+
+    with multilingual.test_request_context(headers={"Accept-Language": "en-GB"}):
+        french = make_user(email="camille@example.org", name="Camille")
+        french.language = "fr"
+        english = make_user(email="lee@example.org", name="Lee")
+        db.session.commit()
+        organisation = make_org(name="Théâtre du Port", members=[french, english], due_days=30)
+        send_reminders(organisation, the_course())  # type: ignore[arg-type]
+        db.session.commit()
+        [to_french] = queued_emails("camille@example.org")
+        [to_english] = queued_emails("lee@example.org")
+
+    assert to_french.subject == "Théâtre du Port vous demande de terminer CT Citizen"
+    assert "Bonjour Camille" in to_french.text_body
+    assert to_english.subject == "Théâtre du Port asks you to complete CT Citizen"
+    assert "Hello Lee" in to_english.text_body

@@ -9,17 +9,19 @@ are reminded. Everything is set-based: no query per member.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask_babel import format_date
-from flask_babel import gettext as _
+from flask_babel import force_locale, format_date
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, Select, exists, func, or_, select, true, update
 
 from course.accounts.models import User
 from course.catalogue.models import Course
 from course.certificates.models import Certificate
 from course.core.database import begin_write, utcnow
+from course.core.i18n import offered_languages
 from course.core.mail import queue_mail_merge
 from course.core.paging import Page
 from course.extensions import db
@@ -111,7 +113,7 @@ def send_reminders(
             .where(Membership.id.in_(claimed_ids))
             .order_by(Membership.id)
         ).all()
-        subject = _("%(name)s asks you to complete CT Citizen", name=organisation.name)
+        subject = _l("%(name)s asks you to complete CT Citizen", name=organisation.name)
         queue_mail_merge(
             subject,
             "organisation_reminder",
@@ -119,17 +121,21 @@ def send_reminders(
             (
                 (
                     user.email,
-                    {
-                        "member_name": user.name,
-                        "due_on": format_date(membership.due_at, "long")
-                        if membership.due_at
-                        else None,
-                    },
+                    {"member_name": user.name, "due_on": _due_on(membership, user.language)},
+                    user.language,
                 )
                 for membership, user in recipients
             ),
         )
     return ReminderReport(queued=len(claimed_ids), skipped=eligible - len(claimed_ids))
+
+
+def _due_on(membership: Membership, language: str | None) -> str | None:
+    """The member's due date as their email will say it, in their language."""
+    if membership.due_at is None:
+        return None
+    with force_locale(language) if language in offered_languages() else contextlib.nullcontext():
+        return format_date(membership.due_at, "long")
 
 
 def remind_every_open_organisation(
