@@ -7,6 +7,10 @@ from playwright.sync_api import Page
 from tests.fixtures.browser import BrowserSession
 
 HEADER_AND_FOOTER_LINKS = [
+    # The language switcher: every language but the page's, each named in itself.
+    ("header", "/language/cy"),
+    ("header", "/language/ar"),
+    ("header", "/language/fr"),
     ("header", "/"),
     ("header", "/"),
     ("header", "/who-to-call"),
