@@ -230,3 +230,24 @@ def test_an_organisations_reminders_go_to_each_member_in_their_language(
     assert "Bonjour Camille" in to_french.text_body
     assert to_english.subject == "Théâtre du Port asks you to complete CT Citizen"
     assert "Hello Lee" in to_english.text_body
+
+
+def test_registering_in_a_language_keeps_it_for_later_emails(multilingual: Flask) -> None:
+    client = multilingual.test_client()
+    client.get("/language/cy")
+
+    post_form(
+        client,
+        "/register",
+        {
+            "name": "Gwen Jones",
+            "email": "gwen@example.org",
+            "password": "plum kettle orbit saddle",
+            "confirm": "plum kettle orbit saddle",
+            "region": "uk",
+        },
+    )
+
+    with multilingual.app_context():
+        user = db.session.scalar(select(User).where(User.email == "gwen@example.org"))
+        assert user is not None and user.language == "cy"

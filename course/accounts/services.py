@@ -93,10 +93,18 @@ def _use_token(token: str, purpose: TokenPurpose) -> AccountToken | None:
     return found
 
 
-def register(name: str, email: str, password: str, region: Region = DEFAULT_REGION) -> User | None:
+def register(
+    name: str,
+    email: str,
+    password: str,
+    region: Region = DEFAULT_REGION,
+    language: str | None = None,
+) -> User | None:
     """Create an account and email a confirmation link, or tell the owner of an existing account.
 
     Either way the caller shows the same "check your email" page, so the response reveals nothing.
+    ``language`` is the one the person registered in, when it is not the site's default: their
+    emails, sent later, are in it too.
 
     :returns: the new account, or ``None`` when the address already had one.
     """
@@ -112,7 +120,13 @@ def register(name: str, email: str, password: str, region: Region = DEFAULT_REGI
             user=existing,
         )
         return None
-    user = User(email=address, name=name.strip(), password_hash=password_hash, region=region)
+    user = User(
+        email=address,
+        name=name.strip(),
+        password_hash=password_hash,
+        region=region,
+        language=language,
+    )
     db.session.add(user)
     db.session.flush()  # the new account's id, which the caller may note
     send_confirmation_email(user)

@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.wrappers import Response
@@ -77,8 +78,15 @@ def register() -> str | Response:
         return redirect(url_for("accounts.account"))
     form = RegistrationForm(region=visitor_region().value)
     if form.validate_on_submit():
+        page_language = str(get_locale())
         user = services.register(
-            form.name.data, form.email.data, form.password.data, Region(form.region.data)
+            form.name.data,
+            form.email.data,
+            form.password.data,
+            Region(form.region.data),
+            language=None
+            if page_language == current_app.config["BABEL_DEFAULT_LOCALE"]
+            else page_language,
         )
         if user is not None:
             remember_registration(user)

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from email_validator import EmailNotValidError, validate_email
+from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, insert, select
 
@@ -327,7 +328,7 @@ def _invite_batch(
         if existing is not None and existing.is_pending:
             reason = _l(
                 "Sent on %(date)s. You can send it again from the list of invitations.",
-                date=existing.sent_at.date().isoformat(),
+                date=format_date(existing.sent_at, "long"),
             )
             results.append(
                 RowResult(request.line, request.email, Outcome.ALREADY_INVITED, str(reason))
