@@ -15,7 +15,7 @@ from course.core.pdf import render_pdf as render_with
 TEMPLATE = "certificates/certificate.html"
 STYLESHEET = "css/certificate.css"
 #: Change this whenever the template or its stylesheet changes: stored PDFs are re-rendered.
-TEMPLATE_VERSION = "2026-12-04.3"
+TEMPLATE_VERSION = "2026-12-04.4"
 
 
 def render_pdf(
