@@ -8,6 +8,7 @@ are offered; each is named in itself. Region and language are independent.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from urllib.parse import urlsplit
 
@@ -44,6 +45,7 @@ def offered_languages() -> tuple[str, ...]:
     return tuple(current_app.config["LANGUAGES"])
 
 
+@functools.cache
 def language_name(code: str) -> str:
     """The language named in itself, as its speakers write it at the start of a line:
     English, Cymraeg, العربية, Français."""
@@ -51,6 +53,7 @@ def language_name(code: str) -> str:
     return name[:1].upper() + name[1:]
 
 
+@functools.cache
 def is_right_to_left(code: str) -> bool:
     return Locale.parse(code).character_order == "right-to-left"
 

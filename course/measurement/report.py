@@ -10,7 +10,7 @@ and might point at one of them. An organisation's report is the same, over its m
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from statistics import fmean
 
@@ -75,6 +75,12 @@ class ModuleReport:
     #: questions after the module and at the follow-up.
     follow_ups_taken: dict[Phase, int] = field(default_factory=dict)
     retention: dict[Phase, PairedChange | None] = field(default_factory=dict)
+    #: Each paired learner's percent right before and after, and per follow-up after and then,
+    #: by learner id: what the course's figures are gathered from. Never shown.
+    scores_by_learner: dict[int, tuple[float, float]] = field(default_factory=dict, repr=False)
+    later_by_learner: dict[Phase, dict[int, tuple[float, float]]] = field(
+        default_factory=dict, repr=False
+    )
 
     @property
     def enough(self) -> bool:
@@ -110,15 +116,23 @@ def module_report(
     }
     paired = sorted(by_phase[Phase.BEFORE].keys() & by_phase[Phase.AFTER].keys())
     report.pairs = len(paired)
+    report.scores_by_learner = {
+        user: (_percent(by_phase[Phase.BEFORE][user]), _percent(by_phase[Phase.AFTER][user]))
+        for user in paired
+    }
+    report.later_by_learner = _retention_by_learner(checks)
+    for phase, by_learner in report.later_by_learner.items():
+        report.follow_ups_taken[phase] = len(by_learner)
+        report.retention[phase] = (
+            _change_of(list(by_learner.values())) if len(by_learner) >= minimum else None
+        )
     if not report.enough:
         return report
+    report.knowledge = _change_of(list(report.scores_by_learner.values()))
     befores = [by_phase[Phase.BEFORE][user] for user in paired]
     afters = [by_phase[Phase.AFTER][user] for user in paired]
-    report.knowledge = paired_change(
-        [_percent(check) for check in befores], [_percent(check) for check in afters]
-    )
+    before_checks = by_phase[Phase.BEFORE].values()
     for form in FORMS:
-        before_checks = by_phase[Phase.BEFORE].values()
         scores = [_percent(check) for check in before_checks if check.form == form]
         if scores:
             report.form_before[form] = (fmean(scores), len(scores))
@@ -130,24 +144,18 @@ def module_report(
     report.items = item_figures(
         check for check in checks if check.phase in (Phase.BEFORE, Phase.AFTER)
     )
-    for phase, found in _retention_by_learner(checks).items():
-        pairs = [pair for _user_id, pair in found]
-        report.follow_ups_taken[phase] = len(pairs)
-        report.retention[phase] = (
-            paired_change([after for after, _later in pairs], [later for _after, later in pairs])
-            if len(pairs) >= minimum
-            else None
-        )
     return report
 
 
-def _retention_by_learner(
-    checks: list[Check],
-) -> dict[Phase, list[tuple[int, tuple[float, float]]]]:
+def _change_of(pairs: list[tuple[float, float]]) -> PairedChange:
+    return paired_change([first for first, _second in pairs], [second for _first, second in pairs])
+
+
+def _retention_by_learner(checks: list[Check]) -> dict[Phase, dict[int, tuple[float, float]]]:
     """Per follow-up, for each learner who answered it (by id): the percent right on its
     questions in their check after the module, and at the follow-up."""
     afters = {c.user_id: c for c in checks if c.phase == Phase.AFTER and c.is_complete}
-    pairs: dict[Phase, list[tuple[int, tuple[float, float]]]] = {p: [] for p in FOLLOW_UPS}
+    pairs: dict[Phase, dict[int, tuple[float, float]]] = {phase: {} for phase in FOLLOW_UPS}
     for check in checks:
         after = afters.get(check.user_id)
         if check.phase not in FOLLOW_UPS or not check.is_complete or after is None:
@@ -155,8 +163,9 @@ def _retention_by_learner(
         then = dict(zip((item["key"] for item in after.items), after.results or [], strict=True))
         keys = [item["key"] for item in check.items]
         if all(key in then for key in keys):
-            pairs[Phase(check.phase)].append(
-                (check.user_id, (100 * fmean(then[key] for key in keys), _percent(check)))
+            pairs[Phase(check.phase)][check.user_id] = (
+                100 * fmean(then[key] for key in keys),
+                _percent(check),
             )
     return pairs
 
@@ -172,7 +181,7 @@ def _percent(check: Check) -> float:
     return 100 * check.score / len(check.items) if check.items else 0.0
 
 
-def _trust(kind: PostKind):  # type: ignore[no-untyped-def]
+def _trust(kind: PostKind) -> Callable[[Check], float]:
     def mean_rating(check: Check) -> float:
         return fmean(
             rating
@@ -189,7 +198,9 @@ def _discernment(check: Check) -> float:
     return _trust(PostKind.LEGITIMATE)(check) - _trust(PostKind.MANIPULATIVE)(check)
 
 
-def _rating_change(pairs: list[tuple[Check, Check]], measure) -> PairedChange:  # type: ignore[no-untyped-def]
+def _rating_change(
+    pairs: list[tuple[Check, Check]], measure: Callable[[Check], float]
+) -> PairedChange:
     return paired_change([measure(b) for b, _a in pairs], [measure(a) for _b, a in pairs])
 
 
@@ -266,17 +277,12 @@ def course_report(
     later: dict[Phase, dict[int, list[tuple[float, float]]]] = {
         phase: defaultdict(list) for phase in FOLLOW_UPS
     }
-    for module in modules:
-        checks = _checks(module, learners)
-        for phase, pairs in _retention_by_learner(checks).items():
-            for user_id, pair in pairs:
-                later[phase][user_id].append(pair)
-        befores = {c.user_id: c for c in checks if c.phase == Phase.BEFORE and c.is_complete}
-        for check in checks:
-            if check.phase == Phase.AFTER and check.is_complete and check.user_id in befores:
-                per_learner[check.user_id].append(
-                    (_percent(befores[check.user_id]), _percent(check))
-                )
+    for module_figures in reports:
+        for user_id, scores in module_figures.scores_by_learner.items():
+            per_learner[user_id].append(scores)
+        for phase, by_learner in module_figures.later_by_learner.items():
+            for user_id, scores in by_learner.items():
+                later[phase][user_id].append(scores)
     report = CourseReport(modules=reports, minimum=minimum, learners=len(per_learner))
     if report.enough:
         report.knowledge = _averaged_change(per_learner)
