@@ -32,7 +32,9 @@ from course.catalogue.bundle import (
     write_module,
 )
 from course.catalogue.bundle.citations import uncited_problem
+from course.catalogue.bundle.translation_files import start_translation, write_translation
 from course.catalogue.source_links import check_links
+from course.catalogue.translations import LANGUAGE_CODE
 from course.certificates import services as certificate_services
 from course.core.mail import deliver_due_messages
 from course.core.names import name_problem
@@ -224,6 +226,36 @@ def export_content_command(path: Path, module_slug: str | None) -> None:
         raise click.UsageError(f"No module has the slug {module_slug!r}.")
     write_module(chosen, path / chosen.folder_name)
     click.echo(f"Exported {module_slug} to {path / chosen.folder_name}.")
+
+
+@content_cli.command("translate")
+@click.argument("path", type=click.Path(path_type=Path))
+@click.argument("language")
+@click.option("--module", "module_slug", help="Start only this module's translation.")
+def translate_content_command(path: Path, language: str, module_slug: str | None) -> None:
+    """Start or continue translating the bundle at PATH into LANGUAGE (a code such as cy).
+
+    Writes each part that has no LANGUAGE translation yet into the module's translations/LANGUAGE/
+    folder, as a copy of its English with the hash of that English: replace the English with the
+    translation. Translations already there, stale ones included, are left as they are; `content
+    check` lists what is left (and any text still the same as the English).
+    """
+    if not LANGUAGE_CODE.match(language):
+        raise click.UsageError(f"{language!r} is not a language code such as cy, fr or pt_BR.")
+    try:
+        course = read_bundle(path)
+    except ContentError as error:
+        _report_problems(error)
+        sys.exit(1)
+    modules = [m for m in course.modules if module_slug in (None, m.slug)]
+    if not modules:
+        raise click.UsageError(f"No module has the slug {module_slug!r}.")
+    for module in modules:
+        started = start_translation(module, language)
+        write_translation(module, language, path / module.folder_name)
+        click.echo(f"{module.folder_name}: {started} parts to translate into {language}.")
+    if language not in course.languages:
+        click.echo(f"Add {language} to languages in course.yaml to have it checked.", err=True)
 
 
 @content_cli.command("sources")

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 from course.catalogue.bundle.file_checker import FileChecker
 from course.catalogue.bundle.layout import MODULE_FILE, QUIZ_FILE, body_first_line
 from course.catalogue.bundle.sources import CourseSource, LessonSource, ModuleSource
+from course.catalogue.bundle.translation_files import translation_warnings
 from course.catalogue.bundle.validation_report import Problem
 from course.catalogue.markdown import region_passage_runs, render_for_region
 from course.catalogue.scenarios import longest_reading, thin_scenario_warnings
@@ -68,12 +69,14 @@ def overdue_reviews(root: Path, today: date) -> list[Problem]:
 
 
 def course_warnings(root: Path, course: CourseSource) -> list[Problem]:
-    """The warnings for a bundle that has been read without problems: minutes, guessable quizzes
-    and region passages that leave regions out, by file and line."""
+    """The warnings for a bundle that has been read without problems: minutes, guessable quizzes,
+    region passages that leave regions out, and missing or stale translations, by file and
+    line."""
     warnings: list[Problem] = []
     regions = [Region(code) for code in course.regions]
     for module in course.modules:
         folder = root / module.folder_name
+        warnings += translation_warnings(root, module, course.languages)
         _warn_of_minutes(root, folder / MODULE_FILE, warnings, module, regions)
         _warn_of_longest_right(FileChecker(root, folder / QUIZ_FILE, warnings), module)
         for lesson in module.lessons:

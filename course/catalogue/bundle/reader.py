@@ -29,6 +29,7 @@ from course.catalogue.bundle.sources import (
     LessonSource,
     ModuleSource,
 )
+from course.catalogue.bundle.translation_files import read_translations
 from course.catalogue.bundle.validation_report import Problem
 from course.catalogue.markdown import check_markdown, picture_references
 from course.catalogue.measurement_bank import MEASURE_FILE, plain_prompts, read_measurement
@@ -41,6 +42,7 @@ from course.catalogue.pictures import (
 )
 from course.catalogue.question_types import all_question_types
 from course.catalogue.scenarios import SCENARIO_SUFFIX, read_scenario, text_lines
+from course.catalogue.translations import LANGUAGE_CODE
 from course.catalogue.yaml_source import SourceList, SourceMap
 from course.core.regions import REGION_CODES, Region
 
@@ -57,7 +59,16 @@ def read_course_file(root: Path, problems: list[Problem]) -> CourseSource | None
     if data is None:
         return None
     checker.unknown_fields(
-        data, {"slug", "title", "summary", "certificate_validity_months", "regions", "modules"}
+        data,
+        {
+            "slug",
+            "title",
+            "summary",
+            "certificate_validity_months",
+            "regions",
+            "languages",
+            "modules",
+        },
     )
     regions = data.get("regions", [region.value for region in Region])
     if not isinstance(regions, list) or not regions:
@@ -75,6 +86,7 @@ def read_course_file(root: Path, problems: list[Problem]) -> CourseSource | None
             checker.problem(data["modules"].line_of(index), f"module {slug!r} is listed twice")
         seen.add(slug)
     return CourseSource(
+        languages=_read_languages(checker, data),
         slug=checker.slug(data),
         title=checker.text(data, "title", 200),
         summary=checker.text(data, "summary", 1000),
@@ -85,6 +97,33 @@ def read_course_file(root: Path, problems: list[Problem]) -> CourseSource | None
         required=required,
         modules=[],
     )
+
+
+def _read_languages(checker: FileChecker, data: SourceMap) -> list[str]:
+    """The languages the course is translated into, as ``course.yaml`` lists them (none when it
+    does not)."""
+    if "languages" not in data:
+        return []
+    languages = data["languages"]
+    if not isinstance(languages, SourceList):
+        checker.problem(
+            data.line_of("languages"),
+            _("languages must be a list of language codes, such as [cy, ar, fr]"),
+        )
+        return []
+    codes: list[str] = []
+    for index, code in enumerate(languages):
+        if not isinstance(code, str) or not LANGUAGE_CODE.match(code) or code in codes:
+            checker.problem(
+                languages.line_of(index),
+                _(
+                    "%(code)r is not a language code (like cy or pt_BR) or is listed twice",
+                    code=str(code),
+                ),
+            )
+            continue
+        codes.append(code)
+    return codes
 
 
 def read_module_folder(
@@ -139,6 +178,7 @@ def read_module_folder(
     )
     module.questions = _read_quiz(root, folder, problems, module, course_regions, data)
     module.measurement = _read_measurement(root, folder, problems, module.questions)
+    module.translations = read_translations(root, folder, problems, module)
     return module
 
 

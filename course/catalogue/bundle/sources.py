@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from course.catalogue.scenarios import scenario_texts
+from course.catalogue.translations import Translations
 
 DEFAULT_PASS_MARK = 80
 DEFAULT_VALIDITY_MONTHS = 12
@@ -118,6 +119,9 @@ class ModuleSource:
     #: The measurement bank (``measure.yaml``) in canonical form, or ``None`` when the module has
     #: none. See :mod:`course.catalogue.measurement_bank`.
     measurement: dict[str, Any] | None = None
+    #: Its translations in canonical form, by language then part (see
+    #: :mod:`course.catalogue.translations`); empty when it has none.
+    translations: Translations = field(default_factory=dict)
 
     def metadata(self) -> dict[str, Any]:
         """``module.yaml`` in canonical form and order."""
@@ -151,6 +155,8 @@ class ModuleSource:
             }
         if self.measurement is not None:  # likewise
             content["measurement"] = self.measurement
+        if self.translations:  # likewise
+            content["translations"] = self.translations
         return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()
 
 
@@ -163,6 +169,9 @@ class CourseSource:
     regions: list[str]
     required: list[str]
     modules: list[ModuleSource]
+    #: The languages the course is translated into (besides its English): ``content check``
+    #: warns of each part of a module that one of them has no current translation of.
+    languages: list[str] = field(default_factory=list)
 
     def metadata(self) -> dict[str, Any]:
         return {
@@ -171,5 +180,7 @@ class CourseSource:
             "summary": self.summary,
             "certificate_validity_months": self.certificate_validity_months,
             "regions": list(self.regions),
+            # Written only when there are some: a course that says nothing keeps its form.
+            **({"languages": list(self.languages)} if self.languages else {}),
             "modules": list(self.required),
         }

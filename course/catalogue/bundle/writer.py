@@ -10,6 +10,7 @@ import yaml
 
 from course.catalogue.bundle.layout import COURSE_FILE, MODULE_FILE, QUIZ_FILE
 from course.catalogue.bundle.sources import CourseSource, ModuleSource
+from course.catalogue.bundle.translation_files import translation_files
 from course.catalogue.measurement_bank import MEASURE_FILE
 from course.catalogue.pictures import PICTURES_FOLDER
 
@@ -59,6 +60,7 @@ def module_files(module: ModuleSource) -> dict[str, str]:
         files[MEASURE_FILE] = _dump_yaml(module.measurement)
     for name, svg in sorted(module.pictures.items()):
         files[f"{PICTURES_FOLDER}/{name}"] = svg
+    files.update(translation_files(module))
     return files
 
 

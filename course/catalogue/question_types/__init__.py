@@ -184,6 +184,22 @@ class QuestionType:
     def canonical_own_fields(cls, question: dict[str, Any]) -> dict[str, Any]:
         return {}
 
+    @classmethod
+    def translatable(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """The words of a stored question that a translation gives in another language, in the
+        shape of the question's own data (see :mod:`course.catalogue.translations`): everything
+        a learner reads, nothing that decides the answer."""
+        return {
+            "prompt": data["prompt"],
+            **cls.translatable_own_fields(data),
+            "explanation": data["explanation"],
+        }
+
+    @classmethod
+    def translatable_own_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
+        """The words of the type's own fields, as :meth:`translatable` gives them."""
+        return {}
+
     # How an attempt shows it --------------------------------------------------------------------
 
     @classmethod

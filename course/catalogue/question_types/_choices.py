@@ -120,6 +120,10 @@ class ChoiceQuestion(QuestionType):
         }
 
     @classmethod
+    def translatable_own_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
+        return {"choices": [{"text": choice["text"]} for choice in data["choices"]]}
+
+    @classmethod
     def present_own(cls, data: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         choices = [
             {"id": new_option_id(), "text": choice["text"], "correct": bool(choice.get("correct"))}

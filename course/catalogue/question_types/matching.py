@@ -98,6 +98,10 @@ class Matching(QuestionType):
         }
 
     @classmethod
+    def translatable_own_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
+        return {"pairs": [{"left": pair["left"], "right": pair["right"]} for pair in data["pairs"]]}
+
+    @classmethod
     def present_own(cls, data: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         lefts, rights, correct = [], [], {}
         for pair in data["pairs"]:

@@ -70,6 +70,10 @@ class Ordering(QuestionType):
         return {"items": [str(item).strip() for item in question["items"]]}
 
     @classmethod
+    def translatable_own_fields(cls, data: dict[str, Any]) -> dict[str, Any]:
+        return {"items": list(data["items"])}
+
+    @classmethod
     def present_own(cls, data: dict[str, Any], rng: random.Random) -> dict[str, Any]:
         items = [{"id": new_option_id(), "text": text} for text in data["items"]]
         return {
