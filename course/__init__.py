@@ -55,10 +55,12 @@ def create_app(
     load_config(app, config)
 
     from course.accounts.sessions import init_sessions
+    from course.catalogue.localised import install_template_globals
     from course.core import init_core
 
     init_core(app)
     init_sessions(app)
+    install_template_globals(app)
 
     from course.accounts.views import bp as accounts_bp
     from course.admin.user_views import bp as admin_users_bp
@@ -71,6 +73,7 @@ def create_app(
     from course.authoring.module_views import bp as admin_modules_bp
     from course.authoring.module_zip_views import bp as admin_module_zips_bp
     from course.authoring.question_views import bp as admin_questions_bp
+    from course.authoring.translation_views import bp as admin_translations_bp
     from course.certificates.views import bp as certificates_bp
     from course.core.health import bp as health_bp
     from course.core.i18n import bp as language_bp
@@ -106,6 +109,7 @@ def create_app(
         admin_modules_bp,
         admin_lessons_bp,
         admin_questions_bp,
+        admin_translations_bp,
         admin_module_zips_bp,
         admin_images_bp,
         media_bp,

@@ -34,7 +34,7 @@ from course.catalogue.bundle import (
 from course.catalogue.bundle.citations import uncited_problem
 from course.catalogue.bundle.translation_files import start_translation, write_translation
 from course.catalogue.source_links import check_links
-from course.catalogue.translations import LANGUAGE_CODE
+from course.catalogue.translations import is_language_code
 from course.certificates import services as certificate_services
 from course.core.mail import deliver_due_messages
 from course.core.names import name_problem
@@ -240,7 +240,7 @@ def translate_content_command(path: Path, language: str, module_slug: str | None
     translation. Translations already there, stale ones included, are left as they are; `content
     check` lists what is left (and any text still the same as the English).
     """
-    if not LANGUAGE_CODE.match(language):
+    if not is_language_code(language):
         raise click.UsageError(f"{language!r} is not a language code such as cy, fr or pt_BR.")
     try:
         course = read_bundle(path)

@@ -94,6 +94,10 @@ class DefaultConfig:
     BABEL_DEFAULT_TIMEZONE = "UTC"
     #: The languages the interface has catalogues for.
     LANGUAGES: tuple[str, ...] = ("en_GB", "cy", "ar", "fr")
+    #: What a page in another language shows of a part of the course whose translation was made
+    #: from earlier English: ``notice`` shows the translation with a notice that the English is
+    #: newer and is the version to trust; ``english`` shows the English instead.
+    STALE_TRANSLATIONS = "notice"
 
     #: Outgoing mail. Without a server, emails go to ``instance/outbox/*.eml`` (the log names them).
     MAIL_SERVER: str | None = None
@@ -148,6 +152,11 @@ def load_config(app: Flask, overrides: Mapping[str, Any] | None = None) -> None:
     )
     _settle_addresses(app.config)
     _settle_page_cache(app.config)
+    if app.config["STALE_TRANSLATIONS"] not in ("notice", "english"):
+        raise RuntimeError(
+            f"STALE_TRANSLATIONS is {app.config['STALE_TRANSLATIONS']!r}: set it to notice (show "
+            "a translation of earlier English with a notice) or english (show the English)."
+        )
 
 
 def _settle_addresses(config: Config) -> None:

@@ -28,6 +28,7 @@ def document_of(source: ModuleSource, required: bool) -> Document:
         "questions": [dict(question) for question in source.questions],
         "pictures": dict(source.pictures),
         "measurement": source.measurement,
+        "translations": source.translations,
     }
 
 
@@ -89,4 +90,6 @@ def source_of(document: Document) -> ModuleSource:
         scenario_counts=metadata.get("scenario_counts", True),
         # Drafts saved before modules had measurement banks have none.
         measurement=document.get("measurement"),
+        # Drafts saved before modules had translations have none.
+        translations=dict(document.get("translations", {})),
     )

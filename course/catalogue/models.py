@@ -33,6 +33,8 @@ class Course(db.Model):
     summary: Mapped[str] = mapped_column(Text)
     certificate_validity_months: Mapped[int] = mapped_column(Integer, default=12)
     regions: Mapped[list[str]] = mapped_column(JSON)
+    #: The languages the course is translated into besides English (``course.yaml``).
+    languages: Mapped[list[str]] = mapped_column(JSON, server_default="[]")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     modules: Mapped[list[Module]] = relationship(
@@ -123,6 +125,9 @@ class ModuleVersion(db.Model):
     questions: Mapped[list[Question]] = relationship(
         back_populates="module_version", order_by="Question.position", cascade="all, delete-orphan"
     )
+    translations: Mapped[list[Translation]] = relationship(
+        back_populates="module_version", order_by="Translation.id", cascade="all, delete-orphan"
+    )
 
     def __repr__(self) -> str:
         return f"<ModuleVersion {self.module_id} v{self.number}>"
@@ -212,3 +217,33 @@ class Picture(db.Model):
 
     def __repr__(self) -> str:
         return f"<Picture {self.digest[:12]}>"
+
+
+class Translation(db.Model):
+    """One part of a module version (its text, a lesson, a question, ...) in another language: see
+    :mod:`course.catalogue.translations`. Part of the version, so immutable like it."""
+
+    __tablename__ = "translations"
+    __table_args__ = (UniqueConstraint("module_version_id", "language", "part"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    module_version_id: Mapped[int] = mapped_column(ForeignKey("module_versions.id"), index=True)
+    #: A language code as the translation's folder is named (``cy``).
+    language: Mapped[str] = mapped_column(String(20))
+    #: Which part it translates (``lesson:02-threat-levels.md``, ``question:<id>``, ...).
+    part: Mapped[str] = mapped_column(String(200))
+    #: The hash of the English it was made from.
+    translates: Mapped[str] = mapped_column(String(64))
+    #: Whether it was made from this version's English; a stale one was made from earlier English.
+    is_current: Mapped[bool] = mapped_column(Boolean)
+    #: The translated words, in the shape of the English part.
+    text: Mapped[dict[str, Any]] = mapped_column(JSON)
+    #: Rendered once when the version was made: a lesson's Markdown as sanitised HTML by region
+    #: (a scenario's like :attr:`Lesson.scenario_html`), a picture's translated SVG's digest
+    #: (``{"digest": ...}``); ``None`` for parts shown as plain text.
+    rendered: Mapped[dict[str, Any] | None] = mapped_column(JSON, deferred=True)
+
+    module_version: Mapped[ModuleVersion] = relationship(back_populates="translations")
+
+    def __repr__(self) -> str:
+        return f"<Translation {self.language} {self.part!r} of version {self.module_version_id}>"

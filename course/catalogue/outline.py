@@ -23,7 +23,9 @@ from weakref import WeakKeyDictionary
 from flask import Flask, current_app
 
 from course.catalogue import services as catalogue
+from course.catalogue.localised import AS_WRITTEN, Shown, VersionTranslation, reading_language
 from course.catalogue.models import Course, Module, ModuleVersion
+from course.catalogue.translations import MODULE_PART, lesson_part
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,8 @@ class LessonOutline:
     title: str
     #: Whether completing the module needs it read (a scenario may not count).
     counts: bool = True
+    #: The language of its title (the page's, or English where it has no translation).
+    shown: Shown = AS_WRITTEN
 
 
 @dataclass(frozen=True)
@@ -44,19 +48,34 @@ class VersionOutline:
     summary: str
     minutes: int
     lessons: tuple[LessonOutline, ...]
+    #: The language of its title and summary.
+    shown: Shown = AS_WRITTEN
 
     @classmethod
-    def of(cls, version: ModuleVersion) -> VersionOutline:
+    def of(cls, version: ModuleVersion, language: str | None = None) -> VersionOutline:
+        """The version's outline, its titles in ``language`` where they are translated."""
+        translation = VersionTranslation(version.id, language)
+        module_text = translation.text(MODULE_PART) or {}
+        lessons = []
+        for lesson in version.lessons:
+            part = lesson_part(lesson.file_name)
+            lesson_text = translation.text(part) or {}
+            lessons.append(
+                LessonOutline(
+                    lesson.slug,
+                    lesson_text.get("title", lesson.title),
+                    lesson.counts_for(version),
+                    translation.shown(part),
+                )
+            )
         return cls(
             id=version.id,
             number=version.number,
-            title=version.title,
-            summary=version.summary,
+            title=module_text.get("title", version.title),
+            summary=module_text.get("summary", version.summary),
             minutes=version.minutes,
-            lessons=tuple(
-                LessonOutline(lesson.slug, lesson.title, lesson.counts_for(version))
-                for lesson in version.lessons
-            ),
+            lessons=tuple(lessons),
+            shown=translation.shown(MODULE_PART),
         )
 
 
@@ -74,7 +93,7 @@ class ModuleOutline:
         return self.current_version.id
 
     @classmethod
-    def of(cls, module: Module) -> ModuleOutline:
+    def of(cls, module: Module, language: str | None = None) -> ModuleOutline:
         """The outline of ``module``, which must have a current version."""
         if module.current_version is None:
             raise ValueError(f"module {module.slug!r} has no published version")
@@ -82,7 +101,7 @@ class ModuleOutline:
             id=module.id,
             slug=module.slug,
             is_required=module.is_required,
-            current_version=VersionOutline.of(module.current_version),
+            current_version=VersionOutline.of(module.current_version, language),
         )
 
 
@@ -106,34 +125,40 @@ class CourseOutline:
         return -(-minutes // 5) * 5
 
     @classmethod
-    def of(cls, course: Course) -> CourseOutline:
+    def of(cls, course: Course, language: str | None = None) -> CourseOutline:
         return cls(
             id=course.id,
             slug=course.slug,
             title=course.title,
-            listed_modules=tuple(ModuleOutline.of(module) for module in course.listed_modules),
+            listed_modules=tuple(
+                ModuleOutline.of(module, language) for module in course.listed_modules
+            ),
         )
 
 
-#: Each app's last outline, under the content version it was built for. One per app: an app is
-#: one database, and only the course as it is now is asked for.
-_kept: WeakKeyDictionary[Flask, tuple[str, CourseOutline | None]] = WeakKeyDictionary()
+#: Each app's outlines, by the page's language, under the content version they were built for.
+#: One set per app: an app is one database, and only the course as it is now is asked for.
+_kept: WeakKeyDictionary[Flask, tuple[str, dict[str | None, CourseOutline | None]]] = (
+    WeakKeyDictionary()
+)
 
 
 def current_outline() -> CourseOutline | None:
-    """The outline of the course this site serves as it is now (``None`` before any import):
-    built from the database when the content version has changed since it was last built, else
-    the one kept in this process's memory."""
+    """The outline of the course this site serves as it is now (``None`` before any import), in
+    the page's language: built from the database when the content version has changed since it
+    was last built, else the one kept in this process's memory."""
     app = current_app._get_current_object()  # type: ignore[attr-defined]
+    language = reading_language()
     version = catalogue.content_version()
     kept = _kept.get(app)
-    if kept is not None and kept[0] == version:
-        return kept[1]
+    if kept is not None and kept[0] == version and language in kept[1]:
+        return kept[1][language]
     course = catalogue.the_course()
-    outline = CourseOutline.of(course) if course is not None else None
+    outline = CourseOutline.of(course, language) if course is not None else None
     # Where each statement sees the latest commit (PostgreSQL), something published while the
     # course was read would leave an outline newer than its key: keep it only when the content
     # version still matches.
     if catalogue.content_version() == version:
-        _kept[app] = (version, outline)
+        outlines = kept[1] if kept is not None and kept[0] == version else {}
+        _kept[app] = (version, {**outlines, language: outline})
     return outline

@@ -12,9 +12,26 @@ from sqlalchemy.orm import joinedload, selectinload
 from course.accounts.models import User
 from course.catalogue.bundle import CourseSource, LessonKind, LessonSource, ModuleSource
 from course.catalogue.markdown import render_all_regions
-from course.catalogue.models import Course, Lesson, Module, ModuleVersion, Picture, Question
+from course.catalogue.models import (
+    Course,
+    Lesson,
+    Module,
+    ModuleVersion,
+    Picture,
+    Question,
+    Translation,
+)
 from course.catalogue.pictures import digest_of, picture_url
+from course.catalogue.translations import (
+    Translations,
+    english_parts,
+    is_current,
+    picture_part,
+    translated_picture,
+    translated_scenario,
+)
 from course.core.database import begin_write, utcnow
+from course.core.i18n import is_right_to_left
 from course.core.page_cache import forget_shared_pages
 from course.extensions import db
 
@@ -46,6 +63,7 @@ def import_course(source: CourseSource) -> ImportReport:
     course.summary = source.summary
     course.certificate_validity_months = source.certificate_validity_months
     course.regions = list(source.regions)
+    course.languages = list(source.languages)
     existing = {module.slug: module for module in course.modules}
     for position, module_source in enumerate(source.modules, start=1):
         module = existing.pop(module_source.slug, None)
@@ -117,10 +135,51 @@ def store_version(
             Question(position=position, key=data["id"], type=data["type"], data=data)
             for position, data in enumerate(source.questions, start=1)
         ],
+        translations=_translations(source, picture_urls),
     )
     db.session.add(version)
     module.current_version = version
     return version
+
+
+def _translations(source: ModuleSource, picture_urls: dict[str, str]) -> list[Translation]:
+    """The module's translations as rows, each marked current or stale against the module's
+    English, with what a page shows of it rendered once: a language's pictures with their words
+    translated, and its lessons' Markdown showing those pictures."""
+    english = english_parts(source)
+    rows = []
+    for language, translation in sorted(source.translations.items()):
+        translated_svgs = {
+            name: translated_picture(
+                source.pictures[name], part["text"]["text"], is_right_to_left(language)
+            )
+            for name in source.pictures
+            if (part := translation.get(picture_part(name))) is not None
+        }
+        digests = store_pictures(translated_svgs)
+        urls = {**picture_urls, **{name: picture_url(d) for name, d in digests.items()}}
+        scenarios = {lesson.file_name: lesson.scenario for lesson in source.lessons}
+        for part_name, part in translation.items():
+            rendered: dict[str, Any] | None = None
+            kind, _colon, name = part_name.partition(":")
+            scenario = scenarios.get(name) if kind == "lesson" else None
+            if scenario is not None:
+                rendered = _render_scenario(translated_scenario(scenario, part["text"]), urls)
+            elif kind == "lesson":
+                rendered = render_all_regions(part["text"]["markdown"], urls)
+            elif kind == "picture":
+                rendered = {"digest": digests[name]}
+            rows.append(
+                Translation(
+                    language=language,
+                    part=part_name,
+                    translates=part["translates"],
+                    is_current=is_current(part, english[part_name]),
+                    text=part["text"],
+                    rendered=rendered,
+                )
+            )
+    return rows
 
 
 def _render_scenario(scenario: dict[str, Any], picture_urls: dict[str, str]) -> dict[str, Any]:
@@ -166,7 +225,18 @@ def module_source(version: ModuleVersion) -> ModuleSource:
         pictures=pictures_named(version.pictures or {}),
         scenario_counts=version.scenario_counts,
         measurement=version.measurement,
+        translations=_translations_of(version),
     )
+
+
+def _translations_of(version: ModuleVersion) -> Translations:
+    translations: Translations = {}
+    for row in version.translations:
+        translations.setdefault(row.language, {})[row.part] = {
+            "translates": row.translates,
+            "text": row.text,
+        }
+    return translations
 
 
 def course_source(course: Course) -> CourseSource:
@@ -178,6 +248,7 @@ def course_source(course: Course) -> CourseSource:
         summary=course.summary,
         certificate_validity_months=course.certificate_validity_months,
         regions=list(course.regions),
+        languages=list(course.languages),
         required=[module.slug for module in listed if module.is_required],
         modules=[
             module_source(module.current_version) for module in listed if module.current_version

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape, unescape
 
+from babel import Locale, UnknownLocaleError
 from flask_babel import gettext as _
 
 from course.catalogue.question_types import all_question_types
@@ -44,6 +45,18 @@ HASH_LENGTH = 16
 SOURCE_HASH = re.compile(rf"^[0-9a-f]{{{HASH_LENGTH}}}$")
 
 MODULE_PART = "module"
+
+
+def is_language_code(code: str) -> bool:
+    """Whether ``code`` names a language Babel knows (its plural rules, its direction)."""
+    if not LANGUAGE_CODE.match(code):
+        return False
+    try:
+        Locale.parse(code)
+    except (ValueError, UnknownLocaleError):
+        return False
+    return True
+
 
 #: A translation in canonical form: ``translates`` (the hash) and ``text`` (the translated tree).
 TranslatedPart = dict[str, Any]
@@ -178,29 +191,6 @@ def measurement_posts(measurement: dict[str, Any] | None) -> Iterator[dict[str, 
         yield from form
 
 
-def translated_measurement(
-    measurement: dict[str, Any], translation: dict[str, TranslatedPart]
-) -> dict[str, Any]:
-    """The measurement bank with each item and post its translation covers in the language."""
-
-    def over(form: list[dict[str, Any]], part_of: Any) -> list[dict[str, Any]]:
-        return [
-            laid_over(item, translation[part_of(item["id"])]["text"])
-            if part_of(item["id"]) in translation
-            else item
-            for item in form
-        ]
-
-    translated = {
-        "forms": {name: over(form, measure_part) for name, form in measurement["forms"].items()}
-    }
-    if "posts" in measurement:
-        translated["posts"] = {
-            name: over(form, post_part) for name, form in measurement["posts"].items()
-        }
-    return translated
-
-
 # The words drawn in a picture -----------------------------------------------------------------
 
 _TEXT_ELEMENT = re.compile(r"(<text\b[^>]*>)(.*?)(</text>)", re.S)
@@ -220,10 +210,29 @@ def _text_pieces(svg: str) -> Iterator[str]:
                 yield piece
 
 
-def translated_picture(svg: str, texts: list[str]) -> str:
+_TEXT_ANCHOR = re.compile(r'\stext-anchor="(start|middle|end)"')
+#: Where a right-to-left text must be anchored to sit where its left-to-right original did: a
+#: left-to-right text starts at its left edge, a right-to-left one at its right edge.
+_MIRRORED_ANCHORS = {"start": "end", "middle": "middle", "end": "start"}
+
+
+def translated_picture(svg: str, texts: list[str], right_to_left: bool = False) -> str:
     """The picture with each of its words (:func:`picture_texts`) replaced by the translation at
-    the same position; everything else, the drawing and its layout, unchanged."""
+    the same position; everything else, the drawing and its layout, unchanged.
+
+    :param right_to_left: the translation's language is written right to left (Arabic): each
+        text is then laid out right to left, so that numbers and punctuation fall where a reader
+        expects them, anchored where the English was.
+    """
     remaining = iter(texts)
+
+    def opening(tag: str) -> str:
+        if not right_to_left:
+            return tag
+        found = _TEXT_ANCHOR.search(tag)
+        anchor = _MIRRORED_ANCHORS[found.group(1) if found else "start"]
+        tag = _TEXT_ANCHOR.sub("", tag)
+        return f'{tag[:-1]} direction="rtl" text-anchor="{anchor}">'
 
     def replace_element(element: re.Match[str]) -> str:
         pieces = _TAG.split(element.group(2))
@@ -232,7 +241,7 @@ def translated_picture(svg: str, texts: list[str]) -> str:
                 leading = piece[: len(piece) - len(piece.lstrip())]
                 trailing = piece[len(piece.rstrip()) :]
                 pieces[index] = f"{leading}{escape(next(remaining, piece.strip()))}{trailing}"
-        return element.group(1) + "".join(pieces) + element.group(3)
+        return opening(element.group(1)) + "".join(pieces) + element.group(3)
 
     return _TEXT_ELEMENT.sub(replace_element, svg)
 

@@ -9,13 +9,14 @@ from pathlib import Path
 from flask import render_template
 from markupsafe import Markup
 
+from course.catalogue.localised import ModuleWords
 from course.core.pdf import RENDER_TIME_LIMIT_SECONDS
 from course.core.pdf import render_pdf as render_with
 
 TEMPLATE = "certificates/certificate.html"
 STYLESHEET = "css/certificate.css"
 #: Change this whenever the template or its stylesheet changes: stored PDFs are re-rendered.
-TEMPLATE_VERSION = "2026-12-04.4"
+TEMPLATE_VERSION = "2026-12-04.5"
 
 
 def render_pdf(
@@ -32,7 +33,7 @@ def certificate_html(
     *,
     holder_name: str,
     course_title: str,
-    module_titles: list[str],
+    module_titles: list[ModuleWords],
     learning_time: str,
     issued_on: str,
     expires_on: str,

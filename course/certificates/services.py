@@ -31,6 +31,7 @@ from flask_babel.speaklater import LazyString
 from sqlalchemy import Select, bindparam, delete, func, select, tuple_
 
 from course.accounts.models import User
+from course.catalogue.localised import module_words
 from course.catalogue.models import Course, Module, ModuleVersion
 from course.catalogue.outline import CourseOutline, ModuleOutline
 from course.certificates import pdf
@@ -667,7 +668,7 @@ def _certificate_html_in_language(
     return pdf.certificate_html(
         holder_name=certificate.holder_name,
         course_title=certificate.course.title,
-        module_titles=[module.title for module in earned],
+        module_titles=[module_words(module) for module in earned],
         learning_time=learning_time(sum(module.minutes for module in earned)),
         issued_on=format_date(certificate.issued_at, "long"),
         expires_on=format_date(certificate.expires_at, "long"),

@@ -126,7 +126,7 @@ def current_direction() -> str:
     return "rtl" if locale is not None and locale.character_order == "right-to-left" else "ltr"
 
 
-#: The language the course is written in; its translations are for later.
+#: The language the course is written in (its translations say their own).
 COURSE_LANGUAGE = "en"
 
 
@@ -134,10 +134,10 @@ def content_attributes(language: str = COURSE_LANGUAGE) -> Markup:
     """``lang`` and ``dir`` for course content written in ``language`` on a page in another (a
     lesson in English on a page in Arabic), so it is read and laid out as its own language;
     nothing on a page in the same language."""
-    if language == current_language():
+    if language.split("_")[0] == current_language():
         return Markup("")
     direction = "rtl" if is_right_to_left(language) else "ltr"
-    return Markup(' lang="{}" dir="{}"').format(language, direction)
+    return Markup(' lang="{}" dir="{}"').format(language_tag(language), direction)
 
 
 def language_tag(code: str) -> str:

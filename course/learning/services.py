@@ -20,7 +20,8 @@ from sqlalchemy import bindparam, case, func, literal, null, select, union_all
 from werkzeug.datastructures import MultiDict
 
 from course.accounts.models import User
-from course.catalogue.models import Course, Lesson, Module
+from course.catalogue.localised import language_marks, question_in_language
+from course.catalogue.models import Course, Lesson, Module, Question
 from course.catalogue.outline import (
     CourseOutline,
     LessonOutline,
@@ -28,7 +29,7 @@ from course.catalogue.outline import (
     VersionOutline,
     current_outline,
 )
-from course.catalogue.question_types import question_type
+from course.catalogue.question_types import Presented, question_type
 from course.core.database import get_for_update, utcnow
 from course.core.regions import Region, visitor_region
 from course.extensions import db
@@ -136,11 +137,18 @@ def start_attempt(
         module_version_id=version.id,
         region=region.value,
         pass_mark=version.pass_mark,
-        questions=[question_type(question.type).present(question.data, rng) for question in drawn],
+        questions=[_presented(question, rng) for question in drawn],
     )
     db.session.add(attempt)
     db.session.flush()
     return attempt
+
+
+def _presented(question: Question, rng: random.Random) -> Presented:
+    """The question as the attempt keeps it, in the learner's language where it is translated:
+    an attempt shows the words it was started with."""
+    data, shown = question_in_language(question)
+    return {**question_type(question.type).present(data, rng), **language_marks(shown)}
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ of the course and served to every visitor from the page cache (:mod:`course.core
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -25,6 +26,7 @@ from markupsafe import Markup
 from werkzeug.wrappers import Response
 
 from course.catalogue import services as catalogue
+from course.catalogue.localised import feedback_html, lesson_html, scenario_in_language
 from course.catalogue.models import Lesson, Module
 from course.catalogue.outline import current_outline
 from course.catalogue.question_types import question_type
@@ -198,11 +200,7 @@ def _lesson_text_and_links(
     def render() -> tuple[str, str]:
         text = get_template_attribute(LESSON_PARTS, "lesson_text")
         links = get_template_attribute(LESSON_PARTS, "lesson_links")
-        html = (
-            lesson.scenario_html[step_id]["text"][region.value]  # type: ignore[index]
-            if step_id is not None
-            else lesson.html_for(region)
-        )
+        html = lesson_html(lesson, region, step_id)
         return (
             text(module, lesson, index + 1, len(lessons), html),
             links(
@@ -236,7 +234,7 @@ def scenario_feedback(slug: str, lesson_slug: str, step_id: str) -> str | tuple[
     (A page with a query is never kept in the page cache; it is cheap, from stored HTML.)"""
     module = _module_or_404(slug)
     lesson, index = _lesson_or_404(module, lesson_slug)
-    step = lesson.step(step_id)
+    step = _step_in_language(lesson, step_id)
     if step is None or "choices" not in step:
         abort(404)
     number = request.args.get("choice", type=int)
@@ -249,7 +247,7 @@ def scenario_feedback(slug: str, lesson_slug: str, step_id: str) -> str | tuple[
 
     def render() -> tuple[str]:
         # Sanitised by nh3 when the version was made.
-        return (lesson.scenario_html[step_id]["feedback"][number - 1][region.value],)  # type: ignore[index]
+        return (feedback_html(lesson, step_id, number, region),)
 
     key = (version.id, lesson.slug, step_id, number, region.value)
     (feedback,) = shared_fragments("scenario-feedback", key, render)
@@ -297,10 +295,18 @@ def _scenario_step_page(
     text, links = _lesson_text_and_links(module, index, step_id)
     return render_template(
         "learning/scenario_step.html",
-        step=lesson.step(step_id),
+        step=_step_in_language(lesson, step_id),
         problem=problem,
         **_lesson_page(module, index, text, links),
     )
+
+
+def _step_in_language(lesson: Lesson, step_id: str) -> dict[str, Any] | None:
+    """The scenario's step ``step_id`` with its words (choices' labels) in the page's language."""
+    scenario = scenario_in_language(lesson)
+    if scenario is None:
+        return None
+    return next((step for step in scenario["steps"] if step["id"] == step_id), None)
 
 
 @bp.post("/modules/<slug>/<lesson_slug>/read")

@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select
 from werkzeug.datastructures import MultiDict
 
 from course.accounts.models import User
+from course.catalogue.localised import language_marks, measurement_form_in_language
 from course.catalogue.measurement_bank import FORMS
 from course.catalogue.models import Module
 from course.catalogue.question_types import question_type
@@ -196,6 +197,7 @@ def start_check(
     assert version is not None and version.measurement is not None  # noqa: S101 - check_due
     form = form_for(user, module, phase)
     rng = rng or random.SystemRandom()
+    items, posts = measurement_form_in_language(version, form)
     check = Check(
         user_id=user.id,
         module_id=module.id,
@@ -203,10 +205,10 @@ def start_check(
         phase=phase,
         form=form,
         items=[
-            question_type(item["type"]).present(item, rng)
-            for item in version.measurement["forms"][form]
+            {**question_type(item["type"]).present(item, rng), **language_marks(shown)}
+            for item, shown in items
         ],
-        posts=list(version.measurement.get("posts", {}).get(form, [])),
+        posts=posts,
     )
     db.session.add(check)
     db.session.flush()

@@ -147,6 +147,13 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
     "admin_modules.draft_picture": {"module_id": STAFF_ROW, "picture_name": PUBLIC_NAME},
     "admin_modules.preview_quiz": {"module_id": STAFF_ROW},
     "admin_modules.versions": {"module_id": STAFF_ROW},
+    "admin_translations.index": {"module_id": STAFF_ROW},
+    "admin_translations.language": {"module_id": STAFF_ROW, "language": PUBLIC_NAME},
+    "admin_translations.edit": {
+        "module_id": STAFF_ROW,
+        "language": PUBLIC_NAME,
+        "part": PUBLIC_NAME,
+    },
     "admin_modules.compare": {"module_id": STAFF_ROW},
     "admin_modules.restore": {"module_id": STAFF_ROW, "number": STAFF_ROW},
     "admin_module_zips.export_version": {"module_id": STAFF_ROW, "number": STAFF_ROW},
@@ -178,6 +185,8 @@ NOTHING = {
     "phase": "during",
     "digest": "0" * 64,
     "step_id": "no-such-step",
+    "language": "xx",
+    "part": "question:no-such-question",
 }
 MISSING_ID = 2_000_000_000  # fits a 32-bit integer column, and no test makes that many rows
 

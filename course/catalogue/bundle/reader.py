@@ -42,7 +42,7 @@ from course.catalogue.pictures import (
 )
 from course.catalogue.question_types import all_question_types
 from course.catalogue.scenarios import SCENARIO_SUFFIX, read_scenario, text_lines
-from course.catalogue.translations import LANGUAGE_CODE
+from course.catalogue.translations import is_language_code
 from course.catalogue.yaml_source import SourceList, SourceMap
 from course.core.regions import REGION_CODES, Region
 
@@ -113,7 +113,7 @@ def _read_languages(checker: FileChecker, data: SourceMap) -> list[str]:
         return []
     codes: list[str] = []
     for index, code in enumerate(languages):
-        if not isinstance(code, str) or not LANGUAGE_CODE.match(code) or code in codes:
+        if not isinstance(code, str) or not is_language_code(code) or code in codes:
             checker.problem(
                 languages.line_of(index),
                 _(

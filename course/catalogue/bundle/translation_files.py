@@ -32,13 +32,13 @@ from course.catalogue.markdown import check_markdown, picture_references
 from course.catalogue.measurement_bank import MEASURE_FILE
 from course.catalogue.scenarios import SCENARIO_SUFFIX
 from course.catalogue.translations import (
-    LANGUAGE_CODE,
     MODULE_PART,
     SOURCE_HASH,
     TRANSLATIONS_FOLDER,
     TranslatedPart,
     Translations,
     english_parts,
+    is_language_code,
     lesson_part,
     measure_part,
     picture_part,
@@ -72,7 +72,7 @@ def read_translations(
     english = english_parts(module)
     translations: Translations = {}
     for language_folder in sorted(translations_folder.iterdir()):
-        if not language_folder.is_dir() or not LANGUAGE_CODE.match(language_folder.name):
+        if not language_folder.is_dir() or not is_language_code(language_folder.name):
             FileChecker(root, language_folder, problems).problem(
                 1,
                 _(
