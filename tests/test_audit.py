@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import pytest
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import delete, func, select, update
 
 from course.accounts.models import Role
+from course.admin import user_administration
 from course.audit.models import AuditEntry, AuditLogIsAppendOnly
 from course.audit.services import PAGE_SIZE, audit_log, record
 from course.extensions import db
@@ -45,6 +47,20 @@ def test_an_entry_keeps_who_what_and_the_values_before_and_after(app: Flask) -> 
         )
         assert entry.before == {"role": "learner"} and entry.after == {"role": "author"}
         assert entry.at is not None
+
+
+def test_an_entry_is_written_in_the_sites_language_whatever_the_admin_reads(app: Flask) -> None:
+    with app.test_request_context(headers={"Accept-Language": "cy"}):
+        admin = make_user(email="boss@example.org", role=Role.ADMIN)
+        learner = make_user(email="dysgwr@example.org")
+        assert str(_l("Disabled")) != "Disabled"  # the page would be in Welsh
+
+        user_administration.change_role(admin, learner, Role.AUTHOR)
+        db.session.commit()
+
+        entry = db.session.scalar(select(AuditEntry))
+        assert entry is not None
+        assert entry.summary == "Changed the role of dysgwr@example.org from learner to author."
 
 
 def test_an_entry_rolled_back_with_its_change_is_not_kept(app: Flask) -> None:

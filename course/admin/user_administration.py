@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, or_, select
 
@@ -110,7 +109,7 @@ def change_role(admin: User, user: User, role: Role) -> bool:
         actor=admin,
         target_type="user",
         target_id=user.id,
-        summary=_(
+        summary=_l(
             "Changed the role of %(email)s from %(before)s to %(after)s.",
             email=user.email,
             before=before.value,
@@ -147,7 +146,7 @@ def disable(admin: User, user: User, now: datetime | None = None) -> bool:
         actor=admin,
         target_type="user",
         target_id=user.id,
-        summary=_("Disabled the account of %(email)s and ended their sessions.", email=user.email),
+        summary=_l("Disabled the account of %(email)s and ended their sessions.", email=user.email),
         before={"disabled_at": None},
         after={"disabled_at": _timestamp(user.disabled_at)},
     )
@@ -169,7 +168,7 @@ def enable(admin: User, user: User) -> bool:
         actor=admin,
         target_type="user",
         target_id=user.id,
-        summary=_("Enabled the account of %(email)s.", email=user.email),
+        summary=_l("Enabled the account of %(email)s.", email=user.email),
         before={"disabled_at": before},
         after={"disabled_at": None},
     )
@@ -201,7 +200,7 @@ def correct_name(admin: User, certificate: Certificate, holder_name: str) -> boo
         actor=admin,
         target_type="certificate",
         target_id=certificate.id,
-        summary=_(
+        summary=_l(
             "Corrected the name on certificate %(code)s of %(email)s.",
             code=certificate.display_code,
             email=_holder(certificate),
@@ -236,7 +235,7 @@ def revoke(admin: User | None, certificate: Certificate, reason: str) -> bool:
         actor=admin,
         target_type="certificate",
         target_id=revoked.id,
-        summary=_(
+        summary=_l(
             "Revoked certificate %(code)s of %(email)s.",
             code=revoked.display_code,
             email=_holder(revoked),

@@ -10,7 +10,9 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from flask import has_request_context, request
+from flask import current_app, has_request_context, request
+from flask_babel import force_locale
+from flask_babel.speaklater import LazyString
 from sqlalchemy import Text, cast, func, or_, select, update
 
 from course.accounts.models import User
@@ -27,7 +29,7 @@ def record(
     actor: User | None,
     target_type: str,
     target_id: object,
-    summary: str,
+    summary: str | LazyString,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     actor_label: str = "command line",
@@ -38,6 +40,10 @@ def record(
     :param actor: who acted; ``None`` for no account, shown as ``actor_label`` ("command line"
         unless said otherwise, such as "the account holder" for a deleted account).
     :param target_id: the id of what was acted on; stored as text.
+    :param summary: what happened, in words. The log is one record read by every admin, so it is
+        kept in the site's default language whatever the acting admin reads the site in: give a
+        message marked with ``lazy_gettext`` (or English text), and it is written in that
+        language here.
     :param before: the fields that changed, as they were (values must be JSON-serialisable).
     :param after: the same fields, as they are now.
     """
@@ -47,13 +53,18 @@ def record(
         action=action,
         target_type=target_type,
         target_id=str(target_id),
-        summary=summary,
+        summary=_in_the_logs_language(summary),
         before=before,
         after=after,
         ip_address=request.remote_addr if has_request_context() else None,
     )
     db.session.add(entry)
     return entry
+
+
+def _in_the_logs_language(summary: str | LazyString) -> str:
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return str(summary)
 
 
 def audit_log(search: str = "", action: str = "", page: int = 1) -> Page[AuditEntry]:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from io import BytesIO
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from PIL import Image
@@ -190,7 +191,7 @@ def _add_media(
         actor=uploader,
         target_type="media_file",
         target_id=media.id,
-        summary=_(
+        summary=_l(
             "Stored the image %(name)s (%(width)d × %(height)d pixels, %(size)d bytes).",
             name=name,
             width=image.width,
