@@ -12,7 +12,9 @@ from flask.testing import FlaskCliRunner
 
 from course import create_app
 from course.catalogue.bundle import read_bundle
-from course.catalogue.models import ModuleVersion, Translation
+from course.catalogue.bundle.translation_files import start_translation, write_translation
+from course.catalogue.localised import measurement_form_in_language
+from course.catalogue.models import Module, ModuleVersion, Translation
 from course.catalogue.question_types import all_question_types
 from course.catalogue.translations import (
     laid_over,
@@ -24,6 +26,8 @@ from course.learning.models import QuizAttempt
 from tests.fixtures.apps import import_bundle
 from tests.fixtures.clients import signed_in
 from tests.fixtures.content_bundles import problems_in, replace_in
+from tests.fixtures.measurement import with_measurement
+from tests.fixtures.scenarios import FILE, with_scenario
 from tests.fixtures.translations import FIRST_MODULE, translate_into_welsh
 
 WELSH_PAGE = {"Accept-Language": "cy"}
@@ -422,3 +426,63 @@ def test_a_language_babel_does_not_know_is_refused_in_course_yaml(bundle: Path) 
         "bundle/course.yaml:5: 'cy' is not a language code (like cy or pt_BR) or is listed "
         "twice" in found
     )
+
+
+def test_a_scenario_is_played_in_welsh_and_a_stale_one_says_so(app: Flask, bundle: Path) -> None:
+    with_scenario(bundle)
+    with app.app_context():
+        module = read_bundle(bundle).modules[0]
+    start_translation(module, "cy")
+    part = module.translations["cy"]["lesson:03-scenario-the-bag.scenario.yaml"]
+    platform = part["text"]["steps"]["platform"]
+    platform["text"] = "Mae bag o dan fainc, wedi'i selio â thâp.\n"
+    platform["choices"][1] = {
+        "label": "Symud i ffwrdd a dweud wrth y staff",
+        "feedback": "Da: mae pellter yn eich cadw'n ddiogel.\n",
+    }
+    write_translation(module, "cy", bundle / FIRST_MODULE)
+    import_bundle(app, bundle)
+    client = app.test_client()
+    step = "/modules/staying-safe/scenario-the-bag/steps/platform"
+
+    page = client.get(step, headers=WELSH_PAGE).get_data(as_text=True)
+    feedback = client.get(f"{step}/feedback?choice=2", headers=WELSH_PAGE).get_data(as_text=True)
+
+    assert "Mae bag o dan fainc" in page and "Symud i ffwrdd a dweud wrth y staff" in page
+    assert "Da: mae pellter yn eich cadw" in feedback and 'role="note"' not in feedback
+
+    replace_in(bundle / FILE, "Good: distance keeps you safe", "Good: distance keeps you safer")
+    import_bundle(app, bundle)
+    stale = client.get(f"{step}/feedback?choice=2", headers=WELSH_PAGE).get_data(as_text=True)
+
+    assert "Da: mae pellter yn eich cadw" in stale and 'class="inset" role="note"' in stale
+
+
+def test_a_check_and_its_posts_are_drawn_in_welsh_and_a_stale_post_is_marked(
+    app: Flask, bundle: Path
+) -> None:
+    with_measurement(bundle)
+    folder = bundle / "02-reporting"
+    with app.app_context():
+        module = read_bundle(bundle).modules[1]
+    start_translation(module, "cy")
+    welsh = module.translations["cy"]
+    welsh["measure:report-step-1-a"]["text"]["prompt"] = "Datganiad 1 am gadw'n ddiogel."
+    welsh["post:post-1-a"]["text"]["text"] = "Neges 1 o set a: neges a welwch bob dydd."
+    write_translation(module, "cy", folder)
+    import_bundle(app, bundle)
+    replace_in(folder / "measure.yaml", "why: Why post 1 of set a", "why: Why post one of set a")
+    import_bundle(app, bundle)
+
+    with app.test_request_context(headers=WELSH_PAGE), app.app_context():
+        version = Module.query.filter_by(slug="reporting").one().current_version
+        assert version is not None
+        items, posts = measurement_form_in_language(version, "a")
+
+    (first, shown), (second, second_shown) = items[0], items[1]
+    assert first["prompt"] == "Datganiad 1 am gadw'n ddiogel." and shown.language == "cy"
+    assert second["prompt"] == "Statement 2 of form a about staying safe."
+    assert second_shown.language == "cy"  # a copy of the English is still a current translation
+    assert first["answer"] is True  # the answer key is the English's
+    assert posts[0]["text"].startswith("Neges 1") and posts[0]["stale"] is True
+    assert posts[0]["kind"] == "legitimate" and posts[0]["language"] == "cy"
