@@ -22,6 +22,12 @@ from tests.fixtures.clients import signed_in_admin
 from tests.fixtures.content_bundles import replace_in
 from tests.fixtures.translations import FIRST_MODULE, translate_into_welsh
 
+WELSH_LESSON = (
+    "## Pan fydd yn ddiogel\n\n::: region uk\nFfoniwch 999.\n:::\n\n::: region us\n"
+    "Ffoniwch 911.\n:::\n\n::: region au\nFfoniwch 000.\n:::\n\n::: region eu\n"
+    "Ffoniwch 112.\n:::\n"
+)
+
 
 @pytest.fixture
 def welsh_app(app: Flask, bundle: Path) -> Flask:
@@ -65,8 +71,8 @@ def test_the_language_page_lists_every_part_with_its_state(
 ) -> None:
     page = author.get(translations_path(welsh_app, "cy/")).get_data(as_text=True)
 
-    assert page.count("tag--green\">Up to date") == 3
-    assert page.count("tag--grey\">Not translated") == 7
+    assert page.count('tag--green">Up to date') == 3
+    assert page.count('tag--grey">Not translated') == 7
     assert f'{translations_path(welsh_app, "cy/question:film-it")}">Quiz question</a>' in page
 
 
@@ -162,7 +168,7 @@ def test_a_published_translation_reaches_welsh_readers(
         translations_path(welsh_app, "cy/lesson:02-calling-for-help.md"),
         {
             "t-title": "Galw am help",
-            "t-markdown": "## Pan fydd yn ddiogel\n\n::: region uk\nFfoniwch 999.\n:::\n",
+            "t-markdown": WELSH_LESSON,
         },
     )
     publish(author, welsh_app)
@@ -193,3 +199,21 @@ def test_a_save_from_an_out_of_date_page_is_refused(welsh_app: Flask, author: Fl
     assert response.status_code == 409
     with welsh_app.app_context():
         assert db.session.scalar(select(ModuleDraft)) is None
+
+
+def test_a_translation_that_leaves_out_a_regions_passage_is_refused(
+    welsh_app: Flask, author: FlaskClient
+) -> None:
+    only_the_uk = "## Pan fydd yn ddiogel\n\n::: region uk\nFfoniwch 999.\n:::\n"
+
+    response = save_draft_form(
+        author,
+        translations_path(welsh_app, "cy/lesson:02-calling-for-help.md"),
+        {"t-title": "Galw am help", "t-markdown": only_the_uk},
+    )
+
+    assert response.status_code == 400
+    assert (
+        "Text (Markdown): the region passages must be those of the English, in its order (uk; us; "
+        "au; eu), not uk" in response.get_data(as_text=True)
+    )

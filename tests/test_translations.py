@@ -435,7 +435,10 @@ def test_a_scenario_is_played_in_welsh_and_a_stale_one_says_so(app: Flask, bundl
     start_translation(module, "cy")
     part = module.translations["cy"]["lesson:03-scenario-the-bag.scenario.yaml"]
     platform = part["text"]["steps"]["platform"]
-    platform["text"] = "Mae bag o dan fainc, wedi'i selio â thâp.\n"
+    platform["text"] = (
+        "Mae bag o dan fainc, wedi'i selio â thâp.\n\n::: region uk\n"
+        "Ffoniwch [999](tel:999) os yw'n argyfwng.\n:::\n"
+    )
     platform["choices"][1] = {
         "label": "Symud i ffwrdd a dweud wrth y staff",
         "feedback": "Da: mae pellter yn eich cadw'n ddiogel.\n",
@@ -486,3 +489,15 @@ def test_a_check_and_its_posts_are_drawn_in_welsh_and_a_stale_post_is_marked(
     assert first["answer"] is True  # the answer key is the English's
     assert posts[0]["text"].startswith("Neges 1") and posts[0]["stale"] is True
     assert posts[0]["kind"] == "legitimate" and posts[0]["language"] == "cy"
+
+
+def test_a_translated_lesson_must_keep_the_englishs_region_passages(welsh_bundle: Path) -> None:
+    lesson = welsh_bundle / WELSH_FOLDER / "01-the-steps.md"
+    replace_in(lesson, "::: region us\nCofiwch **Rhedeg, Cuddio, Ymladd**.\n:::\n", "")
+
+    found = problems_in(welsh_bundle)
+
+    assert (
+        f"bundle/{WELSH_FOLDER}/01-the-steps.md:5: the region passages must be those of the "
+        "English, in its order (eu uk; us; au), not eu uk; au" in found
+    ), found

@@ -31,6 +31,7 @@ from course.catalogue.translations import (
     MODULE_PART,
     english_parts,
     is_current,
+    region_passages_problem,
     source_hash,
 )
 
@@ -161,13 +162,16 @@ def save_translation(
 
 def _refuse_problems(english: Any, text: Any, part: str, pictures: set[str]) -> None:
     errors: dict[str, list[str]] = {}
-    for path, _english in _strings(english):
+    for path, english_text in _strings(english):
         translated = _at(text, path) or ""
         where = _path_text(path)
         if not translated.strip():
             errors.setdefault(where, []).append(_("Enter the translation of this text"))
             continue
         if part.startswith("lesson:") and _is_markdown(path):
+            passages = region_passages_problem(english_text, translated)
+            if passages:
+                errors.setdefault(where, []).append(passages)
             for issue in check_markdown(translated):
                 errors.setdefault(where, []).append(
                     _("Line %(line)d: %(problem)s", line=issue.line, problem=issue.message)

@@ -261,6 +261,17 @@ class PassageRun:
     regions: frozenset[str]
 
 
+def region_passages(markdown: str) -> list[tuple[str, ...]]:
+    """The regions each region passage of ``markdown`` names, in order (``::: region uk eu`` is
+    ``("eu", "uk")``)."""
+    passages = []
+    for line in markdown.splitlines():
+        opening = _OPENING.match(line)
+        if opening:
+            passages.append(tuple(sorted(opening.group("regions").split())))
+    return passages
+
+
 def region_passage_runs(markdown: str) -> list[PassageRun]:
     """The runs of region passages in ``markdown``, in order; passages left open are ignored (the
     validator reports them)."""

@@ -32,6 +32,7 @@ from xml.sax.saxutils import escape, unescape
 from babel import Locale, UnknownLocaleError
 from flask_babel import gettext as _
 
+from course.catalogue.markdown import region_passages
 from course.catalogue.question_types import all_question_types
 
 if TYPE_CHECKING:
@@ -298,6 +299,25 @@ def shape_issues(english: Any, text: Any, path: tuple[str | int, ...] = ()) -> l
     if not isinstance(text, str) or not text.strip():
         return [ShapeIssue(path, _("the translation is empty"))]
     return []
+
+
+def region_passages_problem(english: str, translated: str) -> str | None:
+    """Why a translated piece of Markdown would show another region something else than the
+    English does (a passage left out, added or naming other regions), if it would: a reader in
+    the United States must not lose the number to call because a translation left it out."""
+    expected, found = region_passages(english), region_passages(translated)
+    if expected == found:
+        return None
+
+    def listed(passages: list[tuple[str, ...]]) -> str:
+        return "; ".join(" ".join(regions) for regions in passages) or _("none")
+
+    return _(
+        "the region passages must be those of the English, in its order (%(expected)s), not "
+        "%(found)s",
+        expected=listed(expected),
+        found=listed(found),
+    )
 
 
 def is_current(part: TranslatedPart, english: Any) -> bool:

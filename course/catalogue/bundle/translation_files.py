@@ -44,6 +44,7 @@ from course.catalogue.translations import (
     picture_part,
     post_part,
     question_part,
+    region_passages_problem,
     shape_issues,
     source_hash,
 )
@@ -202,16 +203,21 @@ class _LanguageReader:
             return
         text = _like(english, text)
         if part.startswith("lesson:"):
-            self._check_markdown(checker, data, text)
+            self._check_markdown(checker, data, english, text)
         self.parts[part] = {"translates": translates, "text": text}
 
-    def _check_markdown(self, checker: FileChecker, data: SourceMap, text: dict[str, Any]) -> None:
-        """The lesson's Markdown (a scenario's step texts and feedback) would render, and shows
-        only pictures the module has."""
+    def _check_markdown(
+        self, checker: FileChecker, data: SourceMap, english: Any, text: dict[str, Any]
+    ) -> None:
+        """The lesson's Markdown (a scenario's step texts and feedback) would render, shows only
+        pictures the module has, and has the English's region passages."""
         for path, markdown in _markdown_of(text):
             # A block (text: |) starts on the line after its key; the lesson's body is its own.
             block = path != ("markdown",) and str(_raw_at(data, path)).endswith("\n")
             first_line = _line_at(data, path) + (1 if block else 0)
+            passages = region_passages_problem(_raw_at(english, path), markdown)
+            if passages:
+                checker.problem(first_line, passages)
             for issue in check_markdown(markdown):
                 checker.problem(first_line + issue.line - 1, issue.message)
             for line, name, _alt in picture_references(markdown):
