@@ -501,3 +501,18 @@ def test_a_translated_lesson_must_keep_the_englishs_region_passages(welsh_bundle
         f"bundle/{WELSH_FOLDER}/01-the-steps.md:5: the region passages must be those of the "
         "English, in its order (eu uk; us; au), not eu uk; au" in found
     ), found
+
+
+def test_a_broken_link_in_a_translated_lesson_is_reported_at_its_line(welsh_bundle: Path) -> None:
+    replace_in(
+        welsh_bundle / WELSH_FOLDER / "01-the-steps.md",
+        "/modules/staying-safe/calling-for-help",
+        "/modules/staying-safe/galw-am-help",
+    )
+
+    found = problems_in(welsh_bundle)
+
+    assert found == [
+        f"bundle/{WELSH_FOLDER}/01-the-steps.md:19: broken link "
+        "'/modules/staying-safe/galw-am-help': no such page in the course"
+    ]

@@ -15,6 +15,7 @@ from course.catalogue.bundle.sources import CourseSource, ModuleSource
 from course.catalogue.bundle.validation_report import ContentError, Problem
 from course.catalogue.bundle.writer import write_module
 from course.catalogue.markdown import internal_links
+from course.catalogue.translations import TRANSLATIONS_FOLDER
 
 STATIC_PAGES = {"/who-to-call"}
 #: Images uploaded on the web are served here (see ``course.authoring.images``).
@@ -136,6 +137,36 @@ def _check_links(
                         line,
                         f"broken link {target!r}: no such page in the course",
                     )
+        for language, translation in module.translations.items():
+            folder = root / module.folder_name / TRANSLATIONS_FOLDER / language
+            for part, translated in translation.items():
+                kind, _colon, file_name = part.partition(":")
+                if kind != "lesson":
+                    continue
+                path = folder / file_name
+                # A lesson's links are counted from its body; a scenario's from the file's top.
+                first_line = body_first_line(path) if path.suffix == ".md" else 1
+                texts = [
+                    text
+                    for key, text in _strings_of(translated["text"])
+                    if key in ("markdown", "text", "feedback")
+                ]
+                for text in texts:
+                    for line, target in internal_links(text):
+                        if not _link_resolves(target, lessons_by_module, known_modules):
+                            FileChecker(root, path, problems).problem(
+                                first_line + line - 1 if path.suffix == ".md" else first_line,
+                                f"broken link {target!r}: no such page in the course",
+                            )
+
+
+def _strings_of(tree: object, key: str = "") -> list[tuple[str, str]]:
+    """Every string of a translated part with the key it is under."""
+    if isinstance(tree, dict):
+        return [found for name, value in tree.items() for found in _strings_of(value, name)]
+    if isinstance(tree, list):
+        return [found for value in tree for found in _strings_of(value, key)]
+    return [(key, str(tree))]
 
 
 def _link_resolves(
