@@ -3,6 +3,8 @@ English, saved into the draft (checked, audited) and published like any change."
 
 from __future__ import annotations
 
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from tests.fixtures.apps import import_bundle
 from tests.fixtures.authoring import module_id_of, publish, save_draft_form
 from tests.fixtures.clients import signed_in_admin
 from tests.fixtures.content_bundles import replace_in
+from tests.fixtures.module_zips import upload
 from tests.fixtures.translations import FIRST_MODULE, translate_into_welsh
 
 WELSH_LESSON = (
@@ -217,3 +220,22 @@ def test_a_translation_that_leaves_out_a_regions_passage_is_refused(
         "Text (Markdown): the region passages must be those of the English, in its order (uk; us; "
         "au; eu), not uk" in response.get_data(as_text=True)
     )
+
+
+def test_a_zip_carries_the_translations_and_its_import_changes_nothing(
+    welsh_app: Flask, author: FlaskClient
+) -> None:
+    module_id = module_id_of(welsh_app)
+    exported = author.get(f"/admin/modules/{module_id}/versions/1/export")
+    assert exported.status_code == 200
+    with zipfile.ZipFile(io.BytesIO(exported.data)) as archive:
+        names = set(archive.namelist())
+    assert f"{FIRST_MODULE}/translations/cy/01-the-steps.md" in names
+    assert f"{FIRST_MODULE}/translations/cy/quiz.yaml" in names
+
+    response = upload(author, exported.data)
+
+    assert response.status_code == 302
+    with author.session_transaction() as session:
+        messages = [message for _category, message in session.get("_flashes", [])]
+    assert any("Nothing changed" in message for message in messages), messages

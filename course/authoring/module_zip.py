@@ -58,11 +58,13 @@ from course.catalogue.bundle import (
     check_module_folder,
     module_files,
 )
+from course.catalogue.bundle.translation_files import PICTURES_TEXT_FILE
 from course.catalogue.measurement_bank import MEASURE_FILE
 from course.catalogue.models import Course, Module, ModuleVersion
 from course.catalogue.pictures import MAX_PICTURE_BYTES, PICTURE_NAME, PICTURES_FOLDER
 from course.catalogue.scenarios import SCENARIO_SUFFIX
 from course.catalogue.services import module_source
+from course.catalogue.translations import LANGUAGE_CODE, TRANSLATIONS_FOLDER
 from course.core.database import get_for_update, utcnow
 from course.extensions import db
 
@@ -88,7 +90,8 @@ _DRIVE_LETTER = re.compile(r"^[A-Za-z]:")
 class EntryKind:
     """A kind of file a module folder in a zip may hold.
 
-    :param folder: the sub-folder of the module folder it lives in; ``""`` for the folder itself.
+    :param folder: the sub-folder of the module folder it lives in, as a pattern of its path;
+        ``""`` for the folder itself.
     :param file_name: the pattern its name must match, whole.
     :param is_content: text the content validator reads (written to the folder it checks).
     """
@@ -120,6 +123,22 @@ ENTRY_KINDS: tuple[EntryKind, ...] = (
         PICTURE_NAME,
         # A picture's own limit is checked by the validator, with its file and line.
         max_bytes=MAX_PICTURE_BYTES * 4,
+    ),
+    EntryKind(
+        "translation",
+        TRANSLATIONS_FOLDER + "/" + LANGUAGE_CODE.pattern.removeprefix("^").removesuffix("$"),
+        re.compile(
+            "|".join(
+                (
+                    re.escape(MODULE_FILE),
+                    re.escape(QUIZ_FILE),
+                    re.escape(MEASURE_FILE),
+                    re.escape(PICTURES_TEXT_FILE),
+                    NUMBERED_NAME.pattern.removeprefix("^").removesuffix("$")
+                    + rf"(?:\.md|{re.escape(SCENARIO_SUFFIX)})",
+                )
+            )
+        ),
     ),
     EntryKind(
         "media",
@@ -502,7 +521,7 @@ def _sorted_entries(
     top_folders: set[str] = set()
     kinds: dict[str, str] = {}
     seen: set[str] = set()
-    subfolders = {kind.folder for kind in ENTRY_KINDS if kind.folder}
+    subfolders = {kind.folder.split("/")[0] for kind in ENTRY_KINDS if kind.folder}
     for entry in entries:
         name = entry.filename
         shown = name if len(name) <= 120 else name[:117] + "..."
@@ -523,7 +542,7 @@ def _sorted_entries(
         if entry.is_dir() or len(parts) > 1:
             top_folders.add(parts[0])
         if entry.is_dir():
-            if len(parts) > 1 and (len(parts) > 2 or parts[1] not in subfolders):
+            if len(parts) > 1 and not _is_allowed_folder(parts[1:]):
                 messages.append(
                     _("%(name)s is a folder inside the module folder; remove it.", name=shown)
                 )
@@ -598,9 +617,18 @@ def _unsafe_name(name: str) -> str | None:
 def _kind_of(inner_parts: tuple[str, ...]) -> EntryKind | None:
     folder = "/".join(inner_parts[:-1])
     for kind in ENTRY_KINDS:
-        if kind.folder == folder and kind.file_name.fullmatch(inner_parts[-1]):
+        if re.fullmatch(kind.folder, folder) and kind.file_name.fullmatch(inner_parts[-1]):
             return kind
     return None
+
+
+def _is_allowed_folder(inner_parts: tuple[str, ...]) -> bool:
+    """Whether a folder inside the module folder is one a kind of file lives in (or holds such
+    folders: ``translations/`` holds one per language)."""
+    folder = "/".join(inner_parts)
+    return folder == TRANSLATIONS_FOLDER or any(
+        kind.folder and re.fullmatch(kind.folder, folder) for kind in ENTRY_KINDS
+    )
 
 
 def _read_files(
