@@ -95,12 +95,39 @@ def render_for_region(
     :param picture_urls: the address of each of the module's pictures by file name
         (``hot.svg``), for the images and links that name one as ``pictures/hot.svg``.
     """
+    tokens = _parsed(markdown, picture_urls)
+    return _rendered(tokens, _visible_to(tokens, region))
+
+
+def render_all_regions(
+    markdown: str, picture_urls: Mapping[str, str] | None = None
+) -> dict[str, str]:
+    """The lesson's HTML for every region, keyed by region code: parsed once, and rendered once
+    for each different text the regions see (most lessons read the same everywhere)."""
+    tokens = _parsed(markdown, picture_urls)
+    by_visible: dict[tuple[int, ...], str] = {}
+    html = {}
+    for region in Region:
+        visible = _visible_to(tokens, region)
+        if visible not in by_visible:
+            by_visible[visible] = _rendered(tokens, visible)
+        html[region.value] = by_visible[visible]
+    return html
+
+
+def _parsed(markdown: str, picture_urls: Mapping[str, str] | None) -> list[Token]:
     tokens = _markdown.parse(markdown)
     if picture_urls is not None:
         _point_at_pictures(tokens, picture_urls)
-    visible: list[Token] = []
+    return tokens
+
+
+def _visible_to(tokens: list[Token], region: Region) -> tuple[int, ...]:
+    """The positions of the tokens a learner in ``region`` sees: all but the region passages
+    that do not name it."""
+    visible: list[int] = []
     hiding_depth = 0
-    for token in tokens:
+    for position, token in enumerate(tokens):
         if token.type == "container_region_open":
             if hiding_depth or region.value not in passage_regions(token.info):
                 hiding_depth += 1
@@ -109,16 +136,13 @@ def render_for_region(
             hiding_depth = max(hiding_depth - 1, 0)
             continue
         if not hiding_depth:
-            visible.append(token)
-    html = _markdown.renderer.render(visible, _markdown.options, {})
+            visible.append(position)
+    return tuple(visible)
+
+
+def _rendered(tokens: list[Token], visible: tuple[int, ...]) -> str:
+    html = _markdown.renderer.render([tokens[i] for i in visible], _markdown.options, {})
     return sanitise(html)
-
-
-def render_all_regions(
-    markdown: str, picture_urls: Mapping[str, str] | None = None
-) -> dict[str, str]:
-    """The lesson's HTML for every region, keyed by region code."""
-    return {region.value: render_for_region(markdown, region, picture_urls) for region in Region}
 
 
 def _point_at_pictures(tokens: list[Token], picture_urls: Mapping[str, str]) -> None:
