@@ -22,11 +22,12 @@ from course.organisations.invitations import (
     read_invitation_csv,
     token_hash,
 )
-from course.organisations.models import Invitation, Membership
+from course.organisations.memberships import join
+from course.organisations.models import Invitation, Membership, Organisation
 from tests.fixtures.clients import signed_in
 from tests.fixtures.factories import STRONG_PASSWORD, make_user
 from tests.fixtures.mail import link_in, queued_emails
-from tests.fixtures.organisations import INVITATIONS, create_org, upload
+from tests.fixtures.organisations import INVITATIONS, create_org, join_path, upload
 from tests.fixtures.web import csrf_token_from, post_form, sign_in
 
 
@@ -528,3 +529,48 @@ def test_someone_who_accepted_and_left_can_be_invited_again(
         assert invitation is not None and invitation.is_pending
         assert invitation.times_sent == 2 and invitation.team == "Bar"
         assert len(queued_emails(to="lee@example.org")) == 2
+
+
+def test_joining_by_the_link_settles_the_same_persons_invitation_and_takes_its_team(
+    app: Flask, manager: FlaskClient, organisation_id: int
+) -> None:
+    path = INVITATIONS.format(organisation_id)
+    post_form(manager, path, {"email": "Sam@Example.org", "team": "Box office"})
+    with app.app_context():
+        invitation_id = db.session.scalar(select(Invitation.id))
+    sam = signed_in(app, "sam@example.org")
+
+    joined = post_form(sam, join_path(app, organisation_id), {})
+
+    assert joined.status_code == 302
+    with app.app_context():
+        invitation = db.session.get(Invitation, invitation_id)
+        assert invitation is not None and invitation.accepted_at is not None
+        membership = db.session.scalar(select(Membership).where(Membership.role == "member"))
+        assert membership is not None and membership.team == "Box office"
+    manager.get(path)  # the message that the invitation was sent
+    assert "sam@example.org" not in manager.get(path).get_data(as_text=True)
+
+
+def test_an_invitation_to_someone_who_joined_by_the_link_earlier_is_not_sent_again(
+    app: Flask, manager: FlaskClient, organisation_id: int
+) -> None:
+    path = INVITATIONS.format(organisation_id)
+    post_form(manager, path, {"email": "sam@example.org"})
+    with app.app_context():
+        invitation = db.session.scalar(select(Invitation))
+        assert invitation is not None
+        invitation_id = invitation.id
+        invitation.sent_at = utcnow() - timedelta(hours=2)
+        sam = make_user(email="sam@example.org")
+        organisation = db.session.get(Organisation, organisation_id)
+        assert organisation is not None
+        join(sam, organisation)  # as joining by the link did before it settled invitations
+        db.session.commit()
+
+    response = post_form(manager, f"{path}/{invitation_id}/resend", {}, form_page=path)
+
+    page = manager.get(response.headers["Location"]).get_data(as_text=True)
+    assert "This person is a member already: they joined by the link." in page
+    with app.app_context():
+        assert len(queued_emails(to="sam@example.org")) == 1

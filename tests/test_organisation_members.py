@@ -17,6 +17,7 @@ from course.certificates.codes import new_code
 from course.certificates.models import Certificate
 from course.core.database import utcnow
 from course.extensions import db
+from course.learning import services as learning
 from course.organisations import memberships as management
 from course.organisations.models import Membership, MembershipRole, Organisation
 from tests.fixtures.clients import signed_in, signed_in_admin
@@ -545,3 +546,34 @@ def test_the_organisations_list_is_only_for_admins_with_two_factor(app: Flask) -
     assert learner.get("/admin/organisations").status_code == 403
     assert author.get("/admin/organisations").status_code == 403
     assert "two-factor" in admin_without.get("/admin/organisations").headers["Location"]
+
+
+def test_a_members_page_shows_their_progress_in_each_module(course_app: Flask) -> None:
+    manager, member, _organisation_id, path = org_with_member(course_app)
+    with course_app.app_context():
+        lee = find_user_by_email("lee@example.org")
+        course = the_course()
+        assert lee is not None and course is not None
+        first = course.required_modules[0]
+        learning.record_lesson_read(lee, first, first.current_version.lessons[0])  # type: ignore[union-attr]
+        db.session.commit()
+
+    page = manager.get(path).get_data(as_text=True)
+
+    progress = page[page.index('id="progress-caption"') : page.index("</table>")]
+    assert "<td>Staying safe</td>" in progress and "<td>1 of 2</td>" in progress
+    assert "In progress" in progress and "Not started" in progress
+
+
+def test_a_members_progress_waits_until_they_confirm_their_email(course_app: Flask) -> None:
+    manager, _member, _organisation_id, path = org_with_member(course_app)
+    with course_app.app_context():
+        lee = find_user_by_email("lee@example.org")
+        assert lee is not None
+        lee.email_verified_at = None
+        db.session.commit()
+
+    page = manager.get(path).get_data(as_text=True)
+
+    assert 'id="progress-caption"' not in page
+    assert "Waiting for the member to confirm their email address" in page

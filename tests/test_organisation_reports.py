@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from datetime import UTC, datetime
 
 import pytest
@@ -23,6 +24,7 @@ from course.organisations.models import Membership, Organisation
 from tests.fixtures.clients import signed_in
 from tests.fixtures.factories import make_user
 from tests.fixtures.organisations import add_member, create_org, join_path, seed
+from tests.fixtures.pdf import pdf_text
 from tests.fixtures.web import post_form
 
 NAMES = [
@@ -46,7 +48,7 @@ def member_names(page: str) -> list[str]:
 
 
 def csv_rows(response) -> list[list[str]]:  # noqa: ANN001
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def test_the_summary_counts_members_at_each_stage(course_app: Flask) -> None:
@@ -223,7 +225,8 @@ def test_the_table_shows_due_dates_and_flags_overdue_members(course_app: Flask) 
 
     page = manager.get(f"/orgs/{organisation_id}/?sort=due").get_data(as_text=True)
 
-    rows = re.findall(r"<tr>(.*?)</tr>", page[page.index('id="members-caption"') :], re.S)
+    table = page[page.index('id="members-caption"') :]
+    rows = re.findall(r'<tr role="row">(.*?)</tr>', table, re.S)
     flagged = [row for row in rows if 'tag tag--red">Overdue' in row]
     assert [member_names(f'id="members-caption"{row}</table>') for row in flagged] == [
         ["Ola Expired"],
@@ -368,3 +371,48 @@ def test_only_the_organisations_managers_can_download_its_csv(course_app: Flask)
     assert stranger.get(path).status_code == 404
     anonymous = course_app.test_client().get(path)
     assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+
+
+def test_the_csv_starts_with_a_byte_order_mark_so_excel_reads_names_as_utf_8(
+    course_app: Flask,
+) -> None:
+    manager, organisation_id = seed(course_app)
+
+    export = manager.get(f"/orgs/{organisation_id}/members.csv")
+
+    assert export.get_data().startswith(b"\xef\xbb\xbfName,Email,")
+    assert export.get_data().count(b"\xef\xbb\xbf") == 1
+
+
+def test_every_current_certificate_downloads_as_one_zip_of_pdfs(course_app: Flask) -> None:
+    manager, organisation_id = seed(course_app)
+
+    response = manager.get(f"/orgs/{organisation_id}/certificates.zip")
+
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    assert "harbour-arts-centre-certificates-" in response.headers["Content-Disposition"]
+    with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
+        names = archive.namelist()
+        assert [name.split(" - ")[0] for name in names] == ["Eve Expiring", "Val Valid"]
+        assert all(archive.read(name).startswith(b"%PDF") for name in names)
+        assert "Val Valid" in pdf_text(archive.read(names[1]))
+    with course_app.app_context():
+        codes = {
+            certificate.display_code
+            for certificate in db.session.scalars(
+                db.select(Certificate).where(
+                    Certificate.holder_name.in_(["Val Valid", "Eve Expiring"])
+                )
+            )
+        }
+    assert {name.split(" - ")[1].removesuffix(".pdf") for name in names} == codes
+
+
+def test_an_organisation_without_certificates_gets_an_empty_zip(course_app: Flask) -> None:
+    manager = signed_in(course_app, "boss@example.org")
+    organisation_id = create_org(manager)
+
+    response = manager.get(f"/orgs/{organisation_id}/certificates.zip")
+
+    with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
+        assert archive.namelist() == []

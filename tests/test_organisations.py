@@ -254,3 +254,24 @@ def test_managers_see_nothing_of_other_organisations(app: Flask) -> None:
     with app.app_context():
         roles = {m.role for m in db.session.scalars(select(Membership))}
         assert roles == {MembershipRole.MANAGER, MembershipRole.MEMBER}
+
+
+def test_a_manager_finds_their_organisations_in_the_navigation_and_on_the_dashboard(
+    app: Flask,
+) -> None:
+    manager = signed_in(app, "boss@example.org")
+    learner = signed_in(app, "lee@example.org")
+    assert "Your organisations" not in manager.get("/dashboard").get_data(as_text=True)
+
+    organisation_id = create_org(manager, "Harbour Arts Centre")
+
+    dashboard = manager.get("/dashboard").get_data(as_text=True)
+    assert '<a href="/account/organisations" class="site-nav__link">Your organisations</a>' in (
+        dashboard
+    )
+    assert f'<a href="/orgs/{organisation_id}/">Manage Harbour Arts Centre</a>' in dashboard
+    managing = manager.get(f"/orgs/{organisation_id}/").get_data(as_text=True)
+    assert 'class="site-nav__link" aria-current="page">Your organisations</a>' in managing
+    post_form(learner, join_path(app, organisation_id), {})
+    learner_page = learner.get("/dashboard").get_data(as_text=True)
+    assert "Your organisations</a>" not in learner_page and "Manage Harbour" not in learner_page

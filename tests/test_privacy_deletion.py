@@ -86,7 +86,10 @@ def every_value(app: Flask) -> list[tuple[str, str, Any]]:
             columns = [c for c in table.columns if isinstance(c.type, String | Text | JSON)]
             if not columns:
                 continue
-            for row in db.session.execute(select(*columns)):
+            # In a stable order: PostgreSQL returns rows as they lie, and an update (signing
+            # in stamps the user) moves a row.
+            order = list(table.primary_key.columns)
+            for row in db.session.execute(select(*columns).order_by(*order)):
                 for column, value in zip(columns, row, strict=True):
                     if value is not None:
                         found.append((table.name, column.name, value))

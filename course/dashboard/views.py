@@ -9,6 +9,7 @@ from course.catalogue.outline import current_outline
 from course.certificates import services as certificates
 from course.core.access import login_required
 from course.learning import services as learning
+from course.organisations import memberships
 
 bp = Blueprint("dashboard", __name__)
 
@@ -20,5 +21,9 @@ def index() -> str:
     progress = learning.course_progress(current_user, course) if course else None
     standing = certificates.standing(current_user, course, progress=progress) if course else None
     return render_template(
-        "dashboard/index.html", course=course, progress=progress, standing=standing
+        "dashboard/index.html",
+        course=course,
+        progress=progress,
+        standing=standing,
+        managed=memberships.managed_by(current_user),
     )

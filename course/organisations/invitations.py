@@ -395,6 +395,8 @@ def resend(organisation: Organisation, inviter: User, invitation_id: int) -> Inv
         raise LookupError(invitation_id)
     if not invitation.is_pending:
         raise InvitationRefused(_l("This invitation has been accepted already."))
+    if db.session.scalar(select(_is_a_member(organisation)).where(Invitation.id == invitation.id)):
+        raise InvitationRefused(_l("This person is a member already: they joined by the link."))
     now = utcnow()
     if now - invitation.sent_at < RESEND_AFTER:
         raise InvitationRefused(
@@ -429,7 +431,9 @@ def pending_invitations(
 ) -> Page[Invitation]:
     """Invitations not yet accepted, newest first, a page at a time."""
     query = select(Invitation).where(
-        Invitation.organisation_id == organisation.id, Invitation.accepted_at.is_(None)
+        Invitation.organisation_id == organisation.id,
+        Invitation.accepted_at.is_(None),
+        ~_is_a_member(organisation),
     )
     if search.strip():
         query = query.where(Invitation.email.contains(search.strip().lower(), autoescape=True))
@@ -441,6 +445,17 @@ def pending_invitations(
         .offset((page - 1) * PAGE_SIZE)
     ).all()
     return Page(list(invitations), total, page, PAGE_SIZE)
+
+
+def _is_a_member(organisation: Organisation):  # type: ignore[no-untyped-def]
+    """Whether an invitation's email belongs to a member already (one who joined by the link
+    before joining settled the invitation)."""
+    return (
+        select(Membership.id)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.organisation_id == organisation.id, User.email == Invitation.email)
+        .exists()
+    )
 
 
 def invitations_to(email: str) -> list[Invitation]:
@@ -542,3 +557,24 @@ def _lock_usable_invitation(token: str) -> Invitation | None:
 def _join_through(invitation: Invitation, user: User) -> Membership:
     invitation.accepted_at = utcnow()
     return join(user, invitation.organisation, team=invitation.team)
+
+
+def join_by_link(user: User, organisation: Organisation) -> Membership:
+    """Join ``organisation`` through its join link. An invitation the organisation emailed to the
+    same person is settled by it: it no longer waits (nor can be sent again), and its team is
+    the member's unless they already have one."""
+    membership = join(user, organisation)
+    invitation = db.session.scalar(
+        select(Invitation)
+        .where(
+            Invitation.organisation_id == organisation.id,
+            Invitation.email == normalise_email(user.email),
+            Invitation.accepted_at.is_(None),
+        )
+        .with_for_update()
+    )
+    if invitation is not None:
+        invitation.accepted_at = utcnow()
+        if membership.team is None and invitation.team:
+            membership.team = invitation.team
+    return membership

@@ -82,6 +82,18 @@ class MemberFilters:
         return {key: value for key, value in values.items() if value}
 
 
+def teams_of(organisation: Organisation) -> list[str]:
+    """The teams the organisation's members are in, in alphabetical order, for the filter."""
+    return list(
+        db.session.scalars(
+            select(Membership.team)
+            .where(Membership.organisation_id == organisation.id, Membership.team.is_not(None))
+            .distinct()
+            .order_by(Membership.team)
+        )
+    )
+
+
 @dataclass(frozen=True)
 class MemberRow:
     """One line of the manager's table."""

@@ -10,8 +10,10 @@ from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from course.catalogue import services as catalogue
+from course.catalogue.outline import current_outline
 from course.core.forms import ButtonForm
 from course.core.paging import page_number
+from course.learning import services as learning
 from course.organisations import memberships, reminders
 from course.organisations.access import manager_of_org
 from course.organisations.forms import CloseForm, TeamForm
@@ -33,11 +35,19 @@ def _member_or_404(user_id: int) -> Membership:
 
 def _member_page(membership: Membership, team_form: TeamForm) -> str:
     own = memberships.membership_of(current_user, g.organisation)
+    outline = current_outline()
+    member = membership.user
     return render_template(
         "organisations/member.html",
         organisation=g.organisation,
         membership=membership,
-        member=membership.user,
+        member=member,
+        # Hidden until the member confirms their email address, as in the member table.
+        progress=(
+            learning.course_progress(member, outline)
+            if outline is not None and member.email_verified
+            else None
+        ),
         team_form=team_form,
         form=ButtonForm(),
         can_transfer=own is not None and own.is_manager and own.user_id != membership.user_id,

@@ -100,6 +100,40 @@ def memberships_of(user: User) -> list[Membership]:
     )
 
 
+def managed_by(user: User) -> list[Organisation]:
+    """The open organisations ``user`` manages, by name."""
+    return list(
+        db.session.scalars(
+            select(Organisation)
+            .join(Membership)
+            .where(
+                Membership.user_id == user.id,
+                Membership.role == MembershipRole.MANAGER,
+                Organisation.closed_at.is_(None),
+            )
+            .order_by(Organisation.name, Organisation.id)
+        )
+    )
+
+
+def manages_any(user: User) -> bool:
+    """Whether ``user`` manages an open organisation: one small query, asked on every page."""
+    return bool(
+        db.session.scalar(
+            select(
+                select(Membership.id)
+                .join(Organisation)
+                .where(
+                    Membership.user_id == user.id,
+                    Membership.role == MembershipRole.MANAGER,
+                    Organisation.closed_at.is_(None),
+                )
+                .exists()
+            )
+        )
+    )
+
+
 def every_membership_of(user: User) -> list[Membership]:
     """Every membership of ``user``, in closed organisations as well as open ones, by the
     organisation's name: what is held about them, rather than who can see it now."""

@@ -234,6 +234,9 @@ def member_csv(
 
     def generate() -> Iterator[str]:
         buffer = io.StringIO()
+        # A byte-order mark first: without it, Excel reads the file as the computer's own code
+        # page and garbles every name that is not plain ASCII (Siân, Zoë, محمد).
+        buffer.write(BYTE_ORDER_MARK)
         writer = csv.writer(buffer)
         writer.writerow([neutralised(str(cell)) for cell in header])
         for number, row in enumerate(db.session.execute(statement), start=1):
@@ -252,6 +255,9 @@ def member_csv(
         yield buffer.getvalue()
 
     return generate()
+
+
+BYTE_ORDER_MARK = "\ufeff"
 
 
 def _csv_cells(member: MemberRow, words: dict[Any, str]) -> list[str]:

@@ -21,8 +21,15 @@ from course.catalogue import services as catalogue
 from course.core.access import login_required, public
 from course.core.database import utcnow
 from course.core.forms import ButtonForm
+from course.core.page_panels import register_panel
 from course.core.paging import page_number
-from course.organisations import member_table, memberships, reports
+from course.organisations import (
+    certificate_zip,
+    invitations,
+    member_table,
+    memberships,
+    reports,
+)
 from course.organisations.access import manager_of_org
 from course.organisations.forms import OrganisationForm
 
@@ -64,6 +71,7 @@ def manage(organisation_id: int) -> str:
         query=request.args,
         filters=filters,
         filter_args=filters.query_args(),
+        teams=member_table.teams_of(g.organisation),
         overview=reports.organisation_overview(g.organisation, course),
         now=utcnow(),
     )
@@ -96,7 +104,7 @@ def join(token: str) -> str | Response:
         return render_template("organisations/join.html", organisation=organisation, form=None)
     form = ButtonForm()
     if form.validate_on_submit():
-        memberships.join(current_user, organisation)
+        invitations.join_by_link(current_user, organisation)
         flash(
             _("You have joined %(name)s. It can now see your progress.", name=organisation.name),
             "success",
@@ -158,3 +166,26 @@ def members_csv(organisation_id: int) -> Response:
     )
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.get("/orgs/<int:organisation_id>/certificates.zip")
+@manager_of_org
+def certificates_zip(organisation_id: int) -> Response:
+    """Every member's current certificate, as one zip of PDFs."""
+    chunks = certificate_zip.certificates_zip(g.organisation, catalogue.the_course())
+    response = Response(stream_with_context(chunks), mimetype="application/zip")
+    response.headers.set(
+        "Content-Disposition", "attachment", filename=certificate_zip.zip_filename(g.organisation)
+    )
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _navigation_link(here: str | None = None) -> str:
+    """ "Your organisations" in the site's navigation, for someone who manages one."""
+    if not current_user.is_authenticated or not memberships.manages_any(current_user):
+        return ""
+    return render_template("organisations/_navigation_link.html", here=here or "")
+
+
+register_panel("site-nav", "organisations", _navigation_link)

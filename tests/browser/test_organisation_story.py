@@ -95,7 +95,7 @@ def test_a_manager_enrols_staff_and_proves_who_is_trained(
     desktop.tab_to(text="Download these members as a CSV file")
     with page.expect_download() as download:
         page.keyboard.press("Enter")
-    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8"))))
+    rows = list(csv.reader(io.StringIO(Path(download.value.path()).read_text("utf-8-sig"))))
     header, (lee,) = rows[0], rows[1:]
     assert all(len(row) == len(header) for row in rows)
     record = dict(zip(header, lee, strict=True))

@@ -109,6 +109,7 @@ EXPECTED_RULE = {
     "invitations.register": PUBLIC,
     "organisations.manage": ORGANISATION_MANAGER,
     "organisations.members_csv": ORGANISATION_MANAGER,
+    "organisations.certificates_zip": ORGANISATION_MANAGER,
     "organisations.join_link": ORGANISATION_MANAGER,
     "organisation_members.member": ORGANISATION_MANAGER,
     "organisation_members.remove": ORGANISATION_MANAGER,

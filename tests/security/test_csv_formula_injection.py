@@ -49,7 +49,7 @@ def members_csv(site: Site) -> list[list[str]]:
     response = site.clients[MANAGER].get(f"/orgs/{site.ids['organisation_id']}/members.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     assert response.headers["Content-Disposition"].startswith("attachment")
-    return list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    return list(csv.reader(io.StringIO(response.get_data().decode("utf-8-sig"))))
 
 
 def runs_as_formula(cell: str) -> bool:

@@ -119,6 +119,7 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
     "organisations.leave": {"organisation_id": OWN_ROW},
     "organisations.manage": {"organisation_id": OWN_ROW},
     "organisations.members_csv": {"organisation_id": OWN_ROW},
+    "organisations.certificates_zip": {"organisation_id": OWN_ROW},
     "organisations.join_link": {"organisation_id": OWN_ROW},
     "organisation_members.member": {"organisation_id": OWN_ROW, "user_id": OWN_ROW},
     "organisation_members.remove": {"organisation_id": OWN_ROW, "user_id": OWN_ROW},
