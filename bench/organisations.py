@@ -257,18 +257,27 @@ def _ms(durations: list[float]) -> tuple[float, float]:
     return statistics.median(durations) * 1000, percentile(durations, 0.95) * 1000
 
 
-def _csv_export(client: Any, path: str) -> tuple[float, float, int]:
-    """Seconds, peak growth of resident memory in MB, and rows, for one full export."""
+def _streamed(client: Any, path: str, count: Any) -> tuple[float, float, int]:
+    """Seconds, peak growth of resident memory in MB, and the sum of ``count(chunk)`` over the
+    chunks, for one full streamed download."""
     before = peak = rss_megabytes()
-    rows = 0
+    total = 0
     start = time.perf_counter()
     response = client.get(path, buffered=False)
     assert response.status_code == 200, response.status_code
     for chunk in response.response:
-        rows += chunk.count(b"\n") if isinstance(chunk, bytes) else chunk.count("\n")
+        total += count(chunk)
         peak = max(peak, rss_megabytes())
     response.close()
-    return time.perf_counter() - start, peak - before, rows - 1
+    return time.perf_counter() - start, peak - before, total
+
+
+def _csv_export(client: Any, path: str) -> tuple[float, float, int]:
+    """Seconds, peak growth of resident memory in MB, and rows, for one full export."""
+    seconds, growth, lines = _streamed(
+        client, path, lambda chunk: chunk.count(b"\n" if isinstance(chunk, bytes) else "\n")
+    )
+    return seconds, growth, lines - 1
 
 
 def _store_stand_in_pdfs(organisation_id: int) -> int:
@@ -306,16 +315,8 @@ def _store_stand_in_pdfs(organisation_id: int) -> int:
 
 def _zip_export(client: Any, path: str) -> tuple[float, float, int]:
     """Seconds, peak growth of resident memory in MB, and megabytes sent, for one full zip."""
-    before = peak = rss_megabytes()
-    sent = 0
-    start = time.perf_counter()
-    response = client.get(path, buffered=False)
-    assert response.status_code == 200, response.status_code
-    for chunk in response.response:
-        sent += len(chunk)
-        peak = max(peak, rss_megabytes())
-    response.close()
-    return time.perf_counter() - start, peak - before, sent // 1_000_000
+    seconds, growth, sent = _streamed(client, path, len)
+    return seconds, growth, sent // 1_000_000
 
 
 def run() -> str:

@@ -35,10 +35,9 @@ from course.extensions import db
 
 #: The language the course is written in.
 ENGLISH = "en"
-#: ``STALE_TRANSLATIONS`` values: show a stale translation with a notice, or the English.
+#: The ``STALE_TRANSLATIONS`` setting that shows a stale translation, with a notice (the other,
+#: ``english``, shows the English instead).
 STALE_WITH_NOTICE = "notice"
-STALE_AS_ENGLISH = "english"
-STALE_CHOICES = (STALE_WITH_NOTICE, STALE_AS_ENGLISH)
 
 
 @dataclass(frozen=True)

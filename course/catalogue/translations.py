@@ -323,19 +323,3 @@ def region_passages_problem(english: str, translated: str) -> str | None:
 def is_current(part: TranslatedPart, english: Any) -> bool:
     """Whether a translation was made from the English as it is now."""
     return bool(part["translates"] == source_hash(english))
-
-
-def untranslated(
-    english_by_part: dict[str, Any], translation: dict[str, TranslatedPart]
-) -> list[str]:
-    """The parts, in the module's order, that a language has no translation of."""
-    return [part for part in english_by_part if part not in translation]
-
-
-def stale(english_by_part: dict[str, Any], translation: dict[str, TranslatedPart]) -> list[str]:
-    """The parts, in the module's order, whose translation was made from other English."""
-    return [
-        part
-        for part, english in english_by_part.items()
-        if part in translation and not is_current(translation[part], english)
-    ]

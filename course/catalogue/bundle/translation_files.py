@@ -21,13 +21,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
 from flask_babel import gettext as _
 
 from course.catalogue.bundle.file_checker import FileChecker, read_yaml
 from course.catalogue.bundle.layout import FRONT_MATTER, MODULE_FILE, QUIZ_FILE
 from course.catalogue.bundle.sources import ModuleSource
 from course.catalogue.bundle.validation_report import Problem
+from course.catalogue.bundle.yaml_text import block_yaml
 from course.catalogue.markdown import check_markdown, picture_references
 from course.catalogue.measurement_bank import MEASURE_FILE
 from course.catalogue.scenarios import SCENARIO_SUFFIX
@@ -383,29 +383,6 @@ def _line_of_entry(path: Path, part: str) -> int:
 # Writing --------------------------------------------------------------------------------------
 
 
-class _BlockDumper(yaml.SafeDumper):
-    """Writes text that runs over several lines as a block (``text: |``)."""
-
-
-def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in text else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-
-_BlockDumper.add_representer(str, _represent_text)
-
-
-def _dump(data: Any) -> str:
-    return yaml.dump(
-        data,
-        Dumper=_BlockDumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=100,
-    )
-
-
 def start_translation(module: ModuleSource, language: str) -> int:
     """Add to the module's ``language`` translation a copy of the English of each part it does
     not have yet, with the hash of that English, for a translator to replace; how many."""
@@ -449,12 +426,12 @@ def translation_files(module: ModuleSource) -> dict[str, str]:
             file_name = file_of(part)
             if kind == "lesson" and not name.endswith(SCENARIO_SUFFIX):
                 markdown = entry.pop("markdown")
-                files[prefix + name] = f"---\n{_dump(entry)}---\n{markdown}"
+                files[prefix + name] = f"---\n{block_yaml(entry)}---\n{markdown}"
             elif kind in (MODULE_PART, "lesson"):
-                files[prefix + file_name] = _dump(entry)
+                files[prefix + file_name] = block_yaml(entry)
             else:
                 key = {"question": "questions", "measure": "items", "post": "posts"}.get(kind, "")
                 collections.setdefault(file_name, {}).setdefault(key, {})[name] = entry
         for file_name, by_key in collections.items():
-            files[prefix + file_name] = _dump(by_key.get("", None) or by_key)
+            files[prefix + file_name] = block_yaml(by_key.get("", None) or by_key)
     return files

@@ -11,6 +11,7 @@ import yaml
 from course.catalogue.bundle.layout import COURSE_FILE, MODULE_FILE, QUIZ_FILE
 from course.catalogue.bundle.sources import CourseSource, ModuleSource
 from course.catalogue.bundle.translation_files import translation_files
+from course.catalogue.bundle.yaml_text import block_yaml
 from course.catalogue.measurement_bank import MEASURE_FILE
 from course.catalogue.pictures import PICTURES_FOLDER
 
@@ -21,28 +22,9 @@ def _dump_yaml(data: Any) -> str:
     )
 
 
-class _ScenarioDumper(yaml.SafeDumper):
-    """Writes Markdown that runs over several lines as a block (``text: |``), as authors do."""
-
-
-def _represent_text(dumper: yaml.SafeDumper, text: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in text else None
-    return dumper.represent_scalar("tag:yaml.org,2002:str", text, style=style)
-
-
-_ScenarioDumper.add_representer(str, _represent_text)
-
-
 def scenario_yaml(scenario: dict[str, Any]) -> str:
     """A scenario (or part of one, such as its ``start`` and ``steps``) as its file writes it."""
-    return yaml.dump(
-        scenario,
-        Dumper=_ScenarioDumper,
-        sort_keys=False,
-        allow_unicode=True,
-        default_flow_style=False,
-        width=100,
-    )
+    return block_yaml(scenario)
 
 
 def module_files(module: ModuleSource) -> dict[str, str]:
