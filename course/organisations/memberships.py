@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
 from course.accounts.models import User
 from course.core.database import begin_write, get_for_update, utcnow
@@ -106,11 +106,7 @@ def managed_by(user: User) -> list[Organisation]:
         db.session.scalars(
             select(Organisation)
             .join(Membership)
-            .where(
-                Membership.user_id == user.id,
-                Membership.role == MembershipRole.MANAGER,
-                Organisation.closed_at.is_(None),
-            )
+            .where(*_managing(user))
             .order_by(Organisation.name, Organisation.id)
         )
     )
@@ -120,17 +116,16 @@ def manages_any(user: User) -> bool:
     """Whether ``user`` manages an open organisation: one small query, asked on every page."""
     return bool(
         db.session.scalar(
-            select(
-                select(Membership.id)
-                .join(Organisation)
-                .where(
-                    Membership.user_id == user.id,
-                    Membership.role == MembershipRole.MANAGER,
-                    Organisation.closed_at.is_(None),
-                )
-                .exists()
-            )
+            select(select(Membership.id).join(Organisation).where(*_managing(user)).exists())
         )
+    )
+
+
+def _managing(user: User) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Membership.user_id == user.id,
+        Membership.role == MembershipRole.MANAGER,
+        Organisation.closed_at.is_(None),
     )
 
 

@@ -23,8 +23,8 @@ from course.accounts.models import User
 from course.core.personal_data import Erasure, ExportSection, PersonalData, exported_time, register
 from course.extensions import db
 from course.organisations.invitations import invitations_to
-from course.organisations.memberships import every_membership_of
-from course.organisations.models import Invitation, Membership, MembershipRole, Organisation
+from course.organisations.memberships import every_membership_of, managed_by
+from course.organisations.models import Invitation, Membership, MembershipRole
 
 
 def organisations(user: User, _now: datetime) -> dict[str, Any]:
@@ -62,16 +62,7 @@ def only_manager_blockers(user: User) -> list[str]:
     """One reason for each open organisation that ``user`` alone manages: deleting the account
     would leave it without a manager."""
     blockers = []
-    managed = db.session.scalars(
-        select(Organisation)
-        .join(Membership)
-        .where(
-            Membership.user_id == user.id,
-            Membership.role == MembershipRole.MANAGER,
-            Organisation.closed_at.is_(None),
-        )
-    )
-    for organisation in managed:
+    for organisation in managed_by(user):
         other_managers = db.session.scalar(
             select(func.count(Membership.id)).where(
                 Membership.organisation_id == organisation.id,
