@@ -87,6 +87,7 @@ def create_app(
     from course.organisations.views import bp as organisations_bp
     from course.privacy.deletion_views import bp as account_deletion_bp
     from course.privacy.views import bp as privacy_bp
+    from course.verification.views import bp as verification_bp
 
     for blueprint in (
         health_bp,
@@ -100,6 +101,7 @@ def create_app(
         dashboard_bp,
         measurement_bp,
         privacy_bp,
+        verification_bp,
         account_deletion_bp,
         admin_bp,
         admin_organisations_bp,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileField, FileRequired
 from wtforms import StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -51,17 +50,4 @@ class VerifyForm(FlaskForm):
             DataRequired(_l("Enter the certificate code")),
             Length(max=80, message=_l("A certificate code is 28 letters and numbers")),
         ],
-    )
-
-
-class BulkCheckForm(FlaskForm):
-    """A CSV file of certificate codes to check at once."""
-
-    file = FileField(
-        _l("CSV file of certificate codes"),
-        description=_l(
-            "One code on each line, in the first column; a heading line is fine. Up to 10,000 "
-            "codes and 1 MB."
-        ),
-        validators=[FileRequired(_l("Choose a CSV file of certificate codes"))],
     )

@@ -12,7 +12,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -23,15 +22,14 @@ from course.accounts.models import Role
 from course.accounts.sessions import two_factor_passed
 from course.catalogue import services as catalogue
 from course.catalogue.outline import current_outline
-from course.certificates import bulk_verification
 from course.certificates import services as certificates
 from course.certificates.codes import formatted, normalised
-from course.certificates.forms import BulkCheckForm, ClaimForm, CorrectNameForm, VerifyForm
+from course.certificates.forms import ClaimForm, CorrectNameForm, VerifyForm
 from course.certificates.models import Certificate, CertificateStatus
 from course.core.access import login_required, public, signed_in_account
 from course.core.database import utcnow
 from course.core.page_cache import cached_for_visitors
-from course.extensions import db, limiter
+from course.extensions import limiter
 
 bp = Blueprint("certificates", __name__)
 
@@ -39,8 +37,6 @@ bp = Blueprint("certificates", __name__)
 #: superseded one has a newer certificate to download instead.
 OFFERED_FOR_DOWNLOAD = (CertificateStatus.VALID, CertificateStatus.EXPIRED)
 VERIFY_LIMIT = "30 per minute"
-#: Bulk checks an account may make: each may hold 10,000 codes.
-BULK_CHECK_LIMIT = "10 per hour"
 #: Both verification routes draw on one allowance per client, so using both does not double it.
 verification_limit = limiter.shared_limit(VERIFY_LIMIT, scope="certificate-verification")
 
@@ -181,38 +177,6 @@ def _may_download(certificate: Certificate) -> bool:
     if certificate.user_id == current_user.id:
         return True
     return current_user.role == Role.ADMIN and two_factor_passed()
-
-
-@bp.route("/verify/many", methods=["GET", "POST"])
-@login_required
-@limiter.limit(BULK_CHECK_LIMIT, key_func=signed_in_account, methods=["POST"])
-def check_many() -> Response | tuple[str, int] | str:
-    """Check up to 10,000 certificates at once from a CSV file of codes; the answer is a CSV
-    file (see :mod:`course.certificates.bulk_verification`)."""
-    form = BulkCheckForm()
-    if not form.validate_on_submit():
-        status = 400 if form.is_submitted() else 200
-        return render_template("certificates/check_many.html", form=form), status
-    try:
-        upload = form.file.data
-        try:
-            content = upload.read(bulk_verification.MAX_FILE_BYTES + 1)
-        finally:
-            upload.close()
-        codes = bulk_verification.read_codes(content)
-    except bulk_verification.BulkCheckRefused as refusal:
-        form.file.errors = [str(refusal)]
-        return render_template("certificates/check_many.html", form=form), 400
-    results = bulk_verification.check_codes(current_user, codes)
-    db.session.commit()
-    response = Response(
-        stream_with_context(bulk_verification.results_csv(results)), mimetype="text/csv"
-    )
-    response.headers.set(
-        "Content-Disposition", "attachment", filename=f"certificate-check-{utcnow():%Y-%m-%d}.csv"
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
 
 
 @bp.get("/verify")

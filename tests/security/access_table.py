@@ -70,7 +70,7 @@ EXPECTED_RULE = {
     "health.healthz": PUBLIC,
     "media.image": PUBLIC,
     "certificates.verify_form": PUBLIC,
-    "certificates.check_many": SIGNED_IN,
+    "verification.check_many": SIGNED_IN,
     "certificates.verify": PUBLIC,
     "certificates.short_verify": PUBLIC,
     # Accounts

@@ -76,7 +76,7 @@ DECLARED: dict[str, set[tuple[str, str | None, str]]] = {
     "certificates.verify_form": {("30 per 1 minute", None, CLIENT)},
     "certificates.verify": {("30 per 1 minute", None, CLIENT)},
     "certificates.correct_name": {("10 per 1 hour", "post", ACCOUNT)},
-    "certificates.check_many": {("10 per 1 hour", "post", ACCOUNT)},
+    "verification.check_many": {("10 per 1 hour", "post", ACCOUNT)},
     "learning.wallet_card": {("30 per 1 minute", None, CLIENT)},
     "invitations.accept": {("30 per 1 minute", None, CLIENT)},
     "invitations.register": {("10 per 1 minute", "post", CLIENT)},
@@ -196,7 +196,7 @@ EXERCISED = [
         {"holder_name": "Someone Else", "reason": "Lending it"},
     ),
     # A bulk check of certificates is counted even when its file is refused.
-    Limited("certificates.check_many", "POST", "/verify/many", 10, ACCOUNT, {}),
+    Limited("verification.check_many", "POST", "/verify/many", 10, ACCOUNT, {}),
     # Each card is a PDF rendered on request; cards of no region are counted too.
     Limited("learning.wallet_card", "GET", "/who-to-call/card-mars.pdf", 30, CLIENT),
     Limited("invitations.accept", "GET", "/join/invitation/not-a-token", 30, CLIENT),

@@ -1,6 +1,6 @@
-"""Checking many certificates at once: someone with an account (an inspector, a contractor's
-client) uploads a CSV file of up to 10,000 certificate codes and gets back, for each, its status
-and its holder's name, as a CSV file.
+"""Checking many certificates at once (a feature above the audit log it writes to): someone with
+an account (an inspector, a contractor's client) uploads a CSV file of up to 10,000 certificate
+codes and gets back, for each, its status and its holder's name, as a CSV file.
 
 What a code that matches no certificate gets is the same whether it was never issued or is not
 even the shape of a code: the check says nothing about which codes exist. A certificate whose
