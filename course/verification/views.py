@@ -28,12 +28,12 @@ def check_many() -> Response | tuple[str, int] | str:
     if not form.validate_on_submit():
         status = 400 if form.is_submitted() else 200
         return render_template("verification/check_many.html", form=form), status
+    upload = form.file.data
     try:
-        upload = form.file.data
-        try:
-            content = upload.read(services.MAX_FILE_BYTES + 1)
-        finally:
-            upload.close()
+        content = upload.read(services.MAX_FILE_BYTES + 1)
+    finally:
+        upload.close()
+    try:
         codes = services.read_codes(content)
     except services.BulkCheckRefused as refusal:
         form.file.errors = [str(refusal)]
