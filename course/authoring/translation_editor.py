@@ -33,6 +33,7 @@ from course.catalogue.translations import (
     is_current,
     region_passages_problem,
     source_hash,
+    strings_in,
 )
 
 
@@ -113,7 +114,7 @@ def fields_of(source: ModuleSource, language: str, part: str) -> list[Field] | N
     markdown = part.startswith("lesson:")
     return [
         Field(_path_text(path), text, _at(translated, path) or "", markdown and _is_markdown(path))
-        for path, text in _strings(english)
+        for path, text in strings_in(english)
     ]
 
 
@@ -162,7 +163,7 @@ def save_translation(
 
 def _refuse_problems(english: Any, text: Any, part: str, pictures: set[str]) -> None:
     errors: dict[str, list[str]] = {}
-    for path, english_text in _strings(english):
+    for path, english_text in strings_in(english):
         translated = _at(text, path) or ""
         where = _path_text(path)
         if not translated.strip():
@@ -187,19 +188,6 @@ def _refuse_problems(english: Any, text: Any, part: str, pictures: set[str]) -> 
                     )
     if errors:
         raise DraftRefused(errors)
-
-
-def _strings(
-    tree: Any, path: tuple[str | int, ...] = ()
-) -> list[tuple[tuple[str | int, ...], str]]:
-    """Every string of a part's tree with its path, in order."""
-    if isinstance(tree, dict):
-        return [found for key, value in tree.items() for found in _strings(value, (*path, key))]
-    if isinstance(tree, list):
-        return [
-            found for index, value in enumerate(tree) for found in _strings(value, (*path, index))
-        ]
-    return [(path, str(tree))]
 
 
 def _at(tree: Any, path: tuple[str | int, ...]) -> str | None:

@@ -323,3 +323,16 @@ def region_passages_problem(english: str, translated: str) -> str | None:
 def is_current(part: TranslatedPart, english: Any) -> bool:
     """Whether a translation was made from the English as it is now."""
     return bool(part["translates"] == source_hash(english))
+
+
+def strings_in(
+    tree: Any, path: tuple[str | int, ...] = ()
+) -> list[tuple[tuple[str | int, ...], str]]:
+    """Every string of a part's tree with the path to it (``("choices", 2, "text")``), in order."""
+    if isinstance(tree, dict):
+        return [found for key, value in tree.items() for found in strings_in(value, (*path, key))]
+    if isinstance(tree, list):
+        return [
+            found for index, value in enumerate(tree) for found in strings_in(value, (*path, index))
+        ]
+    return [(path, str(tree))]

@@ -21,6 +21,7 @@ from course.core.database import utcnow
 from course.extensions import db
 from course.organisations.member_table import MemberFilters, MemberReport
 from course.organisations.models import Organisation
+from course.organisations.reports import download_filename
 
 #: How many report rows are fetched at a time while the certificates are listed.
 BATCH = 500
@@ -105,6 +106,5 @@ def _entry(file_name: str, used: set[str]) -> str:
     return entry
 
 
-def zip_filename(organisation: Organisation, now: datetime | None = None) -> str:
-    slug = re.sub(r"[^a-z0-9]+", "-", organisation.name.lower()).strip("-")[:60]
-    return f"{slug or 'organisation'}-certificates-{(now or utcnow()):%Y-%m-%d}.zip"
+def zip_filename(organisation: Organisation) -> str:
+    return download_filename(organisation, "certificates", "zip")

@@ -181,9 +181,16 @@ def _year_month_default(element: _year_month, compiler: Any, **kw: Any) -> str:
     return f"to_char(({compiler.process(element.clauses, **kw)}) AT TIME ZONE 'UTC', 'YYYY-MM')"
 
 
-def csv_filename(organisation: Organisation, now: datetime | None = None) -> str:
+def download_filename(
+    organisation: Organisation, what: str, suffix: str, now: datetime | None = None
+) -> str:
+    """``harbour-arts-centre-members-2026-12-05.csv``: the organisation, what, and the day."""
     slug = re.sub(r"[^a-z0-9]+", "-", organisation.name.lower()).strip("-")[:60]
-    return f"{slug or 'organisation'}-members-{(now or utcnow()):%Y-%m-%d}.csv"
+    return f"{slug or 'organisation'}-{what}-{(now or utcnow()):%Y-%m-%d}.{suffix}"
+
+
+def csv_filename(organisation: Organisation, now: datetime | None = None) -> str:
+    return download_filename(organisation, "members", "csv", now)
 
 
 def member_csv(

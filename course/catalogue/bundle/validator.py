@@ -15,7 +15,7 @@ from course.catalogue.bundle.sources import CourseSource, ModuleSource
 from course.catalogue.bundle.validation_report import ContentError, Problem
 from course.catalogue.bundle.writer import write_module
 from course.catalogue.markdown import internal_links
-from course.catalogue.translations import TRANSLATIONS_FOLDER
+from course.catalogue.translations import TRANSLATIONS_FOLDER, strings_in
 
 STATIC_PAGES = {"/who-to-call"}
 #: Images uploaded on the web are served here (see ``course.authoring.images``).
@@ -148,8 +148,8 @@ def _check_links(
                 first_line = body_first_line(path) if path.suffix == ".md" else 1
                 texts = [
                     text
-                    for key, text in _strings_of(translated["text"])
-                    if key in ("markdown", "text", "feedback")
+                    for where, text in strings_in(translated["text"])
+                    if where[-1] in ("markdown", "text", "feedback")
                 ]
                 for text in texts:
                     for line, target in internal_links(text):
@@ -158,15 +158,6 @@ def _check_links(
                                 first_line + line - 1 if path.suffix == ".md" else first_line,
                                 f"broken link {target!r}: no such page in the course",
                             )
-
-
-def _strings_of(tree: object, key: str = "") -> list[tuple[str, str]]:
-    """Every string of a translated part with the key it is under."""
-    if isinstance(tree, dict):
-        return [found for name, value in tree.items() for found in _strings_of(value, name)]
-    if isinstance(tree, list):
-        return [found for value in tree for found in _strings_of(value, key)]
-    return [(key, str(tree))]
 
 
 def _link_resolves(
