@@ -78,12 +78,16 @@ def create_app(
     from course.core.health import bp as health_bp
     from course.core.i18n import bp as language_bp
     from course.dashboard.views import bp as dashboard_bp
+    from course.evidence.views import bp as evidence_bp
     from course.learning.views import bp as learning_bp
     from course.measurement.admin_views import bp as admin_measurement_bp
     from course.measurement.views import bp as measurement_bp
+    from course.organisations.annex_views import bp as site_procedures_bp
     from course.organisations.directory_views import bp as admin_organisations_bp
     from course.organisations.invitation_views import bp as invitations_bp
     from course.organisations.member_views import bp as organisation_members_bp
+    from course.organisations.record_views import bp as training_records_bp
+    from course.organisations.site_views import bp as organisation_sites_bp
     from course.organisations.views import bp as organisations_bp
     from course.privacy.deletion_views import bp as account_deletion_bp
     from course.privacy.views import bp as privacy_bp
@@ -96,12 +100,16 @@ def create_app(
         accounts_bp,
         certificates_bp,
         organisations_bp,
+        organisation_sites_bp,
+        site_procedures_bp,
         invitations_bp,
         organisation_members_bp,
+        training_records_bp,
         dashboard_bp,
         measurement_bp,
         privacy_bp,
         verification_bp,
+        evidence_bp,
         account_deletion_bp,
         admin_bp,
         admin_organisations_bp,

@@ -40,6 +40,7 @@ from course.core.mail import deliver_due_messages
 from course.core.names import name_problem
 from course.core.urls import require_base_url
 from course.demo.cli import demo_command
+from course.evidence.cli import evidence_cli
 from course.extensions import db
 from course.measurement.cli import measurement_cli
 from course.organisations.cli import orgs_cli
@@ -398,4 +399,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(orgs_cli)
     app.cli.add_command(measurement_cli)
     app.cli.add_command(privacy_cli)
+    app.cli.add_command(evidence_cli)
     app.cli.add_command(demo_command)

@@ -56,6 +56,10 @@ class DefaultConfig:
     #: Where visitors report problems (shown on the accessibility and privacy pages), and where
     #: replies to the site's emails go.
     CONTACT_EMAIL: str | None = None
+    #: The Ed25519 private key that signs evidence packs, as PEM text (line breaks may be written
+    #: as ``\n``). ``None`` means ``instance/evidence-signing-key.pem``, generated on first use.
+    #: Every host serving the same site needs the same key (:mod:`course.evidence.keys`).
+    EVIDENCE_SIGNING_KEY: str | None = None
     #: Who issues the certificates, printed on each one and named in "Add to LinkedIn": the
     #: organisation that runs this site.
     ISSUER_NAME = "CT Citizen"

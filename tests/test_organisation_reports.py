@@ -261,6 +261,7 @@ def test_the_csv_export_has_every_column_for_the_filtered_members(course_app: Fl
         "Name",
         "Email",
         "Team",
+        "Sites",
         "Joined",
         "Modules completed",
         "Modules total",
@@ -271,14 +272,15 @@ def test_the_csv_export_has_every_column_for_the_filtered_members(course_app: Fl
         "Verification link",
         "Due date",
         "Overdue",
+        "Site procedures confirmed",
     ]
     assert [row[0] for row in rows] == ["Eve Expiring", "Val Valid"]
     val = rows[1]
-    assert val[1:3] == ["val-valid@example.org", "Bar"]
-    assert val[4:6] == ["0", "2"] and val[7:9] == ["valid", code]
-    assert val[10] == f"http://localhost/verify/{code}"
-    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", val[3]) and val[12] == "no"
-    assert rows[0][7] == "expiring"
+    assert val[1:4] == ["val-valid@example.org", "Bar", ""]
+    assert val[5:7] == ["0", "2"] and val[8:10] == ["valid", code]
+    assert val[11] == f"http://localhost/verify/{code}"
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", val[4]) and val[13] == "no"
+    assert rows[0][8] == "expiring"
 
 
 def test_the_csv_hides_the_progress_of_unconfirmed_members_and_flags_overdue(
@@ -291,9 +293,9 @@ def test_the_csv_hides_the_progress_of_unconfirmed_members_and_flags_overdue(
     by_name = {row[0]: row for row in rows[1:]}
     assert set(by_name) == {"Ola Expired", "Ivy Inprogress", "Una Unconfirmed"}
     una = by_name["Una Unconfirmed"]
-    assert una[4] == "" and una[6] == "" and una[7] == "email not confirmed"
-    assert una[8] == "" and una[10] == "" and una[12] == "yes"
-    assert by_name["Ola Expired"][7] == "expired"
+    assert una[5] == "" and una[7] == "" and una[8] == "email not confirmed"
+    assert una[9] == "" and una[11] == "" and una[13] == "yes"
+    assert by_name["Ola Expired"][8] == "expired"
 
 
 def test_csv_cells_that_would_run_as_formulas_are_neutralised(course_app: Flask) -> None:

@@ -27,7 +27,7 @@ from course.core.personal_data import (
     unregister,
 )
 from course.extensions import db
-from course.organisations.models import Membership, Organisation
+from course.organisations.models import Membership, Organisation, RecordReason, TrainingRecord
 from course.privacy.erasure import purge_expired
 from tests.fixtures.clients import signed_in, signed_in_admin
 from tests.fixtures.factories import STRONG_PASSWORD, make_user
@@ -123,10 +123,20 @@ def test_a_learner_deletes_their_account_and_nothing_personal_remains(course_app
     assert response.status_code == 302
     assert learner(course_app) is None
     for table, column, value in every_value(course_app):
+        if table == "training_records":
+            continue  # the organisation's own record of their training, below
         text = (json.dumps(value) if not isinstance(value, str) else value).lower()
         for personal in PERSONAL:
             assert personal.lower() not in text, f"{personal!r} is still in {table}.{column}"
     assert user_references(course_app, made.user_id) == []
+    with course_app.app_context():
+        [kept] = db.session.scalars(select(TrainingRecord)).all()
+        assert (kept.name, kept.email, kept.reason, kept.user_id) == (
+            "Ada Lovelace",
+            LEARNER,
+            RecordReason.ACCOUNT_DELETED,
+            None,
+        )
     # The course's statistics keep their counts, anonymously.
     assert course_counts(course_app) == counts_before
     # Someone else's data is untouched.
@@ -297,7 +307,8 @@ def test_purge_deletes_unconfirmed_accounts_after_30_days_and_expired_links(app:
 
     assert result.exit_code == 0, result.output
     assert (
-        "Deleted 1 accounts unconfirmed after 30 days and 1 expired email links." in result.output
+        "Deleted 1 accounts unconfirmed after 30 days and 1 expired email links and 0 expired "
+        "training records." in result.output
     )
     with app.app_context():
         emails = set(db.session.scalars(select(User.email)))

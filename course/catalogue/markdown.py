@@ -168,6 +168,24 @@ def picture_references(markdown: str) -> list[tuple[int, str, str]]:
     return found
 
 
+def render_text(markdown: str) -> str:
+    """Sanitised HTML of Markdown written on the site by people who are not the course's authors
+    (a site's own procedures): sanitised as lessons are, without pictures, and with its headings
+    made level 3 or 4 so they sit under the page's own."""
+    tokens = _markdown.parse(markdown)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = "h3" if token.tag in ("h1", "h2", "h3") else "h4"
+    html = _markdown.renderer.render(tokens, _markdown.options, {})
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS - {"img", "h2"},
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=ALLOWED_URL_SCHEMES,
+        link_rel="noopener noreferrer",
+    )
+
+
 def sanitise(html: str) -> str:
     return nh3.clean(
         html,

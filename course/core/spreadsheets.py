@@ -10,7 +10,10 @@ NFKC form, which turns each full-width form into its ASCII twin.
 
 from __future__ import annotations
 
+import csv
+import io
 import unicodedata
+from collections.abc import Iterable, Iterator
 
 #: A cell whose first visible character is one of these (in NFKC form) runs as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -32,3 +35,27 @@ def starts_formula(cell: str) -> bool:
         if not (character.isspace() or unicodedata.category(character) == "Cf"):
             return False
     return False
+
+
+#: First in a CSV file for spreadsheets: without it, Excel reads the file as the computer's own
+#: code page and garbles every name that is not plain ASCII (Siân, Zoë, محمد).
+BYTE_ORDER_MARK = "\ufeff"
+
+
+def spreadsheet_csv(
+    header: Iterable[object], rows: Iterable[Iterable[str]], batch: int = 1000
+) -> Iterator[str]:
+    """CSV text for a spreadsheet, ``batch`` rows at a time (for a streamed download of any
+    size): a byte-order mark, then ``header`` and ``rows`` with every cell :func:`neutralised`.
+    ``rows`` is read lazily, one batch per chunk."""
+    buffer = io.StringIO()
+    buffer.write(BYTE_ORDER_MARK)
+    writer = csv.writer(buffer)
+    writer.writerow([neutralised(str(cell)) for cell in header])
+    for number, row in enumerate(rows, start=1):
+        writer.writerow([neutralised(cell) for cell in row])
+        if number % batch == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

@@ -9,7 +9,7 @@ from course.catalogue.outline import current_outline
 from course.certificates import services as certificates
 from course.core.access import login_required
 from course.learning import services as learning
-from course.organisations import memberships
+from course.organisations import annex, memberships, sites
 
 bp = Blueprint("dashboard", __name__)
 
@@ -26,4 +26,8 @@ def index() -> str:
         progress=progress,
         standing=standing,
         managed=memberships.managed_by(current_user),
+        managed_sites=sites.sites_managed_by(current_user),
+        annexes_to_read=[
+            found for found in annex.annexes_for(current_user) if not found.attested_at
+        ],
     )

@@ -20,7 +20,7 @@ from course.certificates import services as certificates
 from course.core.database import utcnow
 from course.extensions import db
 from course.organisations.member_table import MemberFilters, MemberReport
-from course.organisations.models import Organisation
+from course.organisations.models import Organisation, Site
 from course.organisations.reports import download_filename
 
 #: How many report rows are fetched at a time while the certificates are listed.
@@ -48,12 +48,16 @@ class _Chunks:
 
 
 def current_certificate_codes(
-    organisation: Organisation, course: Course | None, now: datetime | None = None
+    organisation: Organisation,
+    course: Course | None,
+    now: datetime | None = None,
+    site: Site | None = None,
 ) -> list[tuple[str, str]]:
-    """The holder's name and certificate code of every member with a current certificate, by
-    name."""
+    """The holder's name and certificate code of every member (at ``site``, if given) with a
+    current certificate, by name."""
     report = MemberReport(organisation.id, course, now or utcnow())
-    statement = report.rows(MemberFilters()).execution_options(yield_per=BATCH)
+    filters = MemberFilters(site=site.id if site else None)
+    statement = report.rows(filters).execution_options(yield_per=BATCH)
     found = []
     for row in db.session.execute(statement):
         member = report.member_row(row)
@@ -62,11 +66,14 @@ def current_certificate_codes(
     return found
 
 
-def certificates_zip(organisation: Organisation, course: Course | None) -> Iterator[bytes]:
-    """The zip, a certificate at a time. The codes are listed now, before the response starts,
-    so that no query is open while a missing PDF is rendered (which ends the request's reading
-    transaction) and nothing the request loaded is needed once it streams."""
-    return _zip_of(current_certificate_codes(organisation, course))
+def certificates_zip(
+    organisation: Organisation, course: Course | None, site: Site | None = None
+) -> Iterator[bytes]:
+    """The zip (of the members at ``site``, if given), a certificate at a time. The codes are
+    listed now, before the response starts, so that no query is open while a missing PDF is
+    rendered (which ends the request's reading transaction) and nothing the request loaded is
+    needed once it streams."""
+    return _zip_of(current_certificate_codes(organisation, course, site=site))
 
 
 def _zip_of(listed: list[tuple[str, str]]) -> Iterator[bytes]:
@@ -106,5 +113,5 @@ def _entry(file_name: str, used: set[str]) -> str:
     return entry
 
 
-def zip_filename(organisation: Organisation) -> str:
-    return download_filename(organisation, "certificates", "zip")
+def zip_filename(organisation: Organisation, site: Site | None = None) -> str:
+    return download_filename(organisation, "certificates", "zip", site=site)

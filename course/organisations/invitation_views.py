@@ -16,7 +16,7 @@ from course.core.forms import ButtonForm
 from course.core.paging import page_number
 from course.core.regions import Region
 from course.extensions import limiter
-from course.organisations import invitations
+from course.organisations import invitations, sites
 from course.organisations.access import manager_of_org
 from course.organisations.forms import InvitationForm, InvitationUploadForm
 from course.organisations.models import Invitation
@@ -27,7 +27,11 @@ bp = Blueprint("invitations", __name__)
 @bp.get("/orgs/<int:organisation_id>/invitations")
 @manager_of_org
 def index(organisation_id: int) -> tuple[str, int]:
-    return _invitations_page(InvitationForm(formdata=None), InvitationUploadForm(formdata=None))
+    return _invitations_page(_invitation_form(formdata=None), InvitationUploadForm(formdata=None))
+
+
+def _invitation_form(**kwargs: object) -> InvitationForm:
+    return InvitationForm(**kwargs).offer(sites.sites_of(g.organisation))
 
 
 def _invitations_page(
@@ -53,14 +57,19 @@ def _invitations_page(
 @bp.post("/orgs/<int:organisation_id>/invitations")
 @manager_of_org
 def invite_one(organisation_id: int) -> Response | tuple[str, int]:
-    form = InvitationForm()
+    form = _invitation_form()
     if not form.validate_on_submit():
         return _invitations_page(form, InvitationUploadForm(formdata=None), 400)
-    checked = invitations.check_request(1, form.email.data, form.name.data, form.team.data)
+    checked = invitations.check_request(
+        1, form.email.data, form.name.data, form.team.data, form.site.data
+    )
     if isinstance(checked, invitations.RowResult):
         form.email.errors.append(checked.reason)
         return _invitations_page(form, InvitationUploadForm(formdata=None), 400)
     result = invitations.invite(g.organisation, current_user, [checked]).results[0]
+    if result.outcome == invitations.Outcome.INVALID:  # the site was deleted meanwhile
+        form.site.errors.append(result.reason)
+        return _invitations_page(form, InvitationUploadForm(formdata=None), 400)
     messages = {
         invitations.Outcome.INVITED: (
             _("We have emailed an invitation to %(email)s.", email=result.email),
@@ -88,14 +97,14 @@ def invite_one(organisation_id: int) -> Response | tuple[str, int]:
 def upload(organisation_id: int) -> tuple[str, int]:
     form = InvitationUploadForm()
     if not form.validate_on_submit():
-        return _invitations_page(InvitationForm(formdata=None), form, 400)
+        return _invitations_page(_invitation_form(formdata=None), form, 400)
     with form.file.data.stream as uploaded:
         content = uploaded.read(invitations.MAX_UPLOAD_BYTES + 1)
     try:
         people, problems = invitations.read_invitation_csv(content)
     except invitations.UploadRefused as refusal:
         form.file.errors.append(str(refusal))
-        return _invitations_page(InvitationForm(formdata=None), form, 400)
+        return _invitations_page(_invitation_form(formdata=None), form, 400)
     report = invitations.invite(g.organisation, current_user, people)
     report.results = sorted(report.results + problems, key=lambda result: result.line)
     return render_template(

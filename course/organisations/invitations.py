@@ -42,7 +42,8 @@ from course.core.paging import Page
 from course.core.regions import Region
 from course.extensions import db
 from course.organisations.memberships import TEAM_INVISIBLE_CHARACTER, join
-from course.organisations.models import Invitation, Membership, Organisation
+from course.organisations.models import Invitation, Membership, Organisation, Site
+from course.organisations.sites import add_to_site, sites_of
 
 #: An invitation link works for this long after it was last sent.
 INVITATION_VALID_FOR = timedelta(days=30)
@@ -50,9 +51,9 @@ INVITATION_VALID_FOR = timedelta(days=30)
 RESEND_AFTER = timedelta(hours=1)
 MAX_UPLOAD_ROWS = 50_000
 MAX_UPLOAD_BYTES = 8 * 1024 * 1024
-COLUMNS = ("email", "name", "team")
+COLUMNS = ("email", "name", "team", "site")
 #: Other headings accepted for a column.
-COLUMN_ALIASES = {"site": "team", "e-mail": "email", "email address": "email"}
+COLUMN_ALIASES = {"e-mail": "email", "email address": "email"}
 PAGE_SIZE = 50
 #: The sample file shown on the invitations page.
 CSV_EXAMPLE = (
@@ -112,6 +113,8 @@ class InvitationRequest:
     email: str
     name: str | None = None
     team: str | None = None
+    #: The name of one of the organisation's sites, as the manager typed or chose it.
+    site: str | None = None
 
 
 @dataclass(frozen=True)
@@ -189,8 +192,8 @@ def _columns(heading: list[str]) -> dict[str, int]:
     if "email" not in names or unknown:
         raise UploadRefused(
             _l(
-                "The first line must name the columns: email, and optionally name and team "
-                "(or site). This file's first line is: %(heading)s",
+                "The first line must name the columns: email, and optionally name, team and "
+                "site. This file's first line is: %(heading)s",
                 heading=", ".join(heading) or _l("empty"),
             )
         )
@@ -220,7 +223,9 @@ def _requests_from(
             )
         line = rows.line_num  # type: ignore[attr-defined]
         cells = {name: _cell(row, index) for name, index in columns.items()}
-        checked = check_request(line, cells["email"], cells.get("name"), cells.get("team"))
+        checked = check_request(
+            line, cells["email"], cells.get("name"), cells.get("team"), cells.get("site")
+        )
         if isinstance(checked, RowResult):
             problems.append(checked)
         elif checked.email in first_line_of:
@@ -245,7 +250,7 @@ def _cell(row: list[str], index: int) -> str:
 
 
 def check_request(
-    line: int, email: str, name: str | None, team: str | None
+    line: int, email: str, name: str | None, team: str | None, site: str | None = None
 ) -> InvitationRequest | RowResult:
     """A request ready to invite, or the reason it is not."""
     email = email.strip()
@@ -272,7 +277,9 @@ def check_request(
     problem = name_problem(name) or name_problem(team, TEAM_INVISIBLE_CHARACTER)
     if problem:
         return RowResult(line, email, Outcome.INVALID, problem)
-    return InvitationRequest(line, normalise_email(email), name or None, team or None)
+    return InvitationRequest(
+        line, normalise_email(email), name or None, team or None, " ".join((site or "").split())
+    )
 
 
 def invite(
@@ -299,10 +306,11 @@ def invite(
             select(Invitation).where(Invitation.organisation_id == organisation.id)
         )
     }
+    site_ids = {site.name.lower(): site.id for site in sites_of(organisation)}
     report = InvitationReport()
     for start in range(0, len(requests), BATCH_SIZE):
         batch = requests[start : start + BATCH_SIZE]
-        report.results += _invite_batch(organisation, inviter, batch, members, invited)
+        report.results += _invite_batch(organisation, inviter, batch, members, invited, site_ids)
         if progress:
             progress(len(batch))
     report.results.sort(key=lambda result: result.line)
@@ -315,6 +323,7 @@ def _invite_batch(
     requests: Sequence[InvitationRequest],
     members: set[str],
     invited: dict[str, Invitation],
+    site_ids: dict[str, int],
 ) -> list[RowResult]:
     results: list[RowResult] = []
     new_rows: list[dict[str, object]] = []
@@ -322,6 +331,16 @@ def _invite_batch(
     now = utcnow()
     for request in requests:
         existing = invited.get(request.email)
+        site_id = site_ids.get(request.site.lower()) if request.site else None
+        if request.site and site_id is None:
+            reason = _l(
+                "%(organisation)s has no site called \u201c%(site)s\u201d. Add the site on the "
+                "organisation's page first, or correct its name.",
+                organisation=organisation.name,
+                site=request.site,
+            )
+            results.append(RowResult(request.line, request.email, Outcome.INVALID, str(reason)))
+            continue
         if request.email in members:
             results.append(RowResult(request.line, request.email, Outcome.ALREADY_MEMBER))
             continue
@@ -338,6 +357,7 @@ def _invite_batch(
         if existing is not None:  # accepted before, and has left since: invite afresh
             _refresh(existing, token, now)
             existing.name, existing.team = request.name, request.team
+            existing.site_id = site_id
         else:
             new_rows.append(
                 {
@@ -345,6 +365,7 @@ def _invite_batch(
                     "email": request.email,
                     "name": request.name,
                     "team": request.team,
+                    "site_id": site_id,
                     "token_hash": token_hash(token),
                     "invited_by_id": inviter.id,
                     "created_at": now,
@@ -556,13 +577,21 @@ def _lock_usable_invitation(token: str) -> Invitation | None:
 
 def _join_through(invitation: Invitation, user: User) -> Membership:
     invitation.accepted_at = utcnow()
-    return join(user, invitation.organisation, team=invitation.team)
+    membership = join(user, invitation.organisation, team=invitation.team)
+    _place_at_invited_site(membership, invitation)
+    return membership
+
+
+def _place_at_invited_site(membership: Membership, invitation: Invitation) -> None:
+    site = db.session.get(Site, invitation.site_id) if invitation.site_id else None
+    if site is not None:
+        add_to_site(membership, site)
 
 
 def join_by_link(user: User, organisation: Organisation) -> Membership:
     """Join ``organisation`` through its join link. An invitation the organisation emailed to the
-    same person is settled by it: it no longer waits (nor can be sent again), and its team is
-    the member's unless they already have one."""
+    same person is settled by it: it no longer waits (nor can be sent again), its team is the
+    member's unless they already have one, and they join its site."""
     membership = join(user, organisation)
     invitation = db.session.scalar(
         select(Invitation)
@@ -577,4 +606,5 @@ def join_by_link(user: User, organisation: Organisation) -> Membership:
         invitation.accepted_at = utcnow()
         if membership.team is None and invitation.team:
             membership.team = invitation.team
+        _place_at_invited_site(membership, invitation)
     return membership

@@ -20,7 +20,9 @@ from course.core.database import utcnow
 from course.core.paging import Page
 from course.extensions import db
 from course.learning.models import ModuleCompletion
-from course.organisations.models import Membership, MembershipRole, Organisation
+from course.organisations.annex import sites_with_procedures, unconfirmed_sites
+from course.organisations.models import Membership, MembershipRole, Organisation, Site, SiteMember
+from course.organisations.sites import at_site
 
 PAGE_SIZE = 50
 SORTABLE = (
@@ -43,18 +45,22 @@ CERTIFICATE_STATUSES = ("none", "valid", "expiring", "expired", "revoked")
 #: The order of the table's certificate column, from the most in need of action to the least.
 CERTIFICATE_ORDER = ("none", "revoked", "expired", "expiring", "valid")
 PROGRESS_STATUSES = ("completed", "in_progress", "not_started")
-STATUS_FILTERS = (*CERTIFICATE_STATUSES, *PROGRESS_STATUSES, "overdue")
+#: "procedures": has not confirmed the current procedures of a site they work at (of the site
+#: the table is narrowed to, if it is).
+STATUS_FILTERS = (*CERTIFICATE_STATUSES, *PROGRESS_STATUSES, "overdue", "procedures")
 
 
 @dataclass(frozen=True)
 class MemberFilters:
-    """What the manager asked the member table for: search, team, status and sort order.
+    """What the manager asked the member table for: search, site, team, status and sort order.
 
     Built from a query string with :meth:`from_query`, which drops anything it does not know, so a
     hand-edited address shows the table with sensible defaults rather than an error.
     """
 
     search: str = ""
+    #: A site's id; a site manager's table always has their site here (see the site pages).
+    site: int | None = None
     team: str = ""
     status: str = ""
     sort: str = "name"
@@ -64,8 +70,10 @@ class MemberFilters:
     def from_query(cls, args: Mapping[str, str]) -> MemberFilters:
         status = args.get("status", "")
         sort = args.get("sort", "name")
+        site = args.get("site", "")
         return cls(
             search=args.get("q", "").strip()[:200],
+            site=int(site) if site.isdigit() and len(site) < 10 else None,
             team=args.get("team", "").strip()[:100],
             status=status if status in STATUS_FILTERS else "",
             sort=sort if sort in SORTABLE else "name",
@@ -74,7 +82,12 @@ class MemberFilters:
 
     def query_args(self) -> dict[str, str]:
         """The filters as query-string arguments, leaving out the defaults."""
-        values = {"q": self.search, "team": self.team, "status": self.status}
+        values = {
+            "q": self.search,
+            "site": str(self.site or ""),
+            "team": self.team,
+            "status": self.status,
+        }
         if self.sort != "name":
             values["sort"] = self.sort
         if self.descending:
@@ -82,16 +95,15 @@ class MemberFilters:
         return {key: value for key, value in values.items() if value}
 
 
-def teams_of(organisation: Organisation) -> list[str]:
-    """The teams the organisation's members are in, in alphabetical order, for the filter."""
-    return list(
-        db.session.scalars(
-            select(Membership.team)
-            .where(Membership.organisation_id == organisation.id, Membership.team.is_not(None))
-            .distinct()
-            .order_by(Membership.team)
-        )
+def teams_of(organisation: Organisation, site: Site | None = None) -> list[str]:
+    """The teams the organisation's members (or a site's) are in, in alphabetical order, for the
+    filter."""
+    query = select(Membership.team).where(
+        Membership.organisation_id == organisation.id, Membership.team.is_not(None)
     )
+    if site is not None:
+        query = query.where(at_site(site.id))
+    return list(db.session.scalars(query.distinct().order_by(Membership.team)))
 
 
 @dataclass(frozen=True)
@@ -103,6 +115,8 @@ class MemberRow:
     name: str
     email: str
     team: str | None
+    #: The sites the member works at, by name, separated by semicolons ("" for none).
+    sites: str
     joined_at: datetime
     due_at: datetime | None
     is_manager: bool
@@ -113,6 +127,10 @@ class MemberRow:
     certificate_status: str | None
     certificate_code: str | None
     certificate_expires_at: datetime | None
+    #: How many of the member's sites have procedures, and how many of those they have not
+    #: confirmed the current version of.
+    sites_with_procedures: int = 0
+    procedures_unconfirmed: int = 0
 
     @property
     def is_completed(self) -> bool:
@@ -154,6 +172,13 @@ class MemberReport:
             else_=None,
         )
         self.last_activity = case((self.visible, User.last_activity_at), else_=None)
+        self.sites = (
+            select(func.aggregate_strings(Site.name, "; "))
+            .select_from(SiteMember)
+            .join(Site, Site.id == SiteMember.site_id)
+            .where(SiteMember.membership_id == Membership.id)
+            .scalar_subquery()
+        )
         self.has_activity = User.last_activity_at.is_not(None)
         # A learner holds at most one certificate that is not superseded: renewal supersedes the
         # last one, and a revoked one cannot be renewed.
@@ -207,6 +232,8 @@ class MemberReport:
                     func.lower(User.email).like(pattern, escape="\\"),
                 )
             )
+        if filters.site is not None:
+            query = query.where(at_site(filters.site))
         if filters.team:
             query = query.where(Membership.team == filters.team)
         if filters.status in CERTIFICATE_STATUSES:
@@ -219,6 +246,8 @@ class MemberReport:
             query = query.where(~self.visible | and_(~self.completed, ~self.has_activity))
         elif filters.status == "overdue":
             query = query.where(self.overdue)
+        elif filters.status == "procedures":
+            query = query.where(unconfirmed_sites(filters.site) > 0)
         return query
 
     def ordered(self, query: Select, filters: MemberFilters) -> Select:
@@ -237,12 +266,15 @@ class MemberReport:
         direction = key.desc() if filters.descending else key.asc()
         return query.order_by(key.is_(None), direction, Membership.id)
 
-    def row_columns(self) -> list[Any]:
+    def row_columns(self, site_id: int | None = None) -> list[Any]:
+        """The table's columns; the procedures counted are those of site ``site_id`` alone when
+        the table is narrowed to it."""
         return [
             Membership.id,
             Membership.user_id,
             Membership.role,
             Membership.team,
+            self.sites,
             Membership.joined_at,
             Membership.due_at,
             User.name,
@@ -254,11 +286,14 @@ class MemberReport:
             Certificate.code,
             Certificate.expires_at,
             self.certificate_status,
+            sites_with_procedures(site_id),
+            unconfirmed_sites(site_id),
         ]
 
     def rows(self, filters: MemberFilters) -> Select:
         """Every column of the table for the filtered members, in order."""
-        return self.ordered(self.filtered(self.row_columns(), filters, certificate=True), filters)
+        columns = self.row_columns(filters.site)
+        return self.ordered(self.filtered(columns, filters, certificate=True), filters)
 
     def member_row(self, row: Any) -> MemberRow:
         return _member_row(row, len(self.required_ids))
@@ -293,7 +328,7 @@ def member_page(
     rows = {
         row[0]: report.member_row(row)
         for row in db.session.execute(
-            report.filtered(report.row_columns(), filters, certificate=True).where(
+            report.filtered(report.row_columns(filters.site), filters, certificate=True).where(
                 Membership.id.in_(ids)
             )
         )
@@ -312,6 +347,7 @@ def _member_row(row: Any, modules_total: int) -> MemberRow:
         user_id,
         role,
         team,
+        sites,
         joined_at,
         due_at,
         name,
@@ -323,6 +359,8 @@ def _member_row(row: Any, modules_total: int) -> MemberRow:
         code,
         expires_at,
         certificate_status,
+        with_procedures,
+        unconfirmed,
     ) = row
     visible = verified_at is not None  # progress shows only once the member's email is confirmed
     has_certificate = visible and certificate_id is not None
@@ -332,6 +370,7 @@ def _member_row(row: Any, modules_total: int) -> MemberRow:
         name=name,
         email=email,
         team=team,
+        sites=sites or "",
         joined_at=joined_at,
         due_at=due_at,
         is_manager=role == MembershipRole.MANAGER,
@@ -342,4 +381,6 @@ def _member_row(row: Any, modules_total: int) -> MemberRow:
         certificate_status=certificate_status,
         certificate_code=formatted(code) if has_certificate else None,
         certificate_expires_at=expires_at if has_certificate else None,
+        sites_with_procedures=with_procedures or 0,
+        procedures_unconfirmed=unconfirmed or 0,
     )

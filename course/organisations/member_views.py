@@ -9,15 +9,17 @@ from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
+from course.accounts.models import User
 from course.catalogue import services as catalogue
 from course.catalogue.outline import current_outline
 from course.core.forms import ButtonForm
 from course.core.paging import page_number
 from course.learning import services as learning
-from course.organisations import memberships, reminders
+from course.learning.services import CourseProgress
+from course.organisations import memberships, reminders, sites
 from course.organisations.access import manager_of_org
-from course.organisations.forms import CloseForm, TeamForm
-from course.organisations.models import Membership
+from course.organisations.forms import CloseForm, MemberSitesForm, TeamForm
+from course.organisations.models import Membership, Site
 
 bp = Blueprint("organisation_members", __name__)
 
@@ -33,22 +35,33 @@ def _member_or_404(user_id: int) -> Membership:
     return membership
 
 
+def visible_progress(member: User) -> CourseProgress | None:
+    """The member's progress in each module, as their organisation's pages show it: hidden
+    (``None``) until they confirm their email address, as in the member table."""
+    outline = current_outline()
+    if outline is None or not member.email_verified:
+        return None
+    return learning.course_progress(member, outline)
+
+
 def _member_page(membership: Membership, team_form: TeamForm) -> str:
     own = memberships.membership_of(current_user, g.organisation)
-    outline = current_outline()
     member = membership.user
+    places = sites.site_places(membership)
+    sites_form = MemberSitesForm(
+        formdata=None,
+        sites=[place.site_id for place in places],
+        managing=[place.site_id for place in places if place.is_manager],
+    ).offer(sites.sites_of(g.organisation))
     return render_template(
         "organisations/member.html",
         organisation=g.organisation,
         membership=membership,
         member=member,
-        # Hidden until the member confirms their email address, as in the member table.
-        progress=(
-            learning.course_progress(member, outline)
-            if outline is not None and member.email_verified
-            else None
-        ),
+        progress=visible_progress(member),
         team_form=team_form,
+        places=places,
+        sites_form=sites_form,
         form=ButtonForm(),
         can_transfer=own is not None and own.is_manager and own.user_id != membership.user_id,
         is_self=membership.user_id == current_user.id,
@@ -203,22 +216,29 @@ def close(organisation_id: int) -> str | Response:
 @bp.route("/orgs/<int:organisation_id>/reminders", methods=["GET", "POST"])
 @manager_of_org
 def send_reminders(organisation_id: int) -> str | Response:
-    here = url_for(".send_reminders", organisation_id=organisation_id)
+    return reminders_page(
+        url_for(".send_reminders", organisation_id=organisation_id),
+        back=url_for("organisations.manage", organisation_id=organisation_id),
+    )
+
+
+def reminders_page(here: str, back: str, site: Site | None = None) -> str | Response:
+    """The reminders page of ``g.organisation``, or of one of its sites: send to everyone due,
+    or to the chosen members, then come back ``here``."""
     form = ButtonForm()
+    course = catalogue.the_course()
     if request.method == "POST":
         if not form.validate_on_submit():
             abort(400)
         action = request.form.get("action")
         if action == "due":
-            report = reminders.send_reminders(g.organisation, catalogue.the_course())
+            report = reminders.send_reminders(g.organisation, course, site=site)
         elif action == "selected":
             chosen = request.form.getlist("user_id", type=int)
             if not chosen:
                 flash(_("Choose at least one member to remind."), "error")
                 return redirect(here)
-            report = reminders.send_reminders(
-                g.organisation, catalogue.the_course(), user_ids=chosen
-            )
+            report = reminders.send_reminders(g.organisation, course, user_ids=chosen, site=site)
         else:
             flash(_("Choose one of the buttons on this page."), "error")
             return redirect(here)
@@ -234,8 +254,15 @@ def send_reminders(organisation_id: int) -> str | Response:
         )
         return redirect(here)
     page = reminders.reminder_page(
-        g.organisation, catalogue.the_course(), page=page_number(request.args.get("page"))
+        g.organisation, course, page=page_number(request.args.get("page")), site=site
     )
     return render_template(
-        "organisations/reminders.html", organisation=g.organisation, page=page, form=form
+        "organisations/reminders.html",
+        organisation=g.organisation,
+        site=site,
+        back=back,
+        page=page,
+        form=form,
+        pages_endpoint=request.endpoint,
+        pages_args=request.view_args,
     )

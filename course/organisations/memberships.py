@@ -12,12 +12,20 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from course.accounts.models import User
 from course.core.database import begin_write, get_for_update, utcnow
 from course.extensions import db
-from course.organisations.models import Membership, MembershipRole, Organisation, new_join_token
+from course.organisations import training_records
+from course.organisations.models import (
+    Membership,
+    MembershipRole,
+    Organisation,
+    SiteMember,
+    SiteRole,
+    new_join_token,
+)
 
 TEAM_MAX_LENGTH = 100
 TEAM_INVISIBLE_CHARACTER = _l(
@@ -113,10 +121,25 @@ def managed_by(user: User) -> list[Organisation]:
 
 
 def manages_any(user: User) -> bool:
-    """Whether ``user`` manages an open organisation: one small query, asked on every page."""
+    """Whether ``user`` manages an open organisation or one of its sites: one small query,
+    asked on every page."""
+    manages_a_site = (
+        select(SiteMember.membership_id)
+        .where(SiteMember.membership_id == Membership.id, SiteMember.role == SiteRole.MANAGER)
+        .exists()
+    )
     return bool(
         db.session.scalar(
-            select(select(Membership.id).join(Organisation).where(*_managing(user)).exists())
+            select(
+                select(Membership.id)
+                .join(Organisation)
+                .where(
+                    Membership.user_id == user.id,
+                    Organisation.closed_at.is_(None),
+                    or_(Membership.role == MembershipRole.MANAGER, manages_a_site),
+                )
+                .exists()
+            )
         )
     )
 
@@ -223,6 +246,7 @@ def leave(user: User, organisation: Organisation) -> None:
         raise MembershipError(
             _l("You are the only manager. Make someone else a manager before you leave.")
         )
+    training_records.keep_record(membership, training_records.RecordReason.LEFT)
     db.session.delete(membership)
 
 
@@ -312,6 +336,7 @@ def remove_member(organisation: Organisation, user_id: int, acting_user: User) -
     """
     membership = _locked_member(organisation, user_id)
     check_removal(organisation, membership, acting_user)
+    training_records.keep_record(membership, training_records.RecordReason.REMOVED)
     db.session.delete(membership)
     db.session.flush()
 

@@ -1,9 +1,15 @@
-"""What organisations hold about a person: their memberships, and the invitations sent to their
-address.
+"""What organisations hold about a person: their memberships, the invitations sent to their
+address, and the training records organisations keep after someone leaves.
 
 Registered with :mod:`course.core.personal_data`: the ``organisations`` section of the export; the
-erasure of memberships and invitations when the account is deleted; and the refusal to delete the
-only manager of an open organisation.
+erasure of memberships and invitations when the account is deleted; the refusal to delete the
+only manager of an open organisation; and the purge of training records past their time.
+
+Deleting an account first keeps a training record of the person for each open organisation they
+belong to, then clears the account from every record about it, then deletes the memberships: the
+record is the organisation's, held for its own purposes (docs/privacy.md), and must be written
+while the memberships and the person's progress (erased later, by certificates and learning)
+still belong to them.
 
 Invitations are found by email address, not by account, and anyone can register any address
 without being able to read its mailbox. So they are exported, and erased, only for an account
@@ -20,16 +26,31 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, func, select
 
 from course.accounts.models import User
-from course.core.personal_data import Erasure, ExportSection, PersonalData, exported_time, register
+from course.core.personal_data import (
+    Erasure,
+    Expiry,
+    ExportSection,
+    PersonalData,
+    exported_time,
+    register,
+)
 from course.extensions import db
 from course.organisations.invitations import invitations_to
 from course.organisations.memberships import every_membership_of, managed_by
-from course.organisations.models import Invitation, Membership, MembershipRole
+from course.organisations.models import Invitation, Membership, MembershipRole, RecordReason
+from course.organisations.training_records import (
+    exported,
+    forget_account,
+    keep_records_of,
+    purge_expired_records,
+    records_about,
+)
 
 
 def organisations(user: User, _now: datetime) -> dict[str, Any]:
-    """The person's memberships, and, once their address is confirmed, the invitations sent to
-    it."""
+    """The person's memberships; once their address is confirmed, the invitations sent to it;
+    and the training records organisations keep of them after they left (held by each
+    organisation, not by CT Citizen for itself: the key says so)."""
     sent_to_them = invitations_to(user.email) if user.email_verified else []
     return {
         "memberships": [
@@ -55,6 +76,7 @@ def organisations(user: User, _now: datetime) -> dict[str, Any]:
             }
             for invitation in sent_to_them
         ],
+        "training_records_held_by_organisations": exported(records_about(user)),
     }
 
 
@@ -81,13 +103,18 @@ def only_manager_blockers(user: User) -> list[str]:
     return blockers
 
 
-def erase_memberships_and_invitations(erasure: Erasure) -> None:
-    """End the person's memberships, so managers see them gone; and, if their address is
-    confirmed, delete the invitations sent to it."""
+def erase_memberships_and_invitations(erasure: Erasure) -> dict[str, int]:
+    """Keep a training record for each open organisation the person belongs to, with no link to
+    the account, and clear the account from the records kept before; then end the memberships,
+    so managers see them gone; and, if their address is confirmed, delete the invitations sent
+    to it."""
     person = erasure.person
+    kept = keep_records_of(person, RecordReason.ACCOUNT_DELETED)
+    forget_account(person.id)
     db.session.execute(delete(Membership).where(Membership.user_id == person.id))
     if person.email_verified:
         db.session.execute(delete(Invitation).where(Invitation.email == person.email))
+    return {"training_records_kept": kept}
 
 
 register(
@@ -97,6 +124,8 @@ register(
             "memberships": "organisations",
             "invitations": "organisations (invitations sent to the person's email address, once "
             "it is confirmed)",
+            "training_records": "organisations.training_records_held_by_organisations (while the "
+            "account exists: deleting it clears the link)",
         },
         not_exported={
             "invitations.invited_by_id": "invitations a manager sent to other people: data about "
@@ -108,5 +137,6 @@ register(
         erasure_order=20,
         erase=erase_memberships_and_invitations,
         blockers=only_manager_blockers,
+        expiries=(Expiry("expired training records", purge_expired_records),),
     )
 )

@@ -25,7 +25,9 @@ from course.core.i18n import offered_languages
 from course.core.mail import queue_mail_merge
 from course.core.paging import Page
 from course.extensions import db
-from course.organisations.models import Membership, Organisation
+from course.organisations.annex import unconfirmed_site_names, unconfirmed_sites
+from course.organisations.models import Membership, Organisation, Site
+from course.organisations.sites import at_site
 
 REMINDER_INTERVAL = timedelta(days=7)
 PAGE_SIZE = 50
@@ -54,19 +56,34 @@ def needs_course(course: Course | None, now: datetime) -> ColumnElement[bool]:
     )
 
 
+def needs_reminding(course: Course | None, now: datetime, site: Site | None) -> ColumnElement[bool]:
+    """True for a member who needs the course (:func:`needs_course`) or has not confirmed the
+    current procedures of a site they work at (of ``site`` alone, if given)."""
+    return or_(needs_course(course, now), unconfirmed_sites(site.id if site else None) > 0)
+
+
+def _members_of(organisation: Organisation, site: Site | None) -> list[ColumnElement[bool]]:
+    """The organisation's members, or only those working at ``site``."""
+    conditions = [Membership.organisation_id == organisation.id]
+    if site is not None:
+        conditions.append(at_site(site.id))
+    return conditions
+
+
 def _eligible(
     organisation: Organisation,
     course: Course | None,
     now: datetime,
     user_ids: list[int] | None,
+    site: Site | None,
 ) -> list[ColumnElement[bool]]:
     confirmed = select(User.id).where(User.email_verified_at.is_not(None))
     conditions = [
-        Membership.organisation_id == organisation.id,
+        *_members_of(organisation, site),
         Membership.user_id.in_(confirmed.scalar_subquery()),
     ]
     if user_ids is None:
-        conditions.append(needs_course(course, now))
+        conditions.append(needs_reminding(course, now, site))
     else:
         conditions.append(Membership.user_id.in_(user_ids))
     return conditions
@@ -77,18 +94,20 @@ def send_reminders(
     course: Course | None,
     *,
     user_ids: list[int] | None = None,
+    site: Site | None = None,
     now: datetime | None = None,
 ) -> ReminderReport:
-    """Queue a reminder email to members of ``organisation``: those in ``user_ids``, or, when it is
-    ``None``, everyone who has not completed the course or whose certificate expires within 30
-    days.
+    """Queue a reminder email to members of ``organisation`` (only those at ``site``, if given):
+    those in ``user_ids``, or, when it is ``None``, everyone who has not completed the course,
+    whose certificate expires within 30 days, or who has site procedures to confirm. The email
+    names the sites whose procedures they have not confirmed.
 
     Refuses, by skipping them, members reminded by this organisation in the last 7 days; members
     whose email address is not confirmed and ids that are not members are left out altogether.
     """
     now = now or utcnow()
     begin_write()
-    conditions = _eligible(organisation, course, now, user_ids)
+    conditions = _eligible(organisation, course, now, user_ids, site)
     eligible = (
         db.session.scalar(select(func.count()).select_from(Membership).where(*conditions)) or 0
     )
@@ -113,6 +132,7 @@ def send_reminders(
             .where(Membership.id.in_(claimed_ids))
             .order_by(Membership.id)
         ).all()
+        to_confirm = unconfirmed_site_names(claimed_ids, site)
         subject = _l("%(name)s asks you to complete CT Citizen", name=organisation.name)
         queue_mail_merge(
             subject,
@@ -121,7 +141,12 @@ def send_reminders(
             (
                 (
                     user.email,
-                    {"member_name": user.name, "due_on": _due_on(membership, user.language)},
+                    {
+                        "member_name": user.name,
+                        "due_on": _due_on(membership, user.language),
+                        # A merge field is a plain string: the names, or none.
+                        "procedures_sites": ", ".join(to_confirm.get(membership.id, [])) or None,
+                    },
                     user.language,
                 )
                 for membership, user in recipients
@@ -175,6 +200,7 @@ class ReminderRow:
     needs_course: bool
     last_reminded_at: datetime | None
     can_be_reminded: bool
+    procedures_unconfirmed: bool = False
 
 
 @dataclass(frozen=True)
@@ -184,10 +210,15 @@ class ReminderPage(Page[ReminderRow]):
 
 
 def reminder_page(
-    organisation: Organisation, course: Course | None, page: int = 1, now: datetime | None = None
+    organisation: Organisation,
+    course: Course | None,
+    page: int = 1,
+    now: datetime | None = None,
+    site: Site | None = None,
 ) -> ReminderPage:
-    """One page of members, by name, with whether each still needs the course and when they were
-    last reminded; and how many members a reminder to "everyone due" would reach now."""
+    """One page of members (of ``site``, if given), by name, with whether each still needs the
+    course or has site procedures to confirm, and when they were last reminded; and how many
+    members a reminder to "everyone due" would reach now."""
     now = now or utcnow()
     needs = needs_course(course, now)
     query: Select = (
@@ -198,15 +229,14 @@ def reminder_page(
             User.email_verified_at,
             needs.label("needs_course"),
             Membership.last_reminded_at,
+            (unconfirmed_sites(site.id if site else None) > 0).label("procedures"),
         )
         .join(User, User.id == Membership.user_id)
-        .where(Membership.organisation_id == organisation.id)
+        .where(*_members_of(organisation, site))
     )
     total = (
         db.session.scalar(
-            select(func.count())
-            .select_from(Membership)
-            .where(Membership.organisation_id == organisation.id)
+            select(func.count()).select_from(Membership).where(*_members_of(organisation, site))
         )
         or 0
     )
@@ -215,7 +245,7 @@ def reminder_page(
             select(func.count())
             .select_from(Membership)
             .where(
-                *_eligible(organisation, course, now, None),
+                *_eligible(organisation, course, now, None, site),
                 or_(
                     Membership.last_reminded_at.is_(None),
                     Membership.last_reminded_at <= now - REMINDER_INTERVAL,
@@ -242,8 +272,9 @@ def reminder_page(
                 last_reminded_at=reminded_at,
                 can_be_reminded=verified_at is not None
                 and (reminded_at is None or reminded_at <= cutoff),
+                procedures_unconfirmed=bool(procedures),
             )
-            for user_id, name, email, verified_at, needs_row, reminded_at in rows
+            for user_id, name, email, verified_at, needs_row, reminded_at, procedures in rows
         ],
         total=total,
         due=due,

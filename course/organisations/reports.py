@@ -4,8 +4,6 @@ queries, whatever the number of members."""
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,11 +21,12 @@ from course.catalogue.models import Course
 from course.certificates.models import Certificate
 from course.core.charts import bar_geometry
 from course.core.database import utcnow
-from course.core.spreadsheets import neutralised
+from course.core.spreadsheets import spreadsheet_csv
 from course.core.urls import absolute_url
 from course.extensions import db
 from course.organisations.member_table import MemberFilters, MemberReport, MemberRow
-from course.organisations.models import Membership, Organisation
+from course.organisations.models import Membership, Organisation, Site
+from course.organisations.sites import at_site
 
 CHART_MONTHS = 12
 CSV_BATCH = 1000
@@ -78,9 +77,13 @@ class OrganisationOverview:
 
 
 def organisation_overview(
-    organisation: Organisation, course: Course | None, now: datetime | None = None
+    organisation: Organisation,
+    course: Course | None,
+    now: datetime | None = None,
+    site: Site | None = None,
 ) -> OrganisationOverview:
-    """The summary counts and the completion chart, from two aggregate queries.
+    """The summary counts and the completion chart (of the members at ``site``, if given), from
+    two aggregate queries.
 
     In the chart a member counts from the month of their first certificate for the course, and
     keeps counting after it expires (the chart shows how many have ever completed; the summary
@@ -101,7 +104,7 @@ def organisation_overview(
                 counted(report.overdue),
                 counted(report.expiring),
             ],
-            MemberFilters(),
+            MemberFilters(site=site.id if site else None),
             certificate=True,
         )
     ).one()
@@ -128,6 +131,7 @@ def organisation_overview(
             Certificate.course_id == report.course_id,
             Certificate.revoked_at.is_(None),
             User.email_verified_at.is_not(None),
+            *([at_site(site.id)] if site else []),
         )
         .group_by(Certificate.user_id)
         .subquery()
@@ -182,15 +186,23 @@ def _year_month_default(element: _year_month, compiler: Any, **kw: Any) -> str:
 
 
 def download_filename(
-    organisation: Organisation, what: str, suffix: str, now: datetime | None = None
+    organisation: Organisation,
+    what: str,
+    suffix: str,
+    now: datetime | None = None,
+    site: Site | None = None,
 ) -> str:
-    """``harbour-arts-centre-members-2026-12-05.csv``: the organisation, what, and the day."""
-    slug = re.sub(r"[^a-z0-9]+", "-", organisation.name.lower()).strip("-")[:60]
+    """``harbour-arts-centre-members-2026-12-05.csv``: the organisation (and the site, if
+    given), what, and the day."""
+    named = f"{organisation.name} {site.name}" if site else organisation.name
+    slug = re.sub(r"[^a-z0-9]+", "-", named.lower()).strip("-")[:80]
     return f"{slug or 'organisation'}-{what}-{(now or utcnow()):%Y-%m-%d}.{suffix}"
 
 
-def csv_filename(organisation: Organisation, now: datetime | None = None) -> str:
-    return download_filename(organisation, "members", "csv", now)
+def csv_filename(
+    organisation: Organisation, now: datetime | None = None, site: Site | None = None
+) -> str:
+    return download_filename(organisation, "members", "csv", now, site=site)
 
 
 def member_csv(
@@ -212,6 +224,7 @@ def member_csv(
         _l("Name"),
         _l("Email"),
         _l("Team"),
+        _l("Sites"),
         _l("Joined"),
         _l("Modules completed"),
         _l("Modules total"),
@@ -222,6 +235,7 @@ def member_csv(
         _l("Verification link"),
         _l("Due date"),
         _l("Overdue"),
+        _l("Site procedures confirmed"),
     ]
     words: dict[Any, str] = {
         "none": str(_l("none")),
@@ -239,32 +253,19 @@ def member_csv(
             return ""
         return link.replace(placeholder, quote(member.certificate_code, safe="-"))
 
-    def generate() -> Iterator[str]:
-        buffer = io.StringIO()
-        # A byte-order mark first: without it, Excel reads the file as the computer's own code
-        # page and garbles every name that is not plain ASCII (Siân, Zoë, محمد).
-        buffer.write(BYTE_ORDER_MARK)
-        writer = csv.writer(buffer)
-        writer.writerow([neutralised(str(cell)) for cell in header])
-        for number, row in enumerate(db.session.execute(statement), start=1):
+    def rows() -> Iterator[list[str]]:
+        for row in db.session.execute(statement):
             member = report.member_row(row)
-            cells = _csv_cells(member, words)
-            cells += [
+            yield [
+                *_csv_cells(member, words),
                 verification_link(member),
                 _iso_date(member.due_at),
                 words[member.is_overdue_at(report.now)],
+                # Empty when none of the member's sites has procedures to confirm.
+                words[member.procedures_unconfirmed == 0] if member.sites_with_procedures else "",
             ]
-            writer.writerow([neutralised(cell) for cell in cells])
-            if number % CSV_BATCH == 0:
-                yield buffer.getvalue()
-                buffer.seek(0)
-                buffer.truncate()
-        yield buffer.getvalue()
 
-    return generate()
-
-
-BYTE_ORDER_MARK = "\ufeff"
+    return spreadsheet_csv(header, rows(), CSV_BATCH)
 
 
 def _csv_cells(member: MemberRow, words: dict[Any, str]) -> list[str]:
@@ -273,6 +274,7 @@ def _csv_cells(member: MemberRow, words: dict[Any, str]) -> list[str]:
         member.name,
         member.email,
         member.team or "",
+        member.sites,
         _iso_date(member.joined_at),
         str(member.modules_completed) if visible else "",
         str(member.modules_total),

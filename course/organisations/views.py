@@ -24,11 +24,13 @@ from course.core.forms import ButtonForm
 from course.core.page_panels import register_panel
 from course.core.paging import page_number
 from course.organisations import (
+    annex,
     certificate_zip,
     invitations,
     member_table,
     memberships,
     reports,
+    sites,
 )
 from course.organisations.access import manager_of_org
 from course.organisations.forms import OrganisationForm
@@ -72,9 +74,23 @@ def manage(organisation_id: int) -> str:
         filters=filters,
         filter_args=filters.query_args(),
         teams=member_table.teams_of(g.organisation),
+        sites=sites.sites_of(g.organisation),
+        site_summaries=sites.site_summaries(g.organisation),
+        tier_names=sites.TIER_NAMES,
+        table=ORGANISATION_TABLE | {"args": {"organisation_id": organisation_id}},
         overview=reports.organisation_overview(g.organisation, course),
         now=utcnow(),
     )
+
+
+#: Where the organisation's member table leads (see organisations/_member_table.html).
+ORGANISATION_TABLE = {
+    "page": "organisations.manage",
+    "member": "organisation_members.member",
+    "csv": "organisations.members_csv",
+    "certificates": "organisations.certificates_zip",
+    "reminders": "organisation_members.send_reminders",
+}
 
 
 @bp.post("/orgs/<int:organisation_id>/join-link")
@@ -122,6 +138,8 @@ def mine() -> str:
     return render_template(
         "organisations/mine.html",
         memberships=memberships.memberships_of(current_user),
+        managed_sites=sites.sites_managed_by(current_user),
+        annexes=annex.annexes_for(current_user),
         form=ButtonForm(),
     )
 

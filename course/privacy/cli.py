@@ -14,8 +14,9 @@ privacy_cli = AppGroup("privacy", help="Personal data: purge what is kept no lon
 @privacy_cli.command("purge")
 def purge_command() -> None:
     """Delete accounts whose email address was not confirmed within 30 days (everything personal
-    about them, as if they had deleted their account), and expired email links (confirmation,
-    password reset, email change). Safe to run as often as you like: daily from cron, say.
+    about them, as if they had deleted their account), expired email links (confirmation,
+    password reset, email change), and organisations' training records of former members once
+    their retention period has passed. Safe to run as often as you like: daily from cron, say.
 
     An unconfirmed account that is the only manager of an organisation is kept and counted
     below, so that the organisation is not left without a manager.

@@ -25,6 +25,7 @@ SIGNED_IN = "signed-in"
 STAFF = "staff (author or admin)"
 ADMIN_ONLY = "admin only"
 ORGANISATION_MANAGER = "manager of the organisation in the URL"
+SITE_MANAGER = "manager of the site in the URL, or of its organisation"
 STATIC = "static"
 
 # The rule each kind stands for, as the view declares it (course.core.access.access_rule_of).
@@ -34,6 +35,7 @@ DECLARED_RULE = {
     STAFF: "role:admin,author",
     ADMIN_ONLY: "role:admin",
     ORGANISATION_MANAGER: "manager-of-organisation",
+    SITE_MANAGER: "manager-of-site",
     STATIC: None,
 }
 
@@ -73,6 +75,7 @@ EXPECTED_RULE = {
     "verification.check_many": SIGNED_IN,
     "certificates.verify": PUBLIC,
     "certificates.short_verify": PUBLIC,
+    "evidence.public_key": PUBLIC,
     # Accounts
     "accounts.login": PUBLIC,
     "accounts.two_factor_challenge": PUBLIC,
@@ -117,6 +120,26 @@ EXPECTED_RULE = {
     "organisation_members.hand_over": ORGANISATION_MANAGER,
     "organisation_members.send_reminders": ORGANISATION_MANAGER,
     "organisation_members.close": ORGANISATION_MANAGER,
+    "organisation_sites.add": ORGANISATION_MANAGER,
+    "organisation_sites.edit": ORGANISATION_MANAGER,
+    "organisation_sites.delete": ORGANISATION_MANAGER,
+    "organisation_sites.member_sites": ORGANISATION_MANAGER,
+    "organisation_sites.site": SITE_MANAGER,
+    "organisation_sites.member": SITE_MANAGER,
+    "organisation_sites.members_csv": SITE_MANAGER,
+    "organisation_sites.certificates_zip": SITE_MANAGER,
+    "organisation_sites.send_reminders": SITE_MANAGER,
+    "site_procedures.versions": SITE_MANAGER,
+    "site_procedures.write": SITE_MANAGER,
+    "site_procedures.version": SITE_MANAGER,
+    "site_procedures.read": SIGNED_IN,
+    "evidence.organisation_pack": ORGANISATION_MANAGER,
+    "evidence.site_pack": SITE_MANAGER,
+    "training_records.index": ORGANISATION_MANAGER,
+    "training_records.retention": ORGANISATION_MANAGER,
+    "training_records.record": ORGANISATION_MANAGER,
+    "training_records.delete": ORGANISATION_MANAGER,
+    "training_records.records_csv": ORGANISATION_MANAGER,
     "invitations.index": ORGANISATION_MANAGER,
     "invitations.invite_one": ORGANISATION_MANAGER,
     "invitations.upload": ORGANISATION_MANAGER,
@@ -181,8 +204,11 @@ ALLOWED = {
     STAFF: {AUTHOR, ADMIN},
     ADMIN_ONLY: {ADMIN},
     ORGANISATION_MANAGER: {MANAGER, ADMIN},
+    # Site managers are shown to reach their own site and nothing else in
+    # tests/test_organisation_isolation.py.
+    SITE_MANAGER: {MANAGER, ADMIN},
 }
-REFUSAL = {STAFF: 403, ADMIN_ONLY: 403, ORGANISATION_MANAGER: 404}
+REFUSAL = {STAFF: 403, ADMIN_ONLY: 403, ORGANISATION_MANAGER: 404, SITE_MANAGER: 404}
 assert {LEARNER, MEMBER, OTHER_MANAGER} <= set(ROLES)
 
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}

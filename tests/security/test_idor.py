@@ -39,7 +39,8 @@ from course.certificates.models import Certificate
 from course.core.database import utcnow
 from course.extensions import db
 from course.learning.models import QuizAttempt
-from course.organisations.models import Invitation, Membership, Organisation
+from course.organisations import memberships as organisations
+from course.organisations.models import Invitation, Membership, Organisation, TrainingRecord
 from tests.fixtures.factories import STRONG_PASSWORD, make_user
 from tests.fixtures.learning import answers_for
 from tests.fixtures.mail import link_in, queued_emails
@@ -60,6 +61,7 @@ from tests.security.access_table import (
     PUBLIC,
     REAL_APP,
     SIGNED_IN,
+    SITE_MANAGER,
     STAFF,
     STATIC,
     rule_of,
@@ -126,6 +128,35 @@ URL_ARGUMENTS: dict[str, dict[str, str]] = {
     "organisation_members.hand_over": {"organisation_id": OWN_ROW, "user_id": OWN_ROW},
     "organisation_members.send_reminders": {"organisation_id": OWN_ROW},
     "organisation_members.close": {"organisation_id": OWN_ROW},
+    "organisation_sites.add": {"organisation_id": OWN_ROW},
+    "organisation_sites.edit": {"organisation_id": OWN_ROW, "site_id": OWN_ROW},
+    "organisation_sites.delete": {"organisation_id": OWN_ROW, "site_id": OWN_ROW},
+    "organisation_sites.member_sites": {"organisation_id": OWN_ROW, "user_id": OWN_ROW},
+    "organisation_sites.site": {"organisation_id": OWN_ROW, "site_id": OWN_ROW},
+    "organisation_sites.member": {
+        "organisation_id": OWN_ROW,
+        "site_id": OWN_ROW,
+        "user_id": OWN_ROW,
+    },
+    "organisation_sites.members_csv": {"organisation_id": OWN_ROW, "site_id": OWN_ROW},
+    "organisation_sites.certificates_zip": {"organisation_id": OWN_ROW, "site_id": OWN_ROW},
+    "organisation_sites.send_reminders": {"organisation_id": OWN_ROW, "site_id": OWN_ROW},
+    "site_procedures.versions": {"organisation_id": OWN_ROW, "site_id": OWN_ROW},
+    "site_procedures.write": {"organisation_id": OWN_ROW, "site_id": OWN_ROW},
+    "site_procedures.version": {
+        "organisation_id": OWN_ROW,
+        "site_id": OWN_ROW,
+        "number": OWN_ROW,
+    },
+    "evidence.organisation_pack": {"organisation_id": OWN_ROW},
+    "evidence.site_pack": {"organisation_id": OWN_ROW, "site_id": OWN_ROW},
+    # A site the visitor works at; any other is not found.
+    "site_procedures.read": {"site_id": OWN_ROW},
+    "training_records.index": {"organisation_id": OWN_ROW},
+    "training_records.retention": {"organisation_id": OWN_ROW},
+    "training_records.record": {"organisation_id": OWN_ROW, "record_id": OWN_ROW},
+    "training_records.delete": {"organisation_id": OWN_ROW, "record_id": OWN_ROW},
+    "training_records.records_csv": {"organisation_id": OWN_ROW},
     "invitations.index": {"organisation_id": OWN_ROW},
     "invitations.invite_one": {"organisation_id": OWN_ROW},
     "invitations.upload": {"organisation_id": OWN_ROW},
@@ -199,6 +230,7 @@ VISITOR = {
     STAFF: ADMIN,
     ADMIN_ONLY: ADMIN,
     ORGANISATION_MANAGER: ADMIN,
+    SITE_MANAGER: ADMIN,
 }
 
 
@@ -329,6 +361,33 @@ def test_a_person_outside_the_organisation_has_no_member_page_in_it(
     assert actions == dict.fromkeys(actions, 404)
     assert confirmations == dict.fromkeys(confirmations, 404)
     assert memberships_now(site) == before
+
+
+@pytest.mark.parametrize("visitor", [MANAGER, ADMIN])
+def test_another_organisations_training_record_is_not_found_under_your_own(
+    site: Site, visitor: str
+) -> None:
+    with site.app.app_context():
+        other = db.session.get(Organisation, site.ids["other_organisation_id"])
+        assert other is not None
+        leaver = make_user(email=f"leaver-{len(visitor)}@example.org", name="Lou Leaver")
+        organisations.join(leaver, other)
+        db.session.commit()
+        organisations.leave(leaver, other)
+        db.session.commit()
+        record_id = db.session.scalar(
+            select(TrainingRecord.id).where(TrainingRecord.email == leaver.email)
+        )
+    path = f"/orgs/{site.ids['organisation_id']}/records/{record_id}"
+    client = site.clients[visitor]
+
+    shown = send(client, "GET", path)
+    asked = send(client, "GET", f"{path}/delete")
+    deleted = send(client, "POST", f"{path}/delete", {"action": "delete"})
+
+    assert shown.status_code == asked.status_code == deleted.status_code == 404
+    with site.app.app_context():
+        assert db.session.get(TrainingRecord, record_id) is not None
 
 
 def test_reminders_reach_no_one_outside_the_organisation(site: Site) -> None:

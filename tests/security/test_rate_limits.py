@@ -18,6 +18,8 @@ account only, here or in the feature test that already proves it:
 * certificate verification by link, 30 a minute: ``tests/test_certificates.py::
   test_verification_is_limited_to_30_lookups_a_minute_per_client``;
 * downloading your data per account: ``tests/test_privacy_export.py`` (the hourly limit);
+* evidence packs per account, 10 an hour (for an organisation and for each site alike):
+  ``tests/test_evidence_download.py::test_an_account_builds_at_most_10_packs_an_hour``;
 * the 429 page itself and its Retry-After header: ``tests/test_errors.py::
   test_too_many_requests_gets_429_page_with_retry_after``; limits behind a proxy:
   ``tests/test_proxies.py``.
@@ -77,6 +79,8 @@ DECLARED: dict[str, set[tuple[str, str | None, str]]] = {
     "certificates.verify": {("30 per 1 minute", None, CLIENT)},
     "certificates.correct_name": {("10 per 1 hour", "post", ACCOUNT)},
     "verification.check_many": {("10 per 1 hour", "post", ACCOUNT)},
+    "evidence.organisation_pack": {("10 per 1 hour", None, ACCOUNT)},
+    "evidence.site_pack": {("10 per 1 hour", None, ACCOUNT)},
     "learning.wallet_card": {("30 per 1 minute", None, CLIENT)},
     "invitations.accept": {("30 per 1 minute", None, CLIENT)},
     "invitations.register": {("10 per 1 minute", "post", CLIENT)},
@@ -221,6 +225,8 @@ def test_each_declared_limit_is_exercised_here_or_by_a_feature_test() -> None:
         "accounts.two_factor_challenge",
         "certificates.verify",
         "privacy.download_your_data",
+        "evidence.organisation_pack",
+        "evidence.site_pack",
     }
 
     assert {limited.endpoint for limited in EXERCISED} | proved_elsewhere == set(DECLARED)
