@@ -125,7 +125,7 @@ def test_a_csv_upload_invites_the_valid_rows_and_reports_every_other_one(
 ) -> None:
     post_form(manager, INVITATIONS.format(organisation_id), {"email": "invited@example.org"})
     content = (
-        "\ufeffEmail,Name,Site\r\n"
+        "\ufeffEmail,Name,Team\r\n"
         "sam@example.org,Sam Jones,Front of house\r\n"
         "not-an-email,Nobody,\r\n"
         "boss@example.org,Bea Boss,\r\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 
 from flask import Flask
 from flask.testing import FlaskClient
@@ -223,3 +224,20 @@ def test_a_removed_members_record_keeps_the_procedures_they_confirmed(course_app
     assert "Harbour Theatre, version 1, on" in page
     text = manager.get(f"/orgs/{organisation_id}/records.csv").get_data(as_text=True)
     assert "Harbour Theatre (v1, " in text
+
+
+def test_download_my_data_holds_the_sites_and_the_procedures_confirmed(course_app: Flask) -> None:
+    manager, organisation_id = seed(course_app)
+    theatre = add_site(manager, organisation_id, "Harbour Theatre")
+    val = user_id(course_app, "val-valid@example.org")
+    place_at_sites(manager, organisation_id, val, [theatre], managing=[theatre])
+    publish(manager, organisation_id, theatre)
+    member = client_for(course_app, "val-valid@example.org")
+    post_form(member, f"/account/sites/{theatre}/procedures", {"version": "1", "understood": "y"})
+
+    download = post_form(member, "/account/data", {}, form_page="/account/data")
+
+    [membership] = json.loads(download.get_data())["organisations"]["memberships"]
+    assert membership["sites"] == [{"site": "Harbour Theatre", "role": "manager"}]
+    [confirmed] = membership["site_procedures_confirmed"]
+    assert confirmed["site"] == "Harbour Theatre" and confirmed["version"] == 1

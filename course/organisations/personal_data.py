@@ -35,9 +35,11 @@ from course.core.personal_data import (
     register,
 )
 from course.extensions import db
+from course.organisations.annex import attestations_of
 from course.organisations.invitations import invitations_to
 from course.organisations.memberships import every_membership_of, managed_by
 from course.organisations.models import Invitation, Membership, MembershipRole, RecordReason
+from course.organisations.sites import site_places
 from course.organisations.training_records import (
     exported,
     forget_account,
@@ -52,6 +54,8 @@ def organisations(user: User, _now: datetime) -> dict[str, Any]:
     and the training records organisations keep of them after they left (held by each
     organisation, not by CT Citizen for itself: the key says so)."""
     sent_to_them = invitations_to(user.email) if user.email_verified else []
+    held = every_membership_of(user)
+    attested = attestations_of([membership.id for membership in held])
     return {
         "memberships": [
             {
@@ -62,8 +66,13 @@ def organisations(user: User, _now: datetime) -> dict[str, Any]:
                 "due_at": exported_time(membership.due_at),
                 "last_reminded_at": exported_time(membership.last_reminded_at),
                 "organisation_closed_at": exported_time(membership.organisation.closed_at),
+                "sites": [
+                    {"site": place.site.name, "role": place.role.value}
+                    for place in site_places(membership)
+                ],
+                "site_procedures_confirmed": attested.get(membership.id, []),
             }
-            for membership in every_membership_of(user)
+            for membership in held
         ],
         "invitations": [
             {
@@ -122,6 +131,9 @@ register(
         feature="organisations",
         exported={
             "memberships": "organisations",
+            "site_members": "organisations (the sites of each membership)",
+            "annex_attestations": "organisations (the site procedures confirmed in each "
+            "membership)",
             "invitations": "organisations (invitations sent to the person's email address, once "
             "it is confirmed)",
             "training_records": "organisations.training_records_held_by_organisations (while the "
@@ -132,6 +144,12 @@ register(
             "the people invited, exported to them",
             "organisations": "an organisation's own details; the name of each organisation the "
             "person belongs to or is invited to appears in the organisations section",
+            "sites": "an organisation's premises, not a person; the sites the person works at "
+            "appear with each membership",
+            "annex_versions.published_by_id": "a site's procedures as its organisation keeps "
+            "them, with who published each version: the organisation's record of its own "
+            "procedures, not data about the person's training (the link to the account is "
+            "cleared when it is deleted; the name stays with the version)",
         },
         sections=(ExportSection("organisations", position=50, read=organisations),),
         erasure_order=20,

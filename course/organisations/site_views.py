@@ -210,6 +210,8 @@ def member_sites(organisation_id: int, user_id: int) -> Response:
         abort(404)
     form = MemberSitesForm().offer(sites.sites_of(g.organisation))
     if not form.validate_on_submit():
+        if "csrf_token" in form.errors:
+            abort(400)
         flash(_("Choose sites from this organisation's list."), "error")
         return redirect(back)
     try:

@@ -12,11 +12,16 @@ import zipfile
 from pathlib import Path
 
 from flask import Flask
+from sqlalchemy import select
 
+from course.accounts.models import User
+from course.extensions import db
 from tests.fixtures.apps import import_bundle
 from tests.fixtures.browser import BrowserSession
 from tests.fixtures.factories import STRONG_PASSWORD
-from tests.fixtures.organisations import seed
+from tests.fixtures.organisations import add_site as add_site_by_form
+from tests.fixtures.organisations import place_at_sites, seed
+from tests.fixtures.web import post_form
 
 PROCEDURES = {
     "evacuation": "- Leave by the **nearest** exit\n- Meet at the quay",
@@ -154,3 +159,28 @@ def test_sites_procedures_records_and_a_signed_pack(
     tampered.write_bytes(bytes(changed))
     refused = runner.invoke(args=["evidence", "verify", str(tampered)])
     assert refused.exit_code == 1 and "Valid" not in refused.output.split()[0], refused.output
+
+
+def test_a_site_and_its_procedures_read_on_a_phone(phone: BrowserSession, app: Flask) -> None:
+    import_bundle(app)
+    manager, organisation_id = seed(app)
+    site_id = add_site_by_form(manager, organisation_id, "Harbour Theatre")
+    with app.app_context():
+        nat = db.session.scalar(select(User.id).where(User.email == "nat-notstarted@example.org"))
+    place_at_sites(manager, organisation_id, nat, [site_id], managing=[site_id])  # type: ignore[arg-type]
+    post_form(
+        manager,
+        f"/orgs/{organisation_id}/sites/{site_id}/procedures/new",
+        {**PROCEDURES, "action": "publish"},
+    )
+    page = phone.page
+    phone.sign_in("nat-notstarted@example.org", STRONG_PASSWORD, "nat-dashboard")
+
+    for path, label in (
+        (f"/orgs/{organisation_id}/sites/{site_id}/", "site"),
+        (f"/account/sites/{site_id}/procedures", "procedures"),
+        (f"/orgs/{organisation_id}/sites/{site_id}/procedures/new", "write"),
+    ):
+        phone.open(path, label=label)
+        overflow = page.evaluate("() => document.documentElement.scrollWidth - innerWidth")
+        assert overflow <= 0, f"{label}: {overflow} pixels wider than the phone"
