@@ -18,6 +18,7 @@ from flask.blueprints import BlueprintSetupState
 
 from course.catalogue import services as catalogue
 from course.core.access import public, signed_in_account
+from course.core.downloads import private_download
 from course.evidence.contents import Scope, pack_filename, write_contents
 from course.evidence.keys import (
     KEY_SETTING,
@@ -93,8 +94,6 @@ def _pack_download(scope: Scope) -> Response:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    response = Response(streamed(), mimetype="application/zip")
+    response = private_download(streamed(), "application/zip", pack_filename(scope))
     response.call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
-    response.headers.set("Content-Disposition", "attachment", filename=pack_filename(scope))
-    response.headers["Cache-Control"] = "no-store"
     return response

@@ -11,13 +11,13 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
+from course.core.downloads import private_download
 from course.core.forms import ButtonForm
 from course.core.paging import page_number
 from course.organisations import training_records
@@ -137,11 +137,4 @@ def records_csv(organisation_id: int) -> Response:
     lines = training_records.records_csv(
         g.organisation, search=request.args.get("q", "").strip()[:200]
     )
-    response = Response(stream_with_context(lines), mimetype="text/csv")
-    response.headers.set(
-        "Content-Disposition",
-        "attachment",
-        filename=training_records.csv_filename(g.organisation),
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_download(lines, "text/csv", training_records.csv_filename(g.organisation))

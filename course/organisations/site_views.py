@@ -14,7 +14,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -22,6 +21,7 @@ from werkzeug.wrappers import Response
 
 from course.catalogue import services as catalogue
 from course.core.database import utcnow
+from course.core.downloads import private_download
 from course.core.forms import ButtonForm
 from course.core.paging import page_number
 from course.organisations import annex, certificate_zip, member_table, memberships, reports, sites
@@ -166,14 +166,7 @@ def member(organisation_id: int, user_id: int, site_id: int) -> str:
 def members_csv(organisation_id: int, site_id: int) -> Response:
     filters = replace(member_table.MemberFilters.from_query(request.args), site=site_id)
     lines = reports.member_csv(g.organisation, catalogue.the_course(), filters)
-    response = Response(stream_with_context(lines), mimetype="text/csv")
-    response.headers.set(
-        "Content-Disposition",
-        "attachment",
-        filename=reports.csv_filename(g.organisation, site=g.site),
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_download(lines, "text/csv", reports.csv_filename(g.organisation, site=g.site))
 
 
 @bp.get("/orgs/<int:organisation_id>/sites/<int:site_id>/certificates.zip")
@@ -181,14 +174,8 @@ def members_csv(organisation_id: int, site_id: int) -> Response:
 def certificates_zip(organisation_id: int, site_id: int) -> Response:
     """Every current certificate of the site's members, as one zip of PDFs."""
     chunks = certificate_zip.certificates_zip(g.organisation, catalogue.the_course(), site=g.site)
-    response = Response(stream_with_context(chunks), mimetype="application/zip")
-    response.headers.set(
-        "Content-Disposition",
-        "attachment",
-        filename=certificate_zip.zip_filename(g.organisation, site=g.site),
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    filename = certificate_zip.zip_filename(g.organisation, site=g.site)
+    return private_download(chunks, "application/zip", filename)
 
 
 @bp.route("/orgs/<int:organisation_id>/sites/<int:site_id>/reminders", methods=["GET", "POST"])

@@ -10,7 +10,6 @@ from flask import (
     redirect,
     render_template,
     request,
-    stream_with_context,
     url_for,
 )
 from flask_babel import gettext as _
@@ -20,6 +19,7 @@ from werkzeug.wrappers import Response
 from course.catalogue import services as catalogue
 from course.core.access import login_required, public
 from course.core.database import utcnow
+from course.core.downloads import private_download
 from course.core.forms import ButtonForm
 from course.core.page_panels import register_panel
 from course.core.paging import page_number
@@ -178,12 +178,7 @@ def leave(organisation_id: int) -> Response:
 def members_csv(organisation_id: int) -> Response:
     filters = member_table.MemberFilters.from_query(request.args)
     lines = reports.member_csv(g.organisation, catalogue.the_course(), filters)
-    response = Response(stream_with_context(lines), mimetype="text/csv")
-    response.headers.set(
-        "Content-Disposition", "attachment", filename=reports.csv_filename(g.organisation)
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_download(lines, "text/csv", reports.csv_filename(g.organisation))
 
 
 @bp.get("/orgs/<int:organisation_id>/certificates.zip")
@@ -191,12 +186,7 @@ def members_csv(organisation_id: int) -> Response:
 def certificates_zip(organisation_id: int) -> Response:
     """Every member's current certificate, as one zip of PDFs."""
     chunks = certificate_zip.certificates_zip(g.organisation, catalogue.the_course())
-    response = Response(stream_with_context(chunks), mimetype="application/zip")
-    response.headers.set(
-        "Content-Disposition", "attachment", filename=certificate_zip.zip_filename(g.organisation)
-    )
-    response.headers["Cache-Control"] = "no-store"
-    return response
+    return private_download(chunks, "application/zip", certificate_zip.zip_filename(g.organisation))
 
 
 def _navigation_link(here: str | None = None) -> str:

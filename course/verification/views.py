@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template, stream_with_context
+from flask import Blueprint, render_template
 from flask_login import current_user
 from werkzeug.wrappers import Response
 
 from course.core.access import login_required, signed_in_account
 from course.core.database import utcnow
+from course.core.downloads import private_download
 from course.extensions import db, limiter
 from course.verification import services
 from course.verification.forms import BulkCheckForm
@@ -40,9 +41,6 @@ def check_many() -> Response | tuple[str, int] | str:
         return render_template("verification/check_many.html", form=form), 400
     results = services.check_codes(current_user, codes)
     db.session.commit()
-    response = Response(stream_with_context(services.results_csv(results)), mimetype="text/csv")
-    response.headers.set(
-        "Content-Disposition", "attachment", filename=f"certificate-check-{utcnow():%Y-%m-%d}.csv"
+    return private_download(
+        services.results_csv(results), "text/csv", f"certificate-check-{utcnow():%Y-%m-%d}.csv"
     )
-    response.headers["Cache-Control"] = "no-store"
-    return response
