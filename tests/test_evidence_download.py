@@ -119,3 +119,20 @@ def test_an_account_builds_at_most_10_packs_an_hour(app: Flask) -> None:
 
     # Each kind of pack has its own 10 an hour.
     assert statuses == [200] * 20 + [429]
+
+
+def test_a_name_written_as_markup_is_printed_as_text(course_app: Flask, tmp_path: Path) -> None:
+    require_tools("pdftotext")
+    manager, organisation_id = seed(course_app)
+    with course_app.app_context():
+        val = db.session.scalar(select(User).where(User.email == "val-valid@example.org"))
+        assert val is not None
+        val.name = '<img src="file:///etc/passwd">Val'
+        db.session.commit()
+
+    response = manager.get(f"/orgs/{organisation_id}/evidence.zip")
+
+    with zipfile.ZipFile(io.BytesIO(response.get_data())) as opened:
+        (tmp_path / "report.pdf").write_bytes(opened.read("report.pdf"))
+    text = run("pdftotext", "-layout", str(tmp_path / "report.pdf"), "-")
+    assert '<img src="file:///etc/passwd">Val' in text

@@ -197,7 +197,7 @@ def _procedure_field(kind: ProcedureKind) -> TextAreaField:
     return TextAreaField(
         PROCEDURE_HEADINGS[kind],
         description=PROCEDURE_HINTS[kind],
-        validators=[check, NoInvisibleCharacters()],
+        validators=[check],
     )
 
 
