@@ -95,7 +95,7 @@ def write_contents(scope: Scope, course: Course | None, folder: Path) -> list[Pa
                 item.render(entry=entry, now=now, certificate_words=CERTIFICATE_WORDS)
             )
         out.write("],\n")
-        _former_members_json(out, scope)
+        former = _former_members_json(out, scope)
         out.write("}\n")
     csv_path = folder / CSV_NAME
     with csv_path.open("w", encoding="utf-8", newline="") as out:
@@ -106,6 +106,7 @@ def write_contents(scope: Scope, course: Course | None, folder: Path) -> list[Pa
     html = render_template(
         "evidence/report.html",
         facts=facts,
+        former_members=former,
         roster_items=roster_items,
         statement=STATEMENT,
         tier_names=sites.TIER_NAMES,
@@ -133,7 +134,6 @@ class Facts:
     summary: reports.OrganisationSummary
     modules: list[ModuleVersion]
     sites: list[SiteFacts]
-    former_members: int
 
 
 def _facts(scope: Scope, course: Course | None, now: datetime) -> Facts:
@@ -152,7 +152,6 @@ def _facts(scope: Scope, course: Course | None, now: datetime) -> Facts:
             SiteFacts(site, counts.get(site.id, 0), annex.version_summaries(site))
             for site in scope.sites
         ],
-        former_members=sum(1 for _record in former_members(scope)),
     )
 
 
@@ -304,9 +303,10 @@ def _member_json(entry: RosterEntry) -> dict[str, Any]:
     }
 
 
-def _former_members_json(out: TextIO, scope: Scope) -> None:
+def _former_members_json(out: TextIO, scope: Scope) -> int:
+    """Write the records kept of former members; how many there were."""
     out.write(' "former_members": [\n')
-    first = True
+    count = 0
     for record in former_members(scope):
         item = {
             "name": record.name,
@@ -318,9 +318,10 @@ def _former_members_json(out: TextIO, scope: Scope) -> None:
             "team": record.team,
             **record.details,
         }
-        out.write(("" if first else ",\n") + json.dumps(item, ensure_ascii=False))
-        first = False
+        out.write(("" if count == 0 else ",\n") + json.dumps(item, ensure_ascii=False))
+        count += 1
     out.write("]\n")
+    return count
 
 
 def pack_filename(scope: Scope) -> str:

@@ -20,15 +20,14 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from course.catalogue import services as catalogue
-from course.core.database import utcnow
 from course.core.downloads import private_download
 from course.core.forms import ButtonForm
-from course.core.paging import page_number
 from course.organisations import annex, certificate_zip, member_table, memberships, reports, sites
 from course.organisations.access import manager_of_org, manager_of_site
 from course.organisations.forms import MemberSitesForm, SiteForm
 from course.organisations.member_views import reminders_page, visible_progress
 from course.organisations.models import Site
+from course.organisations.views import member_table_page
 
 bp = Blueprint("organisation_sites", __name__)
 
@@ -115,27 +114,14 @@ def delete(organisation_id: int, site_id: int) -> str | Response:
 @bp.get("/orgs/<int:organisation_id>/sites/<int:site_id>/")
 @manager_of_site
 def site(organisation_id: int, site_id: int) -> str:
-    course = catalogue.the_course()
-    filters = replace(member_table.MemberFilters.from_query(request.args), site=site_id)
-    page = member_table.member_page(
-        g.organisation, course, filters, page=page_number(request.args.get("page"))
-    )
+    args = {"organisation_id": organisation_id, "site_id": site_id}
     return render_template(
         "organisations/site.html",
-        organisation=g.organisation,
+        **member_table_page(SITE_TABLE, args, site=g.site),
         site=g.site,
         runs_organisation=g.runs_organisation,
         tier_names=sites.TIER_NAMES,
-        page=page,
-        query=request.args,
-        filters=filters,
-        filter_args={key: value for key, value in filters.query_args().items() if key != "site"},
-        teams=member_table.teams_of(g.organisation, g.site),
-        sites=[],
-        table=SITE_TABLE | {"args": {"organisation_id": organisation_id, "site_id": site_id}},
-        overview=reports.organisation_overview(g.organisation, course, site=g.site),
         procedures=next(iter(annex.version_summaries(g.site)), None),
-        now=utcnow(),
     )
 
 

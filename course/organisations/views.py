@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from typing import Any
+
 from flask import (
     Blueprint,
     abort,
@@ -34,6 +37,7 @@ from course.organisations import (
 )
 from course.organisations.access import manager_of_org
 from course.organisations.forms import OrganisationForm
+from course.organisations.models import Site
 
 bp = Blueprint("organisations", __name__)
 
@@ -60,27 +64,42 @@ def create() -> str | Response:
 @bp.get("/orgs/<int:organisation_id>/")
 @manager_of_org
 def manage(organisation_id: int) -> str:
-    course = catalogue.the_course()
-    filters = member_table.MemberFilters.from_query(request.args)
-    page = member_table.member_page(
-        g.organisation, course, filters, page=page_number(request.args.get("page"))
-    )
     return render_template(
         "organisations/manage.html",
-        organisation=g.organisation,
-        page=page,
+        **member_table_page(ORGANISATION_TABLE, {"organisation_id": organisation_id}),
         form=ButtonForm(),
-        query=request.args,
-        filters=filters,
-        filter_args=filters.query_args(),
-        teams=member_table.teams_of(g.organisation),
-        sites=sites.sites_of(g.organisation),
         site_summaries=sites.site_summaries(g.organisation),
         tier_names=sites.TIER_NAMES,
-        table=ORGANISATION_TABLE | {"args": {"organisation_id": organisation_id}},
-        overview=reports.organisation_overview(g.organisation, course),
-        now=utcnow(),
     )
+
+
+def member_table_page(
+    endpoints: dict[str, str], args: dict[str, int], site: Site | None = None
+) -> dict[str, Any]:
+    """What organisations/_member_table.html and the summary above it need, for the organisation
+    in ``g.organisation`` or for one of its sites: the table is then narrowed to the site (which
+    the address does not repeat), and its filters offer no choice of site."""
+    course = catalogue.the_course()
+    filters = member_table.MemberFilters.from_query(request.args)
+    if site is not None:
+        filters = replace(filters, site=site.id)
+    filter_args = filters.query_args()
+    if site is not None:
+        filter_args.pop("site", None)
+    return {
+        "organisation": g.organisation,
+        "page": member_table.member_page(
+            g.organisation, course, filters, page=page_number(request.args.get("page"))
+        ),
+        "query": request.args,
+        "filters": filters,
+        "filter_args": filter_args,
+        "teams": member_table.teams_of(g.organisation, site),
+        "sites": [] if site else sites.sites_of(g.organisation),
+        "table": endpoints | {"args": args},
+        "overview": reports.organisation_overview(g.organisation, course, site=site),
+        "now": utcnow(),
+    }
 
 
 #: Where the organisation's member table leads (see organisations/_member_table.html).
